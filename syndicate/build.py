@@ -1,0 +1,140 @@
+"""Building feeds: read every post, then render, then write — in that order.
+
+Every post is read and checked before anything is written, so one broken post
+is reported and left out while the others still publish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+from syndicate.config import Site
+from syndicate.content import Rendered, render_post
+from syndicate.errors import Notice, PostError, SyndicateError
+from syndicate.posts import Loaded, Post, load_posts, newest_first, parse_date
+from syndicate.text import slugify
+from syndicate.state import load_first_seen, save_first_seen
+from syndicate.write import output_path, write_if_changed
+
+Progress = Callable[[list], Iterable]
+
+
+@dataclass
+class Outcome:
+    """What a run did and what it found, for the CLI to report."""
+
+    written: list[str] = field(default_factory=list)  # output paths, relative to the site
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[SyndicateError] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def failed(self, strict: bool = False) -> bool:
+        """Whether the run must exit non-zero."""
+        return bool(self.errors) or (strict and bool(self.notices))
+
+
+def resolve_now(text: str | None, site: Site) -> datetime:
+    """The clock: ``--now`` when given (naive means the site's time zone), else now."""
+    if text is None:
+        return datetime.now(timezone.utc).astimezone(site.timezone)
+    try:
+        return parse_date(text, site.timezone).astimezone(site.timezone)
+    except (ValueError, OverflowError):
+        raise SyndicateError(f"--now is not a date: {text!r} (use ISO 8601, e.g. 2026-11-25T08:00:00+09:00)") from None
+
+
+def distinct_ids(posts: Iterable[Post]) -> tuple[list[Post], list[Notice]]:
+    """Give posts that share an id (or URL) distinct ids, with one warning each.
+
+    The first post by file name keeps the id; the others get the file name as
+    a fragment, which stays the same from run to run.
+    """
+
+    seen: dict[str, Post] = {}
+    result, notices = [], []
+    for post in sorted(posts, key=lambda p: p.name):
+        first = seen.get(post.id)
+        if first is None:
+            seen[post.id] = post
+            result.append(post)
+            continue
+        notices.append(Notice(f"same id as {first.name} ({post.id}); this post's feed id gets "
+                              f"#{slugify(post.name)} added", post.name))
+        result.append(replace(post, id=f"{post.id}#{slugify(post.name)}"))
+    return result, notices
+
+
+def read_site(site: Site, now: datetime, progress: Progress | None = None) -> tuple[Loaded, list[Post], list[Notice]]:
+    """Read every post; return what was loaded and the published posts, newest first."""
+    loaded = load_posts(site, now, load_first_seen(site), progress)
+    posts, notices = distinct_ids(loaded.posts)
+    published = newest_first(p for p in posts if p.is_published(now))
+    return loaded, published, list(loaded.notices) + notices
+
+
+def render_all(site: Site, posts: Iterable[Post], outcome: Outcome) -> dict[str, Rendered]:
+    """Render the bodies of ``posts``; a body that fails is reported and left out."""
+    bodies = {}
+    for post in posts:
+        if post.name in bodies:
+            continue
+        try:
+            rendered = render_post(site, post)
+        except PostError as exc:
+            outcome.errors.append(exc)
+            continue
+        bodies[post.name] = rendered
+        outcome.notices.extend(rendered.notices)
+    return bodies
+
+
+def write_outputs(site: Site, files: dict[str, bytes], outcome: Outcome) -> None:
+    """Write each output that changed; paths are relative to the output folder."""
+    for relative, data in files.items():
+        path = output_path(site.output_dir, relative)
+        shown = _shown(site, path)
+        try:
+            changed = write_if_changed(path, data)
+        except SyndicateError as exc:
+            outcome.errors.append(exc)
+            continue
+        (outcome.written if changed else outcome.unchanged).append(shown)
+
+
+def _shown(site: Site, path) -> str:
+    try:
+        return path.relative_to(site.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcome:
+    """Build every feed of the site as of ``now``.
+
+    Scheduled, draft and unpublished posts are left out; a post with an error
+    is reported and left out; nothing is written until everything is read.
+    """
+    from syndicate.feeds import feed_specs, render_feed
+
+    loaded, published, notices = read_site(site, now, progress)
+    outcome = Outcome(errors=list(loaded.errors), notices=notices)
+    specs = feed_specs(site, published)
+    bodies = render_all(site, (post for spec in specs for post in spec.posts), outcome)
+    files = {}
+    for spec in specs:
+        # A post whose body failed to render is left out of every feed.
+        spec_posts = tuple(p for p in spec.posts if p.name in bodies)
+        files[spec.path] = render_feed(site, replace(spec, posts=spec_posts), bodies)
+    write_outputs(site, files, outcome)
+    save_first_seen(site, loaded.posts)
+    return outcome
+
+
+def check(site: Site, now: datetime, progress: Progress | None = None) -> Outcome:
+    """Read every post and render every published body; write nothing."""
+    loaded, published, notices = read_site(site, now, progress)
+    outcome = Outcome(errors=list(loaded.errors), notices=notices)
+    render_all(site, published, outcome)
+    return outcome

@@ -1,0 +1,118 @@
+"""The ``syndicate`` command: flags in, one library call per command, report out."""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from syndicate import __version__
+
+
+def site_options(command):
+    """The options every command takes: where the site is, the clock, verbosity."""
+
+    @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+                  show_default=True, help="The site folder (with syndicate.toml or _config.yml).")
+    @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Write outputs here instead of the configured output_dir.")
+    @click.option("--now", default=None, metavar="ISO",
+                  help="Pretend the clock says this (e.g. 2026-11-25T08:00:00+09:00); for tests.")
+    @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+    @click.option("-v", "--verbose", is_flag=True, help="Also print unchanged files and every decision.")
+    @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+    @wraps(command)
+    def wrapper(site_dir, out_dir, now, quiet, verbose, strict, **kwargs):
+        from syndicate.build import resolve_now
+        from syndicate.config import load_site
+
+        site = load_site(site_dir, out_dir)
+        run = Run(quiet=quiet, verbose=verbose, strict=strict)
+        return command(site=site, now=resolve_now(now, site), run=run, **kwargs)
+
+    return wrapper
+
+
+class Run:
+    """How to report: quiet, verbose, strict; and a progress bar on terminals."""
+
+    def __init__(self, quiet: bool, verbose: bool, strict: bool):
+        self.quiet, self.verbose, self.strict = quiet, verbose, strict
+
+    def progress(self, files: list):
+        """A progress bar over many files, only when a person is watching."""
+        if len(files) < 300 or self.quiet or not sys.stderr.isatty():
+            return files
+        return self._bar(files)
+
+    @staticmethod
+    def _bar(files: list):
+        with click.progressbar(files, label="Reading posts", file=sys.stderr) as bar:
+            yield from bar
+
+    def report(self, outcome, summary: bool = True) -> None:
+        """Print what happened and exit 1 when it failed."""
+        for error in outcome.errors:
+            click.echo(str(error), err=True)
+        if not self.quiet:
+            for notice in outcome.notices:
+                click.echo(str(notice), err=True)
+            for path in outcome.written:
+                click.echo(f"wrote {path}")
+            if self.verbose:
+                for path in outcome.unchanged:
+                    click.echo(f"unchanged {path}")
+        if outcome.failed(self.strict):
+            problems = len(outcome.errors) + (len(outcome.notices) if self.strict else 0)
+            click.echo(f"failed: {problems} problem(s)", err=True)
+            sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="syndicate")
+def cli():
+    """Publish a blog's posts as RSS and Atom feeds and email digests.
+
+    Run the commands from the site folder (the one with syndicate.toml or a
+    Jekyll _config.yml), or point at it with --site.
+    """
+
+
+@cli.command()
+@site_options
+def build(site, now, run):
+    """Write the RSS and Atom feeds (and category and tag feeds) to the output folder."""
+    from syndicate.build import build as build_site
+
+    run.report(build_site(site, now, run.progress))
+
+
+@cli.command()
+@site_options
+def check(site, now, run):
+    """Read every post and print every problem; write nothing. Exit 1 if any."""
+    from syndicate.build import check as check_site
+
+    outcome = check_site(site, now, run.progress)
+    run.report(outcome)
+    if not run.quiet:
+        click.echo("no problems found" if not outcome.notices else "no errors found")
+
+
+@cli.command()
+@click.argument("title")
+@site_options
+def new(site, now, run, title):
+    """Write a dated post skeleton in the posts folder (never overwrites)."""
+    from syndicate.posts import new_post
+
+    path = new_post(site, title, now)
+    if not run.quiet:
+        click.echo(f"created {path.relative_to(site.root) if path.is_relative_to(site.root) else path}")
+
+
+def main():
+    """Entry point of the ``syndicate`` console script."""
+    cli(prog_name="syndicate")

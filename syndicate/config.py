@@ -1,0 +1,426 @@
+"""Site configuration: ``syndicate.toml``, or a Jekyll ``_config.yml`` as is.
+
+The file is checked key by key against a schema; every bad key is reported
+with its name and value in one go, so a user fixes the file in one pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from syndicate.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAME = "syndicate.toml"
+JEKYLL_CONFIG_NAME = "_config.yml"
+
+# Jekyll's named permalink styles, so a Jekyll site's links come out the same.
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:slug.html"
+LIST_TOOLS = ("mailchimp", "listmonk", "sendy", "buttondown", "campaign-monitor", "mailman", "plain")
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote a post or runs a site; ``email`` may be empty."""
+
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    """The ``[feed]`` table."""
+
+    limit: int = 20
+    full_content: bool = True
+    categories: bool = False
+    tags: bool = False
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When ``syndicate publish`` sends the digest, in the site's time zone."""
+
+    weekday: int = 0  # Monday, as datetime.weekday() counts
+    time: str = "08:00"  # HH:MM
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """The ``[digest]`` table."""
+
+    days: int = 7
+    order: str = "newest"  # or "oldest"
+    subject: str = "{{ site.title }} — week {{ period }}"
+    preheader: str = ""
+    full_content: bool = False
+    list_tool: str = "plain"
+    unsubscribe_url: str = ""
+    utm: dict = field(default_factory=dict)  # source, medium, campaign, term, content
+    schedule: Schedule | None = None
+    send: bool = False
+    catch_up: bool = True
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """The ``[email]`` table: the envelope of the digest message."""
+
+    from_address: str = ""
+    to: str = ""
+    reply_to: str = ""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """The ``[smtp]`` table; the password comes from the environment only."""
+
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # "starttls", "ssl" or "none"
+    username: str = ""
+    password_env: str = ""  # the name of the environment variable
+    timeout: int = 30
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """The ``[publish]`` table."""
+
+    lock_timeout: int = 10  # seconds a second run waits for the first
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything about a site that outputs need, already validated."""
+
+    root: Path
+    title: str
+    url: str  # absolute, always ending in "/"
+    description: str = ""
+    language: str = "en"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    author: Author | None = None
+    posts_dir: Path = Path("posts")
+    output_dir: Path = Path("public")
+    state_dir: Path = Path(".syndicate")
+    templates_dir: Path = Path("templates")
+    permalink: str = DEFAULT_PERMALINK
+    excerpt_separator: str = "<!--more-->"
+    feed: FeedConfig = FeedConfig()
+    digest: DigestConfig = DigestConfig()
+    email: EmailConfig = EmailConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    publish: PublishConfig = PublishConfig()
+    config_file: str = CONFIG_NAME
+
+    def absolute_url(self, path: str) -> str:
+        """The absolute URL of a site-relative path such as ``/feed.xml``."""
+        return self.url + path.lstrip("/")
+
+
+# --- value checkers: each returns the converted value or raises ValueError ---
+
+
+Checker = Callable[[Any], Any]
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value.strip()
+
+
+def _nonempty_text(value: Any) -> str:
+    text = _text(value)
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _absolute_url(value: Any) -> str:
+    url = _nonempty_text(value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
+    return url.rstrip("/") + "/"
+
+
+def _timezone(value: Any) -> ZoneInfo:
+    name = _nonempty_text(value)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be an IANA time zone such as \"Asia/Seoul\"") from None
+
+
+def _author(value: Any) -> Author:
+    if isinstance(value, str) and value.strip():
+        return Author(value.strip())
+    if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
+        email = value.get("email", "")
+        if not isinstance(email, str):
+            raise ValueError("email must be a string")
+        return Author(value["name"].strip(), email.strip())
+    raise ValueError("must be a name or a table with name and email")
+
+
+def _one_of(*choices: str) -> Checker:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError("must be one of " + ", ".join(f'"{c}"' for c in choices))
+        return value
+    return check
+
+
+def _link(value: Any) -> str:
+    """An absolute http(s) URL or a mailto: address, as unsubscribe links are."""
+    url = _nonempty_text(value)
+    parts = urlsplit(url)
+    if (parts.scheme == "mailto" and "@" in parts.path) or (parts.scheme in ("http", "https") and parts.netloc):
+        return url
+    raise ValueError("must be an absolute http(s) URL or a mailto: address")
+
+
+def _port(value: Any) -> int:
+    port = _positive_int(value)
+    if port > 65535:
+        raise ValueError("must be a port number (1-65535)")
+    return port
+
+
+def _env_name(value: Any) -> str:
+    name = _nonempty_text(value)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError("must be the name of an environment variable, not the password itself")
+    return name
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday(value: Any) -> int:
+    text = _nonempty_text(value).lower()[:3]
+    if text not in WEEKDAYS:
+        raise ValueError("must be a weekday such as \"mon\"")
+    return WEEKDAYS.index(text)
+
+
+def _clock_time(value: Any) -> str:
+    text = _nonempty_text(value)
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not found or int(found.group(1)) > 23 or int(found.group(2)) > 59:
+        raise ValueError("must be a time of day such as \"08:00\"")
+    return f"{int(found.group(1)):02d}:{found.group(2)}"
+
+
+def _relative_dir(value: Any) -> Path:
+    return Path(_nonempty_text(value))
+
+
+def _permalink(value: Any) -> str:
+    pattern = _nonempty_text(value)
+    pattern = PERMALINK_STYLES.get(pattern, pattern)
+    if not pattern.startswith("/"):
+        raise ValueError("must start with \"/\" or be one of " + ", ".join(PERMALINK_STYLES))
+    return pattern
+
+
+# The schema of syndicate.toml: a key maps to a checker, a table to a dict.
+SCHEMA: dict[str, Any] = {
+    "title": _nonempty_text,
+    "url": _absolute_url,
+    "description": _text,
+    "language": _nonempty_text,
+    "timezone": _timezone,
+    "author": _author,
+    "posts_dir": _relative_dir,
+    "output_dir": _relative_dir,
+    "state_dir": _relative_dir,
+    "templates_dir": _relative_dir,
+    "permalink": _permalink,
+    "excerpt_separator": _nonempty_text,
+    "feed": {
+        "limit": _positive_int,
+        "full_content": _boolean,
+        "categories": _boolean,
+        "tags": _boolean,
+    },
+    "digest": {
+        "days": _positive_int,
+        "order": _one_of("newest", "oldest"),
+        "subject": _nonempty_text,
+        "preheader": _text,
+        "full_content": _boolean,
+        "list_tool": _one_of(*LIST_TOOLS),
+        "unsubscribe_url": _link,
+        "utm": {key: _nonempty_text for key in ("source", "medium", "campaign", "term", "content")},
+        "schedule": {"weekday": _weekday, "time": _clock_time},
+        "send": _boolean,
+        "catch_up": _boolean,
+    },
+    "email": {"from": _nonempty_text, "to": _nonempty_text, "reply_to": _nonempty_text},
+    "smtp": {
+        "host": _nonempty_text,
+        "port": _port,
+        "security": _one_of("starttls", "ssl", "none"),
+        "username": _text,
+        "password_env": _env_name,
+        "timeout": _positive_int,
+    },
+    "publish": {"lock_timeout": _positive_int},
+}
+REQUIRED = ("title", "url")
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it, for error messages."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def check_table(data: dict, schema: dict, source: str, prefix: str = "") -> tuple[dict, list[str]]:
+    """Convert ``data`` by ``schema``; return the values and every problem found.
+
+    Unknown keys are problems too: a misspelt key silently falling back to its
+    default is the worst kind of configuration bug.
+    """
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in data.items():
+        name = prefix + key
+        rule = schema.get(key)
+        if rule is None:
+            problems.append(f"{source}: unknown key {name}")
+        elif isinstance(rule, dict):
+            if not isinstance(value, dict):
+                problems.append(f"{source}: {name} must be a table, got {_shown(value)}")
+                continue
+            values[key], more = check_table(value, rule, source, name + ".")
+            problems += more
+        else:
+            try:
+                values[key] = rule(value)
+            except ValueError as exc:
+                problems.append(f"{source}: {name} {exc}, got {_shown(value)}")
+    return values, problems
+
+
+def load_site(root: Path, output_dir: Path | None = None) -> Site:
+    """Read the configuration of the site in ``root``.
+
+    ``syndicate.toml`` wins; without it a Jekyll ``_config.yml`` is read so an
+    existing Jekyll site works with zero setup. ``output_dir`` (from ``--out``)
+    overrides the configured one. Raises ConfigError naming every bad key.
+    """
+    root = root.resolve()
+    toml_path = root / CONFIG_NAME
+    if toml_path.is_file():
+        data, source = _read_toml(toml_path), CONFIG_NAME
+    elif (root / JEKYLL_CONFIG_NAME).is_file():
+        data, source = _read_jekyll(root / JEKYLL_CONFIG_NAME), JEKYLL_CONFIG_NAME
+    else:
+        raise ConfigError(f"no {CONFIG_NAME} or {JEKYLL_CONFIG_NAME} in {root}")
+
+    values, problems = check_table(data, SCHEMA, source)
+    problems += [f"{source}: {key} is required" for key in REQUIRED if key not in data]
+    if problems:
+        # One line per problem, but a single error: the file is fixed as a whole.
+        raise ConfigError("\n".join(problems))
+
+    _build_sections(values)
+    dirs = ("posts_dir", "output_dir", "state_dir", "templates_dir")
+    for key in dirs:
+        if key in values:
+            values[key] = root / values[key]
+    defaults = {key: root / getattr(Site, key) for key in dirs if key not in values}
+    if output_dir is not None:
+        values["output_dir"] = output_dir.resolve()
+    return Site(root=root, config_file=source, **defaults, **values)
+
+
+def _build_sections(values: dict) -> None:
+    """Replace the checked tables in ``values`` by their dataclasses."""
+    values["feed"] = FeedConfig(**values.get("feed", {}))
+    digest = dict(values.get("digest", {}))
+    if "schedule" in digest:
+        digest["schedule"] = Schedule(**digest["schedule"])
+    values["digest"] = DigestConfig(**digest)
+    email = dict(values.get("email", {}))
+    if "from" in email:
+        email["from_address"] = email.pop("from")
+    values["email"] = EmailConfig(**email)
+    values["smtp"] = SmtpConfig(**values.get("smtp", {}))
+    values["publish"] = PublishConfig(**values.get("publish", {}))
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path.name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path.name) from None
+
+
+def _read_jekyll(path: Path) -> dict:
+    """Pick out of a Jekyll ``_config.yml`` the keys syndicate understands."""
+    import yaml
+
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path.name, line) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path.name) from None
+    if not isinstance(config, dict):
+        raise ConfigError("must be a mapping of settings", path.name)
+
+    data: dict[str, Any] = {"posts_dir": "_posts"}
+    for jekyll_key, key in [("title", "title"), ("description", "description"),
+                            ("author", "author"), ("timezone", "timezone"),
+                            ("lang", "language"), ("permalink", "permalink"),
+                            ("excerpt_separator", "excerpt_separator")]:
+        if config.get(jekyll_key) not in (None, ""):
+            data[key] = config[jekyll_key]
+    if config.get("url"):
+        baseurl = config.get("baseurl") or ""
+        data["url"] = str(config["url"]).rstrip("/") + "/" + str(baseurl).strip("/")
+    # Jekyll's own default permalink style is "date".
+    data.setdefault("permalink", "date")
+    return data

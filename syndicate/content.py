@@ -1,0 +1,121 @@
+"""Post bodies: Markdown to HTML, relative URLs made absolute, excerpts.
+
+Called only for posts that land in an output. HTML is parsed with lxml, which
+keeps ``data-*`` attributes, entities and Hangul intact and repairs unclosed
+tags, so what goes into a feed is always well-formed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urljoin
+
+from syndicate.config import Site
+from syndicate.errors import Notice
+from syndicate.posts import Post, read_post_text, split_front_matter
+from syndicate.text import clean_text, html_to_text, parse_fragment
+
+URL_ATTRIBUTES = ("href", "src", "poster", "cite", "action", "background")
+SRCSET_ATTRIBUTES = ("srcset",)
+SRCSET_CANDIDATE = re.compile(r"\s*([^\s,][^\s]*?)(?:\s+([^,]*?))?\s*(?:,|$)")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A post with its body ready for outputs."""
+
+    post: Post
+    html: str  # the full body, URLs absolute, XML-safe
+    excerpt: str  # plain text
+    notices: tuple[Notice, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    # CommonMark passes raw HTML through; tables and strikethrough are what
+    # Jekyll's kramdown users expect to keep working.
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def to_html(body: str, body_format: str) -> str:
+    """The body as HTML: Markdown rendered as CommonMark, HTML kept as is."""
+    return _markdown().render(body) if body_format == "markdown" else body
+
+
+def _serialise_children(root) -> str:
+    import lxml.html
+
+    return (root.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode", method="html") for child in root)
+
+
+def absolute_srcset(value: str, base: str) -> str:
+    """Make every candidate URL of a ``srcset`` absolute, keeping descriptors."""
+    candidates = []
+    for found in SRCSET_CANDIDATE.finditer(value):
+        url, descriptor = found.groups()
+        if url:
+            candidates.append(urljoin(base, url) + (f" {descriptor}" if descriptor else ""))
+    return ", ".join(candidates)
+
+
+def absolute_urls(html: str, base: str) -> str:
+    """Rewrite every relative URL in an HTML fragment against ``base``.
+
+    Readers and mail clients show a post away from the site, where a relative
+    image or link would be broken.
+    """
+    if not html.strip():
+        return ""
+    root = parse_fragment(html)
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        for attribute in URL_ATTRIBUTES:
+            value = element.get(attribute)
+            if value is not None:
+                element.set(attribute, urljoin(base, value.strip()))
+        for attribute in SRCSET_ATTRIBUTES:
+            value = element.get(attribute)
+            if value is not None:
+                element.set(attribute, absolute_srcset(value, base))
+    return _serialise_children(root)
+
+
+def first_paragraph(html: str) -> str:
+    """The text of the first paragraph with words in it, or of the whole body."""
+    if not html.strip():
+        return ""
+    root = parse_fragment(html)
+    for paragraph in root.iter("p"):
+        text = " ".join(paragraph.text_content().split())
+        if text:
+            return text
+    return html_to_text(html)
+
+
+def render_post(site: Site, post: Post) -> Rendered:
+    """Read a post's body again and make it ready for feeds and digests.
+
+    The excerpt is the front-matter one; else the text before the site's
+    excerpt separator (``<!--more-->``); else the first paragraph.
+    """
+    text = read_post_text(post.source, post.name)
+    _, body, _ = split_front_matter(text, post.name)
+    notices: list[Notice] = []
+    body, removed = clean_text(body)
+    if removed:
+        notices.append(Notice(f"removed {removed} control character(s) from the body", post.name))
+    html = absolute_urls(to_html(body, post.body_format), post.url)
+
+    excerpt = post.excerpt
+    if excerpt is None and site.excerpt_separator in body:
+        head = body.split(site.excerpt_separator, 1)[0]
+        excerpt = html_to_text(to_html(head, post.body_format))
+    if not excerpt:
+        excerpt = first_paragraph(html)
+    return Rendered(post, html, excerpt, tuple(notices))

@@ -1,0 +1,162 @@
+"""RSS 2.0 and Atom 1.0 feeds, written by feedgen.
+
+This is the only module that imports feedgen, so its surprises are handled
+here once: entries are appended in our order (``add_entry`` prepends by
+default), ``self`` is added before ``alternate`` (RSS's channel link is the last
+link added), a name-only author goes out as ``dc:creator`` (RSS drops it),
+every date is aware and set by us (feedgen would stamp the build time),
+RFC 822 dates are formatted without feedgen's process-wide locale switch, and
+Atom entry links are written by ``_AtomLinks`` (feedgen 1.0 drops their
+``rel`` and ``type``, turning an enclosure into a second alternate link).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import mimetypes
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import feedgen.entry
+import feedgen.feed
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from syndicate import __version__
+from syndicate.config import Site
+from syndicate.content import Rendered
+from syndicate.posts import Post
+from syndicate.text import slugify
+
+# feedgen's formatRFC2822 calls locale.setlocale around strftime, which is
+# process-wide state; email.utils gives the same RFC 822 text without it.
+feedgen.entry.formatRFC2822 = feedgen.feed.formatRFC2822 = email.utils.format_datetime
+
+RSS, ATOM = "rss", "atom"
+# The date of a feed with no entries: fixed, so an empty feed is byte-stable.
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed file to write: where, in which format, with which posts."""
+
+    path: str  # relative to the output folder, "/"-separated
+    kind: str  # RSS or ATOM
+    title: str
+    posts: tuple[Post, ...]  # newest first, already limited
+
+
+def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
+    """Every feed the site asks for, from its published posts (newest first).
+
+    The main RSS and Atom feeds always; one feed per category and per tag when
+    ``feed.categories`` / ``feed.tags`` are on. Groups whose names slugify
+    alike ("News", "news") share one feed.
+    """
+    limit = site.feed.limit
+    main = tuple(published[:limit])
+    specs = [FeedSpec("feed.xml", RSS, site.title, main), FeedSpec("atom.xml", ATOM, site.title, main)]
+    for enabled, folder, terms_of in ((site.feed.categories, "category", lambda p: p.categories),
+                                      (site.feed.tags, "tag", lambda p: p.tags)):
+        if not enabled:
+            continue
+        groups: dict[str, tuple[str, list[Post]]] = {}
+        for post in published:
+            for term in dict.fromkeys(slugify(t) for t in terms_of(post)):
+                if not term:
+                    continue
+                label = next(t for t in terms_of(post) if slugify(t) == term)
+                name, members = groups.setdefault(term, (label, []))
+                if len(members) < limit:
+                    members.append(post)
+        for term in sorted(groups):
+            label, members = groups[term]
+            specs.append(FeedSpec(f"feeds/{folder}/{term}.xml", RSS, f"{site.title} — {label}", tuple(members)))
+    return specs
+
+
+def _image_enclosure(site: Site, url: str) -> tuple[str, str]:
+    """The (length, MIME type) of a post image, from the file where it is local."""
+    kind = mimetypes.guess_type(urlsplit(url).path)[0] or "image/jpeg"
+    length = "0"
+    if url.startswith(site.url):
+        local = site.root / unquote(urlsplit(url).path[len(urlsplit(site.url).path):])
+        try:
+            if local.resolve().is_relative_to(site.root) and local.is_file():
+                length = str(local.stat().st_size)
+        except (OSError, ValueError):
+            pass
+    return length, kind
+
+
+class _AtomLinks(BaseEntryExtension):
+    """Extra Atom entry links (enclosures), written with every attribute."""
+
+    def __init__(self):
+        self.links: list[dict[str, str]] = []
+
+    def extend_atom(self, entry):
+        namespace = etree.QName(entry).namespace
+        for attributes in self.links:
+            etree.SubElement(entry, etree.QName(namespace, "link") if namespace else "link", attributes)
+        return entry
+
+
+def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> bytes:
+    """The bytes of one feed file; the same posts always give the same bytes."""
+    generator = FeedGenerator()
+    generator.load_extension("dc", atom=False, rss=True)
+    generator.register_extension("links", BaseExtension, _AtomLinks, atom=True, rss=False)
+    self_url = site.absolute_url(quote(spec.path))
+    generator.id(site.url if spec.path in ("feed.xml", "atom.xml") else self_url)
+    generator.title(spec.title)
+    generator.subtitle(site.description or spec.title)
+    generator.link(href=self_url, rel="self", type="application/rss+xml" if spec.kind == RSS
+                   else "application/atom+xml")
+    generator.link(href=site.url, rel="alternate", type="text/html")
+    generator.language(site.language)
+    generator.generator("syndicate", version=__version__)
+    author = site.author
+    generator.author({"name": author.name if author else site.title,
+                      **({"email": author.email} if author and author.email else {})})
+
+    newest = max((p.updated or p.date for p in spec.posts), default=EPOCH)
+    generator.updated(newest)
+    generator.lastBuildDate(newest)
+    for post in spec.posts:
+        _add_entry(site, generator, post, bodies[post.name], spec.kind)
+    if spec.kind == RSS:
+        return generator.rss_str(pretty=True)
+    return generator.atom_str(pretty=True)
+
+
+def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rendered,
+               kind_of_feed: str) -> None:
+    entry = generator.add_entry(order="append")
+    if post.id == post.url:
+        entry.guid(post.id, permalink=True)
+    else:
+        entry.id(post.id)  # also sets the RSS guid, with isPermaLink="false"
+    entry.title(post.title)
+    entry.link(href=post.url, rel="alternate")
+    entry.published(post.date)
+    entry.updated(post.updated or post.date)
+    author = post.author or site.author
+    if author:
+        entry.author({"name": author.name, **({"email": author.email} if author.email else {})})
+        if not author.email:
+            entry.dc.dc_creator(author.name)
+    for term in post.categories + post.tags:
+        entry.category(term=term)
+    entry.summary(rendered.excerpt)
+    if site.feed.full_content and rendered.html.strip():
+        entry.content(rendered.html, type="html")
+    if post.image:
+        length, kind = _image_enclosure(site, post.image)
+        if kind_of_feed == RSS:
+            entry.enclosure(post.image, length, kind)
+        entry.links.links.append({"rel": "enclosure", "type": kind, "length": length, "href": post.image})

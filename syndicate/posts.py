@@ -1,0 +1,466 @@
+"""Reading posts: files → front matter → ``Post`` values.
+
+Only front matter is kept for every post. Bodies are read again, converted and
+rewritten by ``syndicate.content`` only for the few posts that land in an
+output, so a site of 100,000 posts costs a front-matter parse per post.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import posixpath
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+from urllib.parse import quote, urljoin
+
+
+import yaml
+from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
+
+from syndicate.config import Author, Site
+from syndicate.errors import Notice, PostError
+from syndicate.text import clean_text, plain_text, slugify
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+POST_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+# Jekyll's post file name: 2024-05-01-my-post.md
+JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
+DATE_TEXT = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+MAX_POST_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post's metadata; its body stays on disk until an output needs it."""
+
+    source: Path
+    name: str  # the path shown to the user, relative to the site
+    title: str
+    date: datetime  # always aware
+    url: str
+    id: str
+    slug: str
+    body_format: str  # "markdown" or "html"
+    date_origin: str = "front matter"  # or "file name", "first seen"
+    updated: datetime | None = None
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    excerpt: str | None = None  # plain text, from the front matter
+    author: Author | None = None
+    image: str | None = None  # absolute URL
+    lang: str | None = None
+    draft: bool = False
+    body_line: int = 1  # the file line where the body starts
+
+    def is_published(self, now: datetime) -> bool:
+        """Whether the post is out by ``now``: not a draft and not scheduled later."""
+        return not self.draft and self.date <= now
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The outcome of reading a posts folder: good posts and every problem."""
+
+    posts: tuple[Post, ...]
+    errors: tuple[PostError, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+
+# --- front matter ---------------------------------------------------------
+
+
+class _YAMLHandler(YAMLHandler):
+    def load(self, fm: str, **kwargs: Any) -> Any:
+        return yaml.load(fm, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+class _TOMLHandler(BaseHandler):
+    """TOML front matter between ``+++`` lines, read with the standard tomllib."""
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: Any) -> Any:
+        return tomllib.loads(fm)
+
+
+HANDLERS = (_YAMLHandler(), _TOMLHandler(), JSONHandler())
+
+
+def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
+    """Split a post's text into (metadata, body, line where the body starts).
+
+    Raises PostError with the line for front matter that does not parse, is
+    not closed, or is not a mapping; python-frontmatter would quietly treat
+    such a file as all body.
+    """
+    handler = next((h for h in HANDLERS if h.detect(text)), None)
+    if handler is None:
+        return {}, text, 1
+    try:
+        fm, body = handler.split(text)
+    except ValueError:
+        raise PostError(f"front matter is never closed (no closing {handler.END_DELIMITER})", name, 1) from None
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    try:
+        data = handler.load(fm)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PostError(f"invalid front matter: {problem}", name, line) from None
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) + 1 if found else 1
+        message = re.sub(r" \(at .*", "", str(exc))
+        raise PostError(f"invalid front matter: {message}", name, line) from None
+    except json.JSONDecodeError as exc:
+        raise PostError(f"invalid front matter: {exc.msg}", name, exc.lineno) from None
+    if data is None:
+        return {}, body, body_line
+    if not isinstance(data, dict):
+        raise PostError(f"invalid front matter: expected key: value pairs, got a {_kind(data)}", name, 2)
+    return data, body, body_line
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number"}.get(type(value), type(value).__name__)
+
+
+def decode_post(raw: bytes, name: str) -> str:
+    """Decode a post file: UTF-8 (with or without BOM) or UTF-16 with a BOM."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise PostError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", name, line) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_post_text(path: Path, name: str) -> str:
+    """Read and decode a post file, refusing files too large to be a post."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_POST_BYTES:
+            raise PostError(f"file is {size // (1024 * 1024)} MB; posts over {MAX_POST_BYTES // (1024 * 1024)} MB are refused", name)
+        return decode_post(path.read_bytes(), name)
+    except OSError as exc:
+        raise PostError(f"cannot read: {exc.strerror or exc}", name) from None
+
+
+# --- field parsing --------------------------------------------------------
+
+
+def parse_date(value: Any, tz: Any) -> datetime:
+    """A front-matter date as an aware datetime; naive values are in ``tz``.
+
+    Accepts what YAML and TOML produce (datetime, date) and Jekyll's text forms
+    (``2024-05-01``, ``2024-05-01 10:30:00 +0900``, ISO 8601). Raises ValueError.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        found = DATE_TEXT.match(value.strip())
+        if not found:
+            raise ValueError("not a date")
+        y, mo, d, h, mi, s, offset = found.groups()
+        moment = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+        if offset:
+            moment = datetime.fromisoformat(moment.isoformat() + ("+00:00" if offset == "Z" else
+                                                                  offset[:3] + ":" + offset[-2:]))
+    else:
+        raise ValueError("not a date")
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+def _words(value: Any, key: str) -> tuple[str, ...]:
+    """Jekyll's lists: a YAML list, or one space-separated string."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (str(value),)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+    raise ValueError(f"{key} must be a list of words")
+
+
+def expand_permalink(pattern: str, *, date: datetime, slug: str, categories: Iterable[str]) -> str:
+    """Fill in a Jekyll permalink pattern and normalise it to a safe URL path.
+
+    ``..`` segments cannot climb above the site root, whatever the pattern says.
+    """
+    parts = {
+        "year": f"{date.year:04d}", "month": f"{date.month:02d}", "day": f"{date.day:02d}",
+        "i_month": str(date.month), "i_day": str(date.day), "short_year": f"{date.year % 100:02d}",
+        "hour": f"{date.hour:02d}", "minute": f"{date.minute:02d}", "second": f"{date.second:02d}",
+        "y_day": f"{date.timetuple().tm_yday:03d}", "week": f"{date.isocalendar()[1]:02d}",
+        "short_day": date.strftime("%a"),
+        "title": slug, "slug": slug, "output_ext": ".html",
+        "categories": "/".join(slugify(c) or "-" for c in categories),
+    }
+    path = re.sub(r":(output_ext|categories|short_year|short_day|i_month|i_day|y_day|"
+                  r"year|month|day|hour|minute|second|week|title|slug)",
+                  lambda m: parts[m.group(1)], pattern)
+    trailing = "/" if path.endswith("/") else ""
+    path = posixpath.normpath("/" + path.replace("\\", "/")).lstrip("/")
+    path = "" if path == "." else path
+    path = path.replace("\x00", "")
+    return quote(path + (trailing if path else ""), safe="/:@!$&'()*+,;=-._~")
+
+
+def _str_field(meta: Mapping, *keys: str) -> tuple[str | None, str | None]:
+    for key in keys:
+        value = meta.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ValueError(f"{key} must be text, got a {_kind(value)}")
+        return str(value), key
+    return None, None
+
+
+def _image(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("path") or value.get("url")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("image must be a URL or a table with a path")
+    return value.strip() or None
+
+
+def _author(value: Any) -> Author | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else None
+        return _author(value)
+    if isinstance(value, str):
+        return Author(value.strip()) if value.strip() else None
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return Author(value["name"].strip(), str(value.get("email") or "").strip())
+    raise ValueError("author must be a name or a mapping with a name")
+
+
+def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
+               first_seen: Mapping[str, datetime], now: datetime) -> tuple[Post, list[Notice]]:
+    """Turn one file's front matter into a Post. Raises PostError, ValueError."""
+    notices: list[Notice] = []
+    stem = path.stem
+    jekyll = JEKYLL_NAME.match(stem)
+    file_slug = jekyll.group(4) if jekyll else stem
+
+    title, _ = _str_field(meta, "title")
+    title = plain_text(title) if title is not None else ""
+    if not title:
+        title = " ".join(file_slug.replace("-", " ").replace("_", " ").split()).capitalize() or stem
+        notices.append(Notice(f"no title; using \"{title}\"", name))
+
+    if meta.get("date") is not None:
+        try:
+            moment = parse_date(meta["date"], site.timezone)
+        except (ValueError, OverflowError):
+            raise ValueError(f"'date' is not a date: {json.dumps(str(meta['date']), ensure_ascii=False)}") from None
+        origin = "front matter"
+    elif jekyll:
+        try:
+            moment = datetime(*map(int, jekyll.group(1, 2, 3)), tzinfo=site.timezone)
+        except ValueError:
+            raise ValueError(f"file name date {jekyll.group(1)}-{jekyll.group(2)}-{jekyll.group(3)} is not a date") from None
+        origin = "file name"
+    else:
+        # The first time a dateless post is seen becomes its date, so it keeps
+        # its place in the feed and joins that week's digest.
+        moment = first_seen.get(name, now)
+        origin = "first seen"
+        notices.append(Notice(f"no date in front matter or file name; dated {moment.isoformat()}, when first seen", name))
+    moment = moment.astimezone(site.timezone)
+
+    updated = None
+    for key in ("updated", "last_modified_at"):
+        if meta.get(key) is not None:
+            try:
+                updated = parse_date(meta[key], site.timezone).astimezone(site.timezone)
+            except (ValueError, OverflowError):
+                raise ValueError(f"'{key}' is not a date: {json.dumps(str(meta[key]), ensure_ascii=False)}") from None
+            break
+
+    categories = _words(meta.get("categories"), "categories") + _words(meta.get("category"), "category")
+    categories = tuple(dict.fromkeys(c for c in categories))  # drop repeats, keep order
+    tags = tuple(dict.fromkeys(_words(meta.get("tags"), "tags")))
+
+    excerpt, _ = _str_field(meta, "excerpt", "summary", "description")
+    excerpt = plain_text(excerpt) if excerpt is not None else None
+
+    slug_text, _ = _str_field(meta, "slug")
+    slug = slugify(slug_text if slug_text is not None else file_slug) or slugify(stem) or "post"
+
+    pattern, _ = _str_field(meta, "permalink")
+    url = site.absolute_url(expand_permalink(pattern or site.permalink, date=moment, slug=slug,
+                                             categories=categories))
+    guid, _ = _str_field(meta, "id", "guid")
+    image = _image(meta.get("image"))
+    lang, _ = _str_field(meta, "lang")
+    published = meta.get("published", True)
+    draft = meta.get("draft", False) is True or published is False
+
+    fields = {"title": title, "excerpt": excerpt}
+    for key, value in fields.items():
+        if value is not None:
+            fields[key], removed = clean_text(value)
+            if removed:
+                notices.append(Notice(f"removed {removed} control character(s) from the {key}", name))
+
+    post = Post(
+        source=path, name=name, title=fields["title"], date=moment, date_origin=origin,
+        updated=updated, url=url, id=(guid.strip() if guid and guid.strip() else url), slug=slug,
+        body_format=POST_SUFFIXES[path.suffix.lower()], categories=categories, tags=tags,
+        excerpt=fields["excerpt"] or None, author=_author(meta.get("author")),
+        image=urljoin(url, image) if image else None, lang=lang, draft=draft,
+        body_line=body_line,
+    )
+    return post, notices
+
+
+# --- the folder -----------------------------------------------------------
+
+
+def _ignored(path: Path) -> bool:
+    """Editor leftovers and hidden files, skipped without a word."""
+    name = path.name
+    return name.startswith((".", "#", "_")) or name.endswith(("~", ".swp", ".swo", ".tmp", ".bak"))
+
+
+def post_files(site: Site) -> Iterator[Path]:
+    """Every file in the posts folder, sorted, hidden files and folders left out."""
+    if not site.posts_dir.is_dir():
+        from syndicate.errors import ConfigError
+
+        raise ConfigError(f"posts folder {_shown_path(site, site.posts_dir)} does not exist")
+    for folder, dirs, files in sorted_walk(site.posts_dir):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        for file in files:
+            path = folder / file
+            if not _ignored(path):
+                yield path
+
+
+def sorted_walk(top: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
+    """os.walk in a fixed order, so output never depends on the file system."""
+    import os
+
+    for folder, dirs, files in os.walk(top):
+        dirs.sort()
+        yield Path(folder), dirs, sorted(files)
+
+
+def _shown_path(site: Site, path: Path) -> str:
+    try:
+        return path.relative_to(site.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: datetime) -> tuple[Post | None, list[Notice]]:
+    """Read one file. Returns (None, notices) for files that are not posts."""
+    name = _shown_path(site, path)
+    if path.suffix.lower() not in POST_SUFFIXES:
+        return None, [Notice(f"skipped: not a post (only {', '.join(sorted(POST_SUFFIXES))} files are read)", name)]
+    text = read_post_text(path, name)
+    meta, _, body_line = split_front_matter(text, name)
+    try:
+        return build_post(site, path, name, meta, body_line, first_seen, now)
+    except ValueError as exc:
+        raise PostError(str(exc), name, _line_of(text, body_line, str(exc))) from None
+
+
+def _line_of(text: str, body_line: int, message: str) -> int | None:
+    """The front-matter line of the key a message names, where it can be found."""
+    found = re.match(r"'?(\w+)'?", message)
+    if not found:
+        return None
+    key = re.compile(rf"^\s*\"?{re.escape(found.group(1))}\"?\s*[:=]")
+    for number, line in enumerate(text.split("\n", body_line)[:body_line], start=1):
+        if key.match(line):
+            return number
+    return None
+
+
+def load_posts(site: Site, now: datetime, first_seen: Mapping[str, datetime] | None = None,
+               progress: Any = None) -> Loaded:
+    """Read every post in the site; a broken one is reported, never fatal.
+
+    ``first_seen`` holds the dates given earlier to posts with no date of their
+    own. ``progress`` optionally wraps the list of files (for a progress bar).
+    """
+    files = list(post_files(site))
+    posts: list[Post] = []
+    errors: list[PostError] = []
+    notices: list[Notice] = []
+    for path in progress(files) if progress else files:
+        try:
+            post, more = load_post(site, path, first_seen or {}, now)
+        except PostError as exc:
+            errors.append(exc)
+            continue
+        notices += more
+        if post is not None:
+            posts.append(post)
+    return Loaded(tuple(posts), tuple(errors), tuple(notices))
+
+
+def newest_first(posts: Iterable[Post]) -> list[Post]:
+    """Posts by date, newest first; ties broken by id so order never wobbles."""
+    return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)
+
+
+def new_post(site: Site, title: str, now: datetime) -> Path:
+    """Write a dated post skeleton in the posts folder; never overwrite a file.
+
+    Returns the new file's path. Raises PostError when it exists already.
+    """
+    slug = slugify(title) or "post"
+    day = now.astimezone(site.timezone)
+    path = site.posts_dir / f"{day:%Y-%m-%d}-{slug}.md"
+    name = path.relative_to(site.root).as_posix() if path.is_relative_to(site.root) else str(path)
+    text = (
+        "---\n"
+        f"title: {json.dumps(title, ensure_ascii=False)}\n"
+        f"date: {day:%Y-%m-%d %H:%M:%S %z}\n"
+        "categories: []\n"
+        "tags: []\n"
+        "excerpt: >\n"
+        "  One or two sentences that readers see in their feed reader and email.\n"
+        "---\n\n"
+        "Write the post here, in Markdown.\n"
+    )
+    site.posts_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError:
+        raise PostError("already exists; not overwritten", name) from None
+    except OSError as exc:
+        raise PostError(f"cannot write: {exc.strerror or exc}", name) from None
+    return path

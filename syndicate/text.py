@@ -1,0 +1,57 @@
+"""Text helpers shared by every stage: plain text, XML-safe text, slugs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# What XML 1.0 forbids: feedgen (lxml) raises on these at serialisation.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Elements that end a line of text when HTML is read as plain text.
+BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
+          "blockquote", "pre", "figure", "figcaption", "table", "section", "article", "hr", "dd", "dt"}
+
+
+def clean_text(value: str) -> tuple[str, int]:
+    """Remove characters XML forbids; return the text and how many went."""
+    cleaned, count = XML_FORBIDDEN.subn("", value)
+    return cleaned, count
+
+
+def plain_text(value: str) -> str:
+    """Markup-free, entity-decoded, whitespace-folded text for titles and excerpts."""
+    if "<" in value or "&" in value:
+        value = html_to_text(value)
+    return " ".join(value.split())
+
+
+def parse_fragment(html: str):
+    """An HTML fragment parsed by lxml under one <div> parent."""
+    import lxml.html
+
+    return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
+def html_to_text(html: str) -> str:
+    """HTML as plain text: tags dropped, entities decoded, whitespace folded."""
+    if not html.strip():
+        return ""
+    root = parse_fragment(html)
+    for element in list(root.iter("script", "style", "template")):
+        element.drop_tree()
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag in BLOCKS:
+            element.tail = " " + (element.tail or "")
+            element.text = " " + (element.text or "")
+    return " ".join(root.text_content().split())
+
+
+def slugify(text: str) -> str:
+    """A URL and file-name safe slug that keeps letters of every script.
+
+    Hangul, kana and accented letters stay (browsers show them, servers accept
+    them percent-encoded); everything else becomes a hyphen.
+    """
+    text = unicodedata.normalize("NFC", text).lower()
+    slug = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-_")
+    return slug[:120].strip("-_")

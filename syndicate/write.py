@@ -1,0 +1,86 @@
+"""Writing outputs: inside the output folder only, atomically, only if changed.
+
+A feed reader or static host must never see a half-written file, and a file
+whose bytes did not change keeps its mtime so conditional GETs still get 304.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from syndicate.errors import PublishError
+
+# Names Windows reserves in any folder; a category called "con" must not
+# become a file that cannot be copied to such a machine.
+RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                  *(f"lpt{i}" for i in range(1, 10))}
+MAX_NAME_BYTES = 200
+
+
+def safe_name(name: str) -> str:
+    """A single path component that is safe on every file system.
+
+    Keeps letters of every script; no separators, no ``..``, no NUL, not
+    reserved, not too long. Raises ValueError when nothing usable is left.
+    """
+    name = re.sub(r"[\x00-\x1f/\\:*?\"<>|]", "-", name).strip(" .")
+    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+    if stem.lower() in RESERVED_NAMES:
+        stem += "-"
+    name = stem + dot + suffix
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+        name = stem + dot + suffix
+    if not stem.strip(" .-"):
+        raise ValueError(f"no usable file name in {name!r}")
+    return name
+
+
+def output_path(out_dir: Path, relative: str) -> Path:
+    """The path of an output, refusing anything that would leave ``out_dir``."""
+    target = (out_dir / relative).resolve()
+    root = out_dir.resolve()
+    if not target.is_relative_to(root) or target == root:
+        raise PublishError(f"refusing to write outside the output folder: {relative}")
+    return target
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless it already holds exactly that.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk,
+    and renamed over the target: a crash at any moment leaves the old file or
+    the new one, never a mix. Returns whether the file was written.
+    """
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise PublishError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        # mkstemp makes the file private (0600); a web server must read it.
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except OSError as exc:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise PublishError(f"cannot write {path}: {reason}; the previous file is left as it was") from None
+    return True
