@@ -1,0 +1,200 @@
+"""The benchmark: how syndicate's commands compare with just reading the posts.
+
+    python bench/run.py [--sizes 1000,10000,100000] [--repeat 3] [--work /tmp/syndicate-bench]
+
+For each size it generates a site with ``bench/gen_posts.py`` and runs, each
+as a real subprocess with a fixed ``--now``, taking the median of ``--repeat``
+runs (sizes above ``--single-above`` run once, as the table says):
+
+  floor        read every post and parse its front matter with PyYAML's C
+               loader, in a bare Python process: what any tool must pay
+  build cold   ``syndicate build`` with no output folder and no state
+  publish      ``syndicate publish`` with nothing changed since the last run
+  publish 1    the same after one recent post's body changed
+  digest       ``syndicate digest`` of the 50-post week before --now
+
+Wall time and peak RSS (``os.wait4``'s rusage of that one child) are printed
+as a Markdown table with each wall time's ratio to the floor. Commands that do
+not exist in this checkout are listed as such. Run by hand, never by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gen_posts import NOW, generate  # noqa: E402
+
+# The floor: nothing but reading each file and parsing its YAML front matter.
+FLOOR = r"""
+import os, sys, yaml
+loader = yaml.CSafeLoader
+folder = sys.argv[1]
+for name in sorted(os.listdir(folder)):
+    with open(os.path.join(folder, name), encoding="utf-8") as file:
+        text = file.read()
+    head = text[3:text.index("\n---", 3)]
+    assert isinstance(yaml.load(head, Loader=loader), dict)
+"""
+
+
+@dataclass
+class Measure:
+    wall: float  # seconds
+    rss_mb: float  # peak resident set size
+    code: int
+
+
+def run_child(argv: list[str], env: dict | None = None) -> Measure:
+    """Run one command; its wall time and its own peak RSS (not the parent's)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    errors = child.stderr.read().decode("utf-8", "replace")
+    child.stderr.close()
+    if child.returncode != 0:
+        print(f"  ! {' '.join(argv[2:5])} exited {child.returncode}: {errors.strip()[:300]}", file=sys.stderr)
+    return Measure(wall, usage.ru_maxrss / 1024, child.returncode)
+
+
+def syndicate(*args: str) -> list[str]:
+    return [sys.executable, "-m", "syndicate", *args]
+
+
+def has_command(name: str) -> bool:
+    """Whether this checkout's CLI has ``name`` (publish and digest came later)."""
+    probe = subprocess.run(syndicate(name, "--help"), capture_output=True)
+    return probe.returncode == 0
+
+
+def reset_outputs(site: Path) -> None:
+    """Remove everything a run leaves, so the next build is cold."""
+    for folder in ("public", ".syndicate"):
+        shutil.rmtree(site / folder, ignore_errors=True)
+
+
+def edit_one_post(post: Path, round_: int) -> None:
+    """Change a recent post's body (not just its mtime), differently each round."""
+    text = post.read_text(encoding="utf-8")
+    marker = "\n\n<!-- bench edit -->"
+    text = text.split(marker, 1)[0]
+    post.write_text(f"{text}{marker}\nEdited in round {round_}.\n", encoding="utf-8")
+
+
+def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[str, bool]) -> dict:
+    """Every case at one size; returns case → (list of Measure) or a reason string."""
+    site = work / f"site-{size}"
+    started = time.perf_counter()
+    posts = generate(site, size, seed)
+    print(f"[{size}] generated in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    now = ("--now", NOW)
+    results: dict[str, list[Measure] | str] = {}
+
+    results["floor"] = [run_child([sys.executable, "-c", FLOOR, str(site / "_posts")]) for _ in range(repeat)]
+
+    cold = []
+    for _ in range(repeat):
+        reset_outputs(site)
+        cold.append(run_child(syndicate("build", "--site", str(site), *now, "-q")))
+    results["build, cold"] = cold
+
+    if commands["publish"]:
+        run_child(syndicate("publish", "--site", str(site), *now, "-q"))  # brings state up to date
+        results["publish, nothing changed"] = [
+            run_child(syndicate("publish", "--site", str(site), *now, "-q")) for _ in range(repeat)]
+        # The newest post that is already published lands in every main feed.
+        target = posts[-4] if size > 50 else posts[-1]
+        changed = []
+        for round_ in range(repeat):
+            edit_one_post(target, round_)
+            changed.append(run_child(syndicate("publish", "--site", str(site), *now, "-q")))
+        results["publish, one post changed"] = changed
+    else:
+        results["publish, nothing changed"] = results["publish, one post changed"] = "no publish command yet"
+
+    if commands["digest"]:
+        results["digest, 50-post week"] = [
+            run_child(syndicate("digest", "--site", str(site), *now, "-q")) for _ in range(repeat)]
+    else:
+        results["digest, 50-post week"] = "no digest command yet"
+    return results
+
+
+def table(rows: list[tuple[int, dict]]) -> str:
+    """The results as a Markdown table, wall time as a ratio to that size's floor."""
+    lines = ["| posts | case | wall (median) | × floor | peak RSS | runs |",
+             "| ---: | --- | ---: | ---: | ---: | ---: |"]
+    for size, results in rows:
+        floor = statistics.median(m.wall for m in results["floor"])
+        for case, measures in results.items():
+            if isinstance(measures, str):
+                lines.append(f"| {size:,} | {case} | – | – | – | {measures} |")
+                continue
+            wall = statistics.median(m.wall for m in measures)
+            rss = statistics.median(m.rss_mb for m in measures)
+            failed = "" if all(m.code == 0 for m in measures) else " (exit ≠ 0)"
+            lines.append(f"| {size:,} | {case}{failed} | {wall:.2f} s | {wall / floor:.2f} | "
+                         f"{rss:.0f} MB | {len(measures)} |")
+    return "\n".join(lines)
+
+
+def startup(repeat: int) -> str:
+    """``syndicate --help``: what every cron run pays before any work."""
+    measures = [run_child(syndicate("--help")) for _ in range(max(repeat, 5))]
+    wall = statistics.median(m.wall for m in measures)
+    rss = statistics.median(m.rss_mb for m in measures)
+    return f"`syndicate --help`: {wall:.3f} s, {rss:.0f} MB peak RSS (median of {len(measures)})"
+
+
+def machine() -> str:
+    """CPU model, core count and Python version, for the table's caption."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated post counts (default 1000,10000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per case; the median is shown (default 3)")
+    parser.add_argument("--single-above", type=int, default=50_000,
+                        help="sizes above this run each case once (default 50000)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/syndicate-bench"),
+                        help="where the generated sites go (default /tmp/syndicate-bench)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the generated sites afterwards")
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+
+    commands = {name: has_command(name) for name in ("publish", "digest")}
+    rows = []
+    for size in sizes:
+        repeat = 1 if size > args.single_above else args.repeat
+        rows.append((size, measure_size(size, repeat, args.work, args.seed, commands)))
+        if not args.keep:
+            shutil.rmtree(args.work / f"site-{size}", ignore_errors=True)
+    print(f"Machine: {machine()}; --now {NOW}.\n")
+    print(table(rows))
+    print()
+    print(startup(args.repeat))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
