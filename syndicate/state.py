@@ -48,10 +48,16 @@ def load_first_seen(site: Site) -> dict[str, datetime]:
     return dates
 
 
-def save_first_seen(site: Site, posts: Iterable[Post]) -> bool:
-    """Remember the dates given to dateless posts, so they stay put from run to run."""
+def save_first_seen(site: Site, posts: Iterable[Post], unread: Iterable[str] = ()) -> bool:
+    """Remember the dates given to dateless posts, so they stay put from run to run.
+
+    ``unread`` names posts that could not be read this run: their dates are
+    kept, or fixing a typo in one would move it to the top of the feed.
+    """
     dates = {p.name: p.date.isoformat() for p in posts if p.date_origin == "first seen"}
     path = site.state_dir / FIRST_SEEN
+    earlier = read_json(path)
+    dates.update({name: earlier[name] for name in unread if name in earlier})
     if not dates and not path.exists():
         return False  # no state folder for sites that never need one
     return write_json(path, dates)

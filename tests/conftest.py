@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -21,6 +22,47 @@ language = "en"
 timezone = "Asia/Seoul"
 author = { name = "Tess Ter", email = "tess@example.com" }
 """
+
+
+def pytest_addoption(parser):
+    """``pytest --update-golden`` rewrites tests/cases/*/expected from today's output."""
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite the golden files in tests/cases/*/expected instead of comparing.")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    """Whether this run rewrites golden files (``--update-golden``)."""
+    return request.config.getoption("--update-golden")
+
+
+def copy_example_site(target: Path) -> Path:
+    """A copy of the repository's example site (config, posts, assets) at ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "posts", target / "posts")
+    shutil.copytree(REPO / "assets", target / "assets")
+    shutil.copy(REPO / "syndicate.toml", target)
+    return target
+
+
+@pytest.fixture
+def example_site(tmp_path) -> Path:
+    """A fresh copy of the example site in posts/, never built."""
+    return copy_example_site(tmp_path / "example")
+
+
+def parse_feed(path: Path):
+    """A feed file as feedparser reads it, without feedparser's own repairs.
+
+    Sanitising would drop data-* attributes and resolving would make relative
+    URLs absolute, hiding exactly what the tests look for.
+    """
+    import io
+
+    import feedparser
+
+    # A stream, never a string: feedparser may take a string for a URL.
+    return feedparser.parse(io.BytesIO(path.read_bytes()), sanitize_html=False, resolve_relative_uris=False)
 
 
 def write_files(root: Path, files: dict[str, str | bytes]) -> None:

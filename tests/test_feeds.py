@@ -1,0 +1,381 @@
+"""The feeds as a feed reader sees them: parsed with feedparser, field by field."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ElementTree
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urljoin
+
+import lxml.html
+import pytest
+
+from tests.conftest import BASIC_CONFIG, NOW, parse_feed
+
+SEOUL = timezone(timedelta(hours=9))
+BUILT_AT = datetime(2026, 11, 25, 9, 0, tzinfo=SEOUL)  # NOW
+
+NEWS_CONFIG = """\
+title = "서울 뉴스"
+url = "https://news.example.com/"
+description = "서울의 창업 소식"
+language = "ko"
+timezone = "Asia/Seoul"
+author = { name = "편집국", email = "desk@news.example.com" }
+"""
+
+# The post from the issue: Jekyll front matter, folded excerpt, site-relative
+# image, no date anywhere, an HTML body as a Korean blog editor writes it.
+NEWS_BODY = """\
+<h2 data-ke-size="size26">센터 개요</h2>
+<p data-ke-size="size16">새 센터는 공유 오피스와 <a href="/news/apply.html">입주 신청</a> 창구를 갖췄다.</p>
+<p data-ke-size="size16">&nbsp;</p>
+<h2 data-ke-size="size26">입주 조건</h2>
+<p data-ke-size="size16">설립 3년 이내 기업이 대상이다 &amp; 비용은 무료. <img src="../img/floor.jpg" alt="평면도"> 😀</p>
+<p data-ke-size="size16">&nbsp;</p>
+<a href="https://www.example.org/original?id=1&amp;lang=ko">원문 보기</a>
+"""
+NEWS_POST = """\
+---
+title: '성수동에 창업 지원 센터 문 열어'
+categories: [News]
+excerpt: >
+  서울 성수동에 200석 규모의 창업 지원 센터가
+  문을 열었다. 입주 신청은 다음 달 말까지 받는다.
+image: '/assets/img/x.png'
+---
+""" + NEWS_BODY
+NEWS_URL = "https://news.example.com/news/2026/11/25/seongsu-center.html"
+NEWS_EXCERPT = "서울 성수동에 200석 규모의 창업 지원 센터가 문을 열었다. 입주 신청은 다음 달 말까지 받는다."
+
+
+def html_shape(html: str, base: str | None = None) -> list[tuple]:
+    """Every element of an HTML fragment as (tag, attributes, text, tail).
+
+    With ``base``, relative URLs are first made absolute, the one change
+    syndicate may make to a body; any other difference is something lost.
+    """
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    shape = []
+    for element in root.iter():
+        attributes = dict(element.attrib)
+        if base:
+            for name in ("href", "src"):
+                if name in attributes:
+                    attributes[name] = urljoin(base, attributes[name])
+        shape.append((element.tag, attributes, element.text, element.tail))
+    return shape
+
+
+def utc(parsed) -> datetime:
+    """A feedparser time tuple (always UTC) as an aware datetime."""
+    return datetime(*parsed[:6], tzinfo=timezone.utc)
+
+
+def guids(path) -> dict[str, str]:
+    """The RSS items' guid text → isPermaLink attribute, read from the raw XML."""
+    tree = ElementTree.parse(path)
+    return {g.text: g.get("isPermaLink") for g in tree.iter("guid")}
+
+
+@pytest.fixture
+def news_site(make_site):
+    return make_site({"posts/seongsu-center.html": NEWS_POST}, config=NEWS_CONFIG)
+
+
+# --- the example site --------------------------------------------------------
+
+
+EXAMPLE_ENTRIES = [
+    # (link, published), newest first
+    ("https://news.example.com/notes/2026/11/25/korean-markdown-notes.html", BUILT_AT),
+    ("https://news.example.com/news/2026/11/16/seoul-startup-roundup.html",
+     datetime(2026, 11, 16, 18, 30, tzinfo=SEOUL)),
+    ("https://news.example.com/announcements/2026/11/02/welcome-to-syndicate.html",
+     datetime(2026, 11, 2, 9, 0, tzinfo=SEOUL)),
+    ("https://news.example.com/guides/2026/10/28/toml-front-matter.html",
+     datetime(2026, 10, 28, 7, 15, tzinfo=SEOUL)),
+]
+
+
+@pytest.mark.parametrize("name", ["feed.xml", "atom.xml"])
+def test_example_feeds_parse_cleanly_with_every_entry(example_site, run, name):
+    assert run("build", "--site", example_site, "--now", NOW).exit_code == 0
+    feed = parse_feed(example_site / "public" / name)
+    assert feed.bozo == 0
+    assert feed.version == ("rss20" if name == "feed.xml" else "atom10")
+    assert feed.feed.title == "Syndicate Example News"
+    assert feed.feed.language == "ko"
+    assert [(e.link, utc(e.published_parsed)) for e in feed.entries] == EXAMPLE_ENTRIES
+    assert [e.id for e in feed.entries] == [link for link, _ in EXAMPLE_ENTRIES]
+    # The feed is dated by its newest entry, not by the build.
+    assert utc(feed.feed.updated_parsed) == BUILT_AT
+
+
+@pytest.mark.parametrize("name", ["feed.xml", "atom.xml"])
+def test_example_feeds_entry_fields(example_site, run, name):
+    run("build", "--site", example_site, "--now", NOW)
+    entries = {e.link.rsplit("/", 1)[1]: e for e in parse_feed(example_site / "public" / name).entries}
+
+    welcome = entries["welcome-to-syndicate.html"]
+    assert welcome.title == "Welcome to the example newsroom"
+    # No excerpt in front matter: the text before <!--more-->.
+    assert welcome.summary == ("This site shows what syndicate does with a folder of posts: it writes "
+                               "RSS and Atom feeds and a weekly email digest from them.")
+    content = welcome.content[0].value
+    assert "<h2>What you get</h2>" in content
+    assert '<a href="https://news.example.com/about/">the about page</a>' in content
+    assert 'Ampersands &amp; "quotes" survive too.' in content
+    assert welcome.author == "Jane Park"
+    assert [t.term for t in welcome.tags] == ["Announcements", "meta", "feeds"]
+
+    toml = entries["toml-front-matter.html"]
+    assert toml.summary == "Hugo-style +++ front matter works the same as YAML."
+    assert [t.term for t in toml.tags] == ["Guides", "toml"]
+
+    roundup = entries["seoul-startup-roundup.html"]
+    assert roundup.title == "서울 스타트업 소식: 11월 셋째 주"
+    assert [(e.href, e.type, e.length) for e in roundup.enclosures] == [
+        ("https://news.example.com/assets/img/seoul-skyline.png", "image/png",
+         str((example_site / "assets/img/seoul-skyline.png").stat().st_size))]
+    # The site author stands in for posts without one.
+    assert roundup.author_detail.name == "Example Newsroom"
+    assert roundup.author_detail.email == "newsroom@example.com"
+
+
+def test_example_rss_guids_are_permalinks(example_site, run):
+    run("build", "--site", example_site, "--now", NOW)
+    assert guids(example_site / "public" / "feed.xml") == {link: "true" for link, _ in EXAMPLE_ENTRIES}
+
+
+def test_every_url_in_example_content_is_absolute(example_site, run):
+    run("build", "--site", example_site, "--now", NOW)
+    for name in ("feed.xml", "atom.xml"):
+        for entry in parse_feed(example_site / "public" / name).entries:
+            root = lxml.html.fragment_fromstring(entry.content[0].value, create_parent="div")
+            for element in root.iter():
+                for attribute in ("href", "src"):
+                    if element.get(attribute) is not None:
+                        assert element.get(attribute).startswith("https://"), (entry.link, element.get(attribute))
+                if element.get("srcset"):
+                    for candidate in element.get("srcset").split(","):
+                        assert candidate.strip().startswith("https://news.example.com/")
+
+
+def test_example_scheduled_post_appears_once_its_date_passes(example_site, run):
+    run("build", "--site", example_site, "--now", NOW)
+    result = run("build", "--site", example_site, "--now", "2031-01-01T07:59:59+09:00")
+    assert result.stdout == ""  # a second early: nothing changes
+    result = run("build", "--site", example_site, "--now", "2031-01-01T08:00:00+09:00")
+    assert result.exit_code == 0
+    links = [e.link for e in parse_feed(example_site / "public" / "feed.xml").entries]
+    assert links == ["https://news.example.com/announcements/2031/01/01/scheduled-for-the-future.html"] + [
+        link for link, _ in EXAMPLE_ENTRIES]
+
+
+# --- the Korean news post, through both feeds ---------------------------------
+
+
+@pytest.mark.parametrize("name", ["feed.xml", "atom.xml"])
+def test_korean_news_post_round_trips(news_site, run, name):
+    result = run("build", "--site", news_site, "--now", NOW)
+    assert result.exit_code == 0, result.output
+    feed = parse_feed(news_site / "public" / name)
+    assert feed.bozo == 0
+    assert feed.feed.title == "서울 뉴스"
+    [entry] = feed.entries
+    assert entry.title == "성수동에 창업 지원 센터 문 열어"
+    assert entry.link == entry.id == NEWS_URL
+    assert entry.summary == NEWS_EXCERPT
+    assert [t.term for t in entry.tags] == ["News"]
+    assert utc(entry.published_parsed) == BUILT_AT
+    assert [(e.href, e.type) for e in entry.enclosures] == [("https://news.example.com/assets/img/x.png", "image/png")]
+
+    content = entry.content[0].value
+    # Nothing lost: same elements, attributes, text and Hangul; only the URLs
+    # are absolute, against the post's own URL.
+    assert html_shape(content.rstrip()) == html_shape(NEWS_BODY.rstrip(), base=NEWS_URL)
+    assert '<p data-ke-size="size16">\u00a0</p>' in content
+    assert "😀" in content
+    assert 'src="https://news.example.com/news/2026/11/img/floor.jpg"' in content
+    assert 'href="https://news.example.com/news/apply.html"' in content
+    assert content.rstrip().endswith('<a href="https://www.example.org/original?id=1&amp;lang=ko">원문 보기</a>')
+
+
+def test_korean_news_post_keeps_its_first_seen_date(news_site, run):
+    run("build", "--site", news_site, "--now", NOW)
+    state = news_site / ".syndicate" / "first-seen.json"
+    assert json.loads(state.read_text(encoding="utf-8")) == {
+        "posts/seongsu-center.html": "2026-11-25T09:00:00+09:00"}
+
+    result = run("build", "--site", news_site, "--now", "2026-12-24T20:00:00+09:00")
+    assert result.exit_code == 0
+    # Still dated (and addressed) by the day it was first seen.
+    [entry] = parse_feed(news_site / "public" / "atom.xml").entries
+    assert entry.link == NEWS_URL
+    assert utc(entry.published_parsed) == BUILT_AT
+    assert result.stderr == ("posts/seongsu-center.html: warning: no date in front matter or file name; "
+                             "dated 2026-11-25T09:00:00+09:00, when first seen\n")
+
+
+def test_first_seen_date_survives_a_run_where_the_post_is_broken(news_site, run):
+    run("build", "--site", news_site, "--now", NOW)
+    post = news_site / "posts" / "seongsu-center.html"
+    post.write_text(NEWS_POST.replace("categories: [News]", "categories: [News"), encoding="utf-8")
+    assert run("build", "--site", news_site, "--now", "2026-12-01T09:00:00+09:00").exit_code == 1
+
+    post.write_text(NEWS_POST, encoding="utf-8")
+    run("build", "--site", news_site, "--now", "2026-12-02T09:00:00+09:00")
+    [entry] = parse_feed(news_site / "public" / "feed.xml").entries
+    assert utc(entry.published_parsed) == BUILT_AT
+
+
+# --- ids, guids, dates --------------------------------------------------------
+
+
+def test_custom_id_is_kept_and_rss_guid_is_not_a_permalink(make_site, run):
+    site = make_site({
+        "posts/2026-11-20-first.md": """\
+            ---
+            title: First
+            id: urn:uuid:3f2c7a52-8d1e-4f7e-9a53-0c2b1d4e5f60
+            ---
+            Hello.
+            """,
+        "posts/2026-11-21-second.md": "---\ntitle: Second\n---\nWorld.\n",
+    })
+    run("build", "--site", site, "--now", NOW)
+    assert guids(site / "public" / "feed.xml") == {
+        "https://example.com/blog/2026/11/21/second.html": "true",
+        "urn:uuid:3f2c7a52-8d1e-4f7e-9a53-0c2b1d4e5f60": "false",
+    }
+    for name in ("feed.xml", "atom.xml"):
+        entries = parse_feed(site / "public" / name).entries
+        assert [(e.id, e.link) for e in entries] == [
+            ("https://example.com/blog/2026/11/21/second.html", "https://example.com/blog/2026/11/21/second.html"),
+            ("urn:uuid:3f2c7a52-8d1e-4f7e-9a53-0c2b1d4e5f60", "https://example.com/blog/2026/11/20/first.html"),
+        ]
+
+
+def test_editing_title_and_body_keeps_the_id(make_site, run):
+    site = make_site({"posts/2026-11-20-hello.md": "---\ntitle: Helo\n---\nTypo.\n"})
+    run("build", "--site", site, "--now", NOW)
+    before = parse_feed(site / "public" / "atom.xml").entries[0].id
+    (site / "posts" / "2026-11-20-hello.md").write_text("---\ntitle: Hello, world\n---\nFixed.\n")
+    run("build", "--site", site, "--now", NOW)
+    after = parse_feed(site / "public" / "atom.xml").entries[0]
+    assert after.title == "Hello, world"
+    assert after.id == before == "https://example.com/blog/2026/11/20/hello.html"
+
+
+def test_updated_dates_and_feed_date_come_from_the_posts(make_site, run):
+    site = make_site({
+        "posts/2026-11-01-old.md": "---\ntitle: Old\nlast_modified_at: 2026-11-10 12:00:00\n---\nx\n",
+        "posts/2026-11-05-new.md": "---\ntitle: New\n---\ny\n",
+    })
+    run("build", "--site", site, "--now", NOW)
+    feed = parse_feed(site / "public" / "atom.xml")
+    entries = {e.title: e for e in feed.entries}
+    # Naive times are in the site's time zone (Asia/Seoul).
+    assert utc(entries["Old"].updated_parsed) == datetime(2026, 11, 10, 3, 0, tzinfo=timezone.utc)
+    assert utc(entries["Old"].published_parsed) == datetime(2026, 10, 31, 15, 0, tzinfo=timezone.utc)
+    assert utc(feed.feed.updated_parsed) == datetime(2026, 11, 10, 3, 0, tzinfo=timezone.utc)
+    rss = parse_feed(site / "public" / "feed.xml")
+    assert rss.feed.updated == "Tue, 10 Nov 2026 12:00:00 +0900"  # lastBuildDate
+
+
+def test_empty_site_gives_valid_feeds_dated_1970(make_site, run):
+    site = make_site()
+    assert run("build", "--site", site, "--now", NOW).exit_code == 0
+    for name in ("feed.xml", "atom.xml"):
+        feed = parse_feed(site / "public" / name)
+        assert feed.bozo == 0 and feed.entries == []
+        assert utc(feed.feed.updated_parsed) == datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+# --- feed settings ---------------------------------------------------------------
+
+
+def test_feed_limit_keeps_the_newest(make_site, run):
+    posts = {f"posts/2026-11-{day:02d}-day-{day}.md": f"---\ntitle: Day {day}\ntags: [daily]\n---\nx\n"
+             for day in range(1, 8)}
+    site = make_site(posts, config=BASIC_CONFIG + "[feed]\nlimit = 3\ntags = true\n")
+    run("build", "--site", site, "--now", NOW)
+    for name in ("feed.xml", "atom.xml", "feeds/tag/daily.xml"):
+        assert [e.title for e in parse_feed(site / "public" / name).entries] == ["Day 7", "Day 6", "Day 5"]
+
+
+def test_full_content_false_gives_summary_only(make_site, run):
+    site = make_site({"posts/2026-11-20-long.md": """\
+        ---
+        title: Long read
+        ---
+        The first paragraph, which is the summary.
+
+        The second paragraph, only in the full post.
+        """}, config=BASIC_CONFIG + "[feed]\nfull_content = false\n")
+    run("build", "--site", site, "--now", NOW)
+    for name in ("feed.xml", "atom.xml"):
+        [entry] = parse_feed(site / "public" / name).entries
+        assert entry.summary == "The first paragraph, which is the summary."
+        assert "content" not in entry
+    raw = (site / "public" / "feed.xml").read_text(encoding="utf-8")
+    assert "content:encoded" not in raw and "second paragraph" not in raw
+    assert "second paragraph" not in (site / "public" / "atom.xml").read_text(encoding="utf-8")
+
+
+def test_category_and_tag_feeds_have_safe_file_names(make_site, run):
+    site = make_site({
+        "posts/2026-11-20-a.md": """\
+            ---
+            title: A
+            categories: [뉴스, "../../etc", "a/b"]
+            tags: "서울 Seoul"
+            ---
+            x
+            """,
+        "posts/2026-11-21-b.md": "---\ntitle: B\ncategory: news\ncategories: [News]\n---\ny\n",
+    }, config=BASIC_CONFIG + "[feed]\ncategories = true\ntags = true\n")
+    result = run("build", "--site", site, "--now", NOW)
+    assert result.exit_code == 0, result.output
+    written = sorted(p.relative_to(site / "public").as_posix() for p in (site / "public").rglob("*.xml"))
+    assert written == ["atom.xml", "feed.xml", "feeds/category/a-b.xml", "feeds/category/etc.xml",
+                       "feeds/category/news.xml", "feeds/category/뉴스.xml",
+                       "feeds/tag/seoul.xml", "feeds/tag/서울.xml"]
+    news = parse_feed(site / "public" / "feeds/category/news.xml")
+    assert news.bozo == 0
+    assert news.feed.title == "Test Site — News"  # as first written
+    assert [e.title for e in news.entries] == ["B"]
+    korean = parse_feed(site / "public" / "feeds/category/뉴스.xml")
+    assert [e.title for e in korean.entries] == ["A"]
+    assert [link.href for link in korean.feed.links if link.rel == "self"] == [
+        "https://example.com/blog/feeds/category/%EB%89%B4%EC%8A%A4.xml"]
+
+
+def test_no_category_feeds_unless_asked(make_site, run):
+    site = make_site({"posts/2026-11-20-a.md": "---\ntitle: A\ncategories: [News]\ntags: [x]\n---\nx\n"})
+    run("build", "--site", site, "--now", NOW)
+    assert not (site / "public" / "feeds").exists()
+
+
+# --- determinism ------------------------------------------------------------------
+
+
+def test_building_twice_rewrites_nothing(example_site, run):
+    first = run("build", "--site", example_site, "--now", NOW)
+    assert first.exit_code == 0
+    files = sorted((example_site / "public").rglob("*.xml"))
+    assert len(files) == 11
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+    second = run("build", "--site", example_site, "--now", NOW, "-v")
+    assert second.exit_code == 0
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
+    assert "wrote" not in second.stdout
+    assert second.stdout.count("unchanged public/") == 11
+
+
+def test_a_later_clock_alone_changes_no_byte(example_site, run):
+    run("build", "--site", example_site, "--now", NOW)
+    before = {p: p.read_bytes() for p in (example_site / "public").rglob("*.xml")}
+    run("build", "--site", example_site, "--now", "2026-11-30T23:59:00+09:00")
+    assert {p: p.read_bytes() for p in (example_site / "public").rglob("*.xml")} == before
