@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
+from syndicate.cache import PostsIndex
 from syndicate.config import Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice, PostError, SyndicateError
@@ -29,6 +30,8 @@ class Outcome:
     unchanged: list[str] = field(default_factory=list)
     errors: list[SyndicateError] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)  # other changes, one line each ("sent digest …")
+    decisions: list[str] = field(default_factory=list)  # why things were (not) done, for -v
 
     def failed(self, strict: bool = False) -> bool:
         """Whether the run must exit non-zero."""
@@ -66,22 +69,30 @@ def distinct_ids(posts: Iterable[Post]) -> tuple[list[Post], list[Notice]]:
     return result, notices
 
 
-def read_site(site: Site, now: datetime, progress: Progress | None = None) -> tuple[Loaded, list[Post], list[Notice]]:
-    """Read every post; return what was loaded and the published posts, newest first."""
-    loaded = load_posts(site, now, load_first_seen(site), progress)
+def read_site(site: Site, now: datetime, progress: Progress | None = None,
+              index: PostsIndex | None = None) -> tuple[Loaded, list[Post], list[Notice]]:
+    """Read every post; return what was loaded and the published posts, newest first.
+
+    With the posts ``index`` (syndicate.cache), unchanged posts are not opened.
+    """
+    loaded = load_posts(site, now, load_first_seen(site), progress, index.load_post if index else None)
     posts, notices = distinct_ids(loaded.posts)
     published = newest_first(p for p in posts if p.is_published(now))
     return loaded, published, list(loaded.notices) + notices
 
 
-def render_all(site: Site, posts: Iterable[Post], outcome: Outcome) -> dict[str, Rendered]:
-    """Render the bodies of ``posts``; a body that fails is reported and left out."""
+def render_all(site: Site, posts: Iterable[Post], outcome: Outcome,
+               render: Callable[[Site, Post], Rendered] = render_post) -> dict[str, Rendered]:
+    """Render the bodies of ``posts``; a body that fails is reported and left out.
+
+    ``render`` stands in for ``content.render_post`` (the posts index's).
+    """
     bodies = {}
     for post in posts:
         if post.name in bodies:
             continue
         try:
-            rendered = render_post(site, post)
+            rendered = render(site, post)
         except PostError as exc:
             outcome.errors.append(exc)
             continue
@@ -116,25 +127,35 @@ def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcom
     Scheduled, draft and unpublished posts are left out; a post with an error
     is reported and left out; nothing is written until everything is read.
     """
+    index = PostsIndex.load(site)
+    loaded, published, notices = read_site(site, now, progress, index)
+    outcome = Outcome(errors=list(loaded.errors), notices=notices)
+    write_outputs(site, render_feeds(site, published, outcome, index.render_post), outcome)
+    save_first_seen(site, loaded.posts)
+    index.save()
+    return outcome
+
+
+def render_feeds(site: Site, published: list[Post], outcome: Outcome,
+                 render: Callable[[Site, Post], Rendered] = render_post) -> dict[str, bytes]:
+    """The bytes of every feed (path relative to the output folder → bytes); writes nothing."""
     from syndicate.feeds import feed_specs, render_feed
 
-    loaded, published, notices = read_site(site, now, progress)
-    outcome = Outcome(errors=list(loaded.errors), notices=notices)
     specs = feed_specs(site, published)
-    bodies = render_all(site, (post for spec in specs for post in spec.posts), outcome)
+    bodies = render_all(site, (post for spec in specs for post in spec.posts), outcome, render)
     files = {}
     for spec in specs:
         # A post whose body failed to render is left out of every feed.
         spec_posts = tuple(p for p in spec.posts if p.name in bodies)
         files[spec.path] = render_feed(site, replace(spec, posts=spec_posts), bodies)
-    write_outputs(site, files, outcome)
-    save_first_seen(site, loaded.posts)
-    return outcome
+    return files
 
 
 def check(site: Site, now: datetime, progress: Progress | None = None) -> Outcome:
     """Read every post and render every published body; write nothing."""
-    loaded, published, notices = read_site(site, now, progress)
+    # The posts index is used but not saved: check writes nothing at all.
+    index = PostsIndex.load(site)
+    loaded, published, notices = read_site(site, now, progress, index)
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
-    render_all(site, published, outcome)
+    render_all(site, published, outcome, index.render_post)
     return outcome

@@ -61,9 +61,13 @@ class Run:
                 click.echo(str(notice), err=True)
             for path in outcome.written:
                 click.echo(f"wrote {path}")
+            for line in outcome.events:
+                click.echo(line)
             if self.verbose:
                 for path in outcome.unchanged:
                     click.echo(f"unchanged {path}")
+                for line in outcome.decisions:
+                    click.echo(line)
         if outcome.failed(self.strict):
             problems = len(outcome.errors) + (len(outcome.notices) if self.strict else 0)
             click.echo(f"failed: {problems} problem(s)", err=True)

@@ -365,9 +365,9 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
     for key in dirs:
         if key in values:
             values[key] = root / values[key]
-    defaults = {key: root / getattr(Site, key) for key in dirs if key not in values}
     if output_dir is not None:
         values["output_dir"] = output_dir.resolve()
+    defaults = {key: root / getattr(Site, key) for key in dirs if key not in values}
     return Site(root=root, config_file=source, **defaults, **values)
 
 

@@ -408,19 +408,21 @@ def _line_of(text: str, body_line: int, message: str) -> int | None:
 
 
 def load_posts(site: Site, now: datetime, first_seen: Mapping[str, datetime] | None = None,
-               progress: Any = None) -> Loaded:
+               progress: Any = None, reader: Any = None) -> Loaded:
     """Read every post in the site; a broken one is reported, never fatal.
 
     ``first_seen`` holds the dates given earlier to posts with no date of their
     own. ``progress`` optionally wraps the list of files (for a progress bar).
+    ``reader`` stands in for ``load_post`` (the posts index, syndicate.cache).
     """
+    reader = reader or load_post
     files = list(post_files(site))
     posts: list[Post] = []
     errors: list[PostError] = []
     notices: list[Notice] = []
     for path in progress(files) if progress else files:
         try:
-            post, more = load_post(site, path, first_seen or {}, now)
+            post, more = reader(site, path, first_seen or {}, now)
         except PostError as exc:
             errors.append(exc)
             continue

@@ -1,0 +1,257 @@
+"""The posts index: a run in which no post changed opens no post.
+
+``.syndicate/posts-index.json`` remembers, for each post file, its size,
+mtime and SHA-256, the ``Post`` (and warnings) read from it, and the rendered
+body of the posts that landed in a feed. A file whose size and mtime are
+unchanged is not opened at all (one ``stat``); a file whose stat changed is
+read and hashed, and parsed again only when its bytes changed too (a
+``git checkout`` touches mtimes, not contents).
+
+The index is a speed-up, never a source of truth. It is thrown away whole when
+it is missing, corrupt, from another version of the code or written for
+another configuration; an entry that does not decode is read again from the
+post; a post whose mtime is not older than the index itself is hashed before
+it is trusted (a file edited in the same clock tick as the index was written,
+git's "racily clean" case). Posts with errors are never cached, so they are
+read and reported on every run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import replace
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from syndicate import __version__
+from syndicate.config import Author, Site
+from syndicate.content import Rendered, render_post
+from syndicate.errors import Notice
+from syndicate.posts import POST_SUFFIXES, Post, load_post
+from syndicate.write import write_if_changed
+
+INDEX_NAME = "posts-index.json"
+FORMAT = 1
+# The modules whose code decides what a post file turns into; editing any of
+# them (or upgrading syndicate) must not leave old results in the index.
+CODE_MODULES = ("posts", "content", "text", "config", "cache")
+
+
+def read_post_bytes(path: Path) -> bytes:
+    """The bytes of a post file, for hashing. Tests count calls to this."""
+    return path.read_bytes()
+
+
+def _fingerprint(site: Site) -> str:
+    """What every entry depends on besides the post file: code and configuration."""
+    # --out does not change what a post reads as, so it keeps the index.
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{replace(site, output_dir=Path())!r}\0".encode())
+    package = Path(__file__).parent
+    for module in CODE_MODULES:
+        try:
+            digest.update((package / f"{module}.py").read_bytes())
+        except OSError:
+            digest.update(b"?")
+    return digest.hexdigest()
+
+
+# --- Post <-> JSON ----------------------------------------------------------
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, Path):
+        return {"path": str(value)}
+    if isinstance(value, Author):
+        return {"author": [value.name, value.email]}
+    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise TypeError(f"cannot keep a {type(value).__name__} in the posts index")
+
+
+def _decode(value: Any, site: Site) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        (kind, data), = value.items()
+        if kind == "datetime":
+            # The same instant in the site's zone, as posts.build_post leaves it.
+            return datetime.fromisoformat(data).astimezone(site.timezone)
+        if kind == "path":
+            return Path(data)
+        if kind == "author":
+            name, email = data
+            return Author(name, email)
+        raise ValueError(kind)
+    return value
+
+
+def encode_post(post: Post, notices: list[Notice], site: Site) -> dict | None:
+    """A post and its warnings as JSON data; None when it would not come back equal."""
+    try:
+        data = {"post": {f.name: _encode(getattr(post, f.name)) for f in dataclasses.fields(Post)},
+                "notices": [[n.message, n.path, n.line] for n in notices]}
+        back, back_notices = decode_post(data, site)
+    except (TypeError, ValueError):
+        return None
+    # Checked now rather than trusted later: a field added to Post that does
+    # not survive the round trip keeps that post out of the index.
+    if repr(back) != repr(post) or back_notices != notices:
+        return None
+    return data
+
+
+def decode_post(data: Mapping, site: Site) -> tuple[Post, list[Notice]]:
+    """The post and warnings kept by ``encode_post``. Raises on malformed data."""
+    fields = {key: _decode(value, site) for key, value in data["post"].items()}
+    post = Post(**fields)
+    notices = [Notice(str(message), path, line) for message, path, line in data["notices"]]
+    return post, notices
+
+
+# --- the index ----------------------------------------------------------------
+
+
+class PostsIndex:
+    """The posts index of one site, loaded at the start of a run and saved at its end.
+
+    ``load_post`` and ``render_post`` have the signatures of the functions in
+    ``syndicate.posts`` and ``syndicate.content`` they stand in for.
+    """
+
+    def __init__(self, site: Site, entries: dict[str, dict], trusted_before_ns: int):
+        self.site = site
+        self.path = site.state_dir / INDEX_NAME
+        self._old = entries
+        self._new: dict[str, dict] = {}
+        self._trusted_before_ns = trusted_before_ns
+        self._changed = False
+        self._rendered: set[str] = set()  # posts whose body an output used this run
+        self.reads = 0  # post files opened this run, for -v
+        self.renders = 0  # post bodies rendered this run
+
+    @classmethod
+    def load(cls, site: Site) -> "PostsIndex":
+        """The site's index, or an empty one when missing, corrupt or out of date."""
+        path = site.state_dir / INDEX_NAME
+        try:
+            stat = path.stat()
+            data = json.loads(path.read_bytes())
+            if (not isinstance(data, dict) or data.get("fingerprint") != _fingerprint(site)
+                    or not isinstance(data.get("posts"), dict)):
+                raise ValueError("stale")
+        except (OSError, ValueError):
+            return cls(site, {}, 0)
+        return cls(site, data["posts"], stat.st_mtime_ns)
+
+    def load_post(self, site: Site, path: Path, first_seen: Mapping[str, datetime],
+                  now: datetime) -> tuple[Post | None, list[Notice]]:
+        """``posts.load_post``, answered from the index when the file is unchanged."""
+        name = _relative_name(site, path)
+        if path.suffix.lower() not in POST_SUFFIXES:
+            return load_post(site, path, first_seen, now)  # reads nothing
+        try:
+            stat = path.stat()
+        except OSError:
+            return load_post(site, path, first_seen, now)  # reports the problem
+        entry = self._old.get(name)
+        digest = None
+        if isinstance(entry, dict):
+            same_stat = entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns
+            if not (same_stat and stat.st_mtime_ns < self._trusted_before_ns):
+                digest = self._hash(path)
+                if digest != entry.get("sha256"):
+                    entry = None
+            if entry is not None:
+                found = self._cached(entry, name, first_seen, now)
+                if found is not None:
+                    if digest is not None:
+                        # Same bytes: remember the new stat, and save the index
+                        # again so that its own mtime moves past the post's.
+                        entry = {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+                        self._changed = True
+                    self._new[name] = entry
+                    return found
+        if digest is None:
+            digest = self._hash(path)
+        post, notices = load_post(site, path, first_seen, now)  # raises PostError
+        self._changed = True
+        self.reads += 1
+        if post is not None:
+            data = encode_post(post, notices, site)
+            if data is not None:
+                self._new[name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                                   "sha256": digest, **data}
+        return post, notices
+
+    def _hash(self, path: Path) -> str | None:
+        self.reads += 1
+        try:
+            return hashlib.sha256(read_post_bytes(path)).hexdigest()
+        except OSError:
+            return None
+
+    def _cached(self, entry: dict, name: str, first_seen: Mapping[str, datetime],
+                now: datetime) -> tuple[Post, list[Notice]] | None:
+        try:
+            post, notices = decode_post(entry, self.site)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None
+        if post.name != name:
+            return None
+        # A dateless post is dated by first-seen.json, or now; a cached date
+        # that no longer agrees (state restored from a backup) is read afresh.
+        if post.date_origin == "first seen" and post.date != first_seen.get(name, now):
+            return None
+        return post, notices
+
+    def render_post(self, site: Site, post: Post) -> Rendered:
+        """``content.render_post``, answered from the index for an unchanged post."""
+        entry = self._new.get(post.name)
+        self._rendered.add(post.name)
+        key = hashlib.sha256(repr(post).encode()).hexdigest()
+        kept = entry.get("rendered") if entry else None
+        if isinstance(kept, dict) and kept.get("key") == key:
+            try:
+                notices = tuple(Notice(str(m), p, line) for m, p, line in kept["notices"])
+                return Rendered(post, str(kept["html"]), str(kept["excerpt"]), notices)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                pass
+        rendered = render_post(site, post)  # raises PostError
+        self.renders += 1
+        if entry is not None:
+            entry["rendered"] = {"key": key, "html": rendered.html, "excerpt": rendered.excerpt,
+                                 "notices": [[n.message, n.path, n.line] for n in rendered.notices]}
+            self._changed = True
+        return rendered
+
+    def save(self) -> bool:
+        """Write the index when anything in it changed; returns whether it was written.
+
+        Only the posts seen in this run are kept, so deleted posts drop out, and
+        a rendered body is kept only while its post stays unchanged.
+        """
+        for name, entry in self._new.items():
+            # Bodies are kept only for posts in today's outputs, or the index
+            # would grow into a copy of every post ever in a feed.
+            if "rendered" in entry and name not in self._rendered:
+                self._new[name] = {k: v for k, v in entry.items() if k != "rendered"}
+                self._changed = True
+        if not self._changed and self._new.keys() == self._old.keys():
+            return False
+        data = {"format": FORMAT, "fingerprint": _fingerprint(self.site), "posts": self._new}
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return write_if_changed(self.path, text.encode("utf-8"))
+
+
+def _relative_name(site: Site, path: Path) -> str:
+    try:
+        return path.relative_to(site.root).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,236 @@
+"""The posts index (.syndicate/posts-index.json): unchanged posts are never opened."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import feedparser
+import pytest
+
+import syndicate.cache
+import syndicate.content
+import syndicate.posts
+from syndicate.build import Outcome, build, read_site, render_feeds
+from syndicate.config import load_site
+from syndicate.posts import parse_date
+from tests.conftest import NOW
+
+POSTS = {
+    "posts/2026-11-20-seoul.md": """\
+        ---
+        title: 서울 소식
+        categories: [뉴스, Seoul]
+        tags: city
+        excerpt: >
+          한국어 요약입니다.
+        image: '/assets/img/x.png'
+        ---
+        <p data-id="1">본문&nbsp;입니다. <a href="/about/">about</a></p>
+        <a href="../more">more</a>
+        """,
+    "posts/2026-11-21-markdown.md": """\
+        ---
+        title: Markdown post
+        date: 2026-11-21 10:30:00 +0900
+        author: { name: Ann, email: ann@example.com }
+        updated: 2026-11-22
+        ---
+        First paragraph.
+
+        <!--more-->
+
+        ![img](img/p.png)
+        """,
+    "posts/undated.md": """\
+        ---
+        title: No date here
+        ---
+        Dated when first seen.
+        """,
+    "posts/2026-11-22-page.html": """\
+        ---
+        title: An HTML post
+        id: urn:example:1
+        draft: false
+        ---
+        <p>HTML <b>body</b></p>
+        """,
+    "posts/2031-01-01-future.md": "---\ntitle: Later\n---\nNot yet.\n",
+    "posts/2026-11-23-draft.md": "---\ntitle: Draft\ndraft: true\n---\nNo.\n",
+}
+CONFIG_EXTRA = "\n[feed]\ncategories = true\ntags = true\n"
+
+
+def age(root: Path) -> None:
+    """Date every post an hour back, as posts written before the last run are."""
+    past = time.time() - 3600
+    for path in (root / "posts").rglob("*"):
+        os.utime(path, (past, past))
+
+
+@pytest.fixture
+def site_root(make_site):
+    from tests.conftest import BASIC_CONFIG
+
+    root = make_site(POSTS, config=BASIC_CONFIG + CONFIG_EXTRA)
+    age(root)
+    return root
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Every post file opened during a run, by name (front matter, hash or body)."""
+    opened: list[str] = []
+
+    def counting(original, name_of):
+        def wrapper(*args, **kwargs):
+            opened.append(name_of(*args))
+            return original(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(syndicate.cache, "read_post_bytes",
+                        counting(syndicate.cache.read_post_bytes, lambda path: Path(path).name))
+    monkeypatch.setattr(syndicate.posts, "read_post_text",
+                        counting(syndicate.posts.read_post_text, lambda path, name: Path(path).name))
+    monkeypatch.setattr(syndicate.content, "read_post_text",
+                        counting(syndicate.content.read_post_text, lambda path, name: Path(path).name))
+    return opened
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def now_for(site):
+    return parse_date(NOW, site.timezone)
+
+
+def test_second_run_opens_no_post(site_root, reads):
+    site = load_site(site_root)
+    first = build(site, now_for(site))
+    assert not first.errors and first.written
+    assert reads, "the first run must read the posts"
+    reads.clear()
+    second = build(site, now_for(site))
+    assert reads == []
+    assert second.written == [] and sorted(second.unchanged) == sorted(first.written)
+
+
+def test_changed_post_is_read_again(site_root, reads):
+    site = load_site(site_root)
+    build(site, now_for(site))
+    post = site_root / "posts/2026-11-21-markdown.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("Markdown post", "Renamed post"), encoding="utf-8")
+    reads.clear()
+    outcome = build(site, now_for(site))
+    assert set(reads) == {"2026-11-21-markdown.md"}
+    titles = [e.title for e in feedparser.parse((site_root / "public/feed.xml").read_bytes()).entries]
+    assert "Renamed post" in titles and "Markdown post" not in titles
+    assert "public/feed.xml" in outcome.written
+
+
+def test_touched_but_unchanged_post_is_hashed_not_parsed(site_root, reads, monkeypatch):
+    site = load_site(site_root)
+    build(site, now_for(site))
+    parsed: list[str] = []
+    original = syndicate.cache.load_post
+    monkeypatch.setattr(syndicate.cache, "load_post",
+                        lambda site, path, *a: parsed.append(path.name) or original(site, path, *a))
+    os.utime(site_root / "posts/2026-11-20-seoul.md")  # a git checkout, say
+    reads.clear()
+    assert build(site, now_for(site)).written == []
+    assert reads == ["2026-11-20-seoul.md"] and parsed == []
+    reads.clear()
+    build(site, now_for(site))
+    assert reads == []  # the new mtime was remembered
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b"[]", b'{"format": 1, "posts": []}',
+                                     b"\xff\xfe\x00", None])
+def test_corrupt_or_missing_index_is_rebuilt_silently(site_root, garbage):
+    site = load_site(site_root)
+    build(site, now_for(site))
+    expected = outputs(site_root / "public")
+    index = site_root / ".syndicate/posts-index.json"
+    if garbage is None:
+        index.unlink()
+    else:
+        index.write_bytes(garbage)
+    outcome = build(site, now_for(site))
+    assert not outcome.errors and outcome.written == []
+    assert outputs(site_root / "public") == expected
+    assert json.loads(index.read_bytes())["posts"]
+
+
+def test_malformed_entry_is_read_again(site_root, reads):
+    site = load_site(site_root)
+    build(site, now_for(site))
+    index = site_root / ".syndicate/posts-index.json"
+    data = json.loads(index.read_bytes())
+    data["posts"]["posts/2026-11-22-page.html"]["post"]["date"] = {"datetime": "not a date"}
+    data["posts"]["posts/2026-11-20-seoul.md"]["post"] = "nonsense"
+    index.write_text(json.dumps(data), encoding="utf-8")
+    reads.clear()
+    assert build(site, now_for(site)).written == []
+    assert sorted(set(reads)) == ["2026-11-20-seoul.md", "2026-11-22-page.html"]
+
+
+def test_with_and_without_index_bytes_are_identical(site_root, tmp_path, reads):
+    site = load_site(site_root)
+    build(site, now_for(site))  # fills the index
+    reads.clear()
+    cached_out = tmp_path / "cached"
+    build(load_site(site_root, cached_out), now_for(site))
+    assert reads == []  # --out elsewhere still uses the index
+
+    # The plain path: posts.load_posts and content.render_post, no index at all.
+    plain_site = load_site(site_root, tmp_path / "plain")
+    loaded, published, _ = read_site(plain_site, now_for(site))
+    files = render_feeds(plain_site, published, Outcome())
+    assert reads  # it did read the posts
+    assert {f"{k}": v for k, v in files.items()} == outputs(cached_out)
+    assert outputs(cached_out) == outputs(site_root / "public")
+
+
+def test_config_change_invalidates_the_index(site_root, reads):
+    site = load_site(site_root)
+    build(site, now_for(site))
+    config = site_root / "syndicate.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'url = "https://example.com/blog/"', 'url = "https://example.org/"'), encoding="utf-8")
+    reads.clear()
+    build(load_site(site_root), now_for(site))
+    assert reads
+    links = [e.link for e in feedparser.parse((site_root / "public/feed.xml").read_bytes()).entries]
+    assert links and all(link.startswith("https://example.org/") for link in links)
+
+
+def test_deleted_post_leaves_feed_and_index(site_root):
+    site = load_site(site_root)
+    build(site, now_for(site))
+    (site_root / "posts/2026-11-22-page.html").unlink()
+    build(site, now_for(site))
+    titles = [e.title for e in feedparser.parse((site_root / "public/feed.xml").read_bytes()).entries]
+    assert "An HTML post" not in titles
+    index = json.loads((site_root / ".syndicate/posts-index.json").read_bytes())
+    assert "posts/2026-11-22-page.html" not in index["posts"]
+
+
+def test_broken_post_is_reported_on_every_run(site_root):
+    (site_root / "posts/2026-11-24-broken.md").write_text("---\ntitle: [unclosed\n---\nx\n", encoding="utf-8")
+    site = load_site(site_root)
+    for _ in range(2):
+        outcome = build(site, now_for(site))
+        assert [e.path for e in outcome.errors] == ["posts/2026-11-24-broken.md"]
+
+
+def test_undated_post_keeps_its_date_from_the_index(site_root):
+    site = load_site(site_root)
+    build(site, now_for(site))
+    later = parse_date("2026-12-01T09:00:00+09:00", site.timezone)
+    outcome = build(site, later)
+    assert outcome.written == []
+    assert any("first seen" in str(n) and "2026-11-25T09:00:00+09:00" in str(n) for n in outcome.notices)
