@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from syndicate import __version__
+from syndicate.config import LIST_TOOLS
 
 
 def site_options(command):
@@ -115,6 +116,23 @@ def new(site, now, run, title):
     path = new_post(site, title, now)
     if not run.quiet:
         click.echo(f"created {path.relative_to(site.root) if path.is_relative_to(site.root) else path}")
+
+
+@cli.command()
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="The N days ending now (default: the last complete ISO week, or digest.days).")
+@click.option("--since", default=None, metavar="DATE", help="From this date or time (site time zone).")
+@click.option("--until", default=None, metavar="DATE",
+              help="Up to this date (included) or time (excluded); default now.")
+@click.option("--week", default=None, metavar="YYYY-Www", help="One ISO week, e.g. 2026-W48.")
+@click.option("--for", "list_tool", type=click.Choice(LIST_TOOLS), default=None,
+              help="Put this mailing-list tool's unsubscribe and web-version tags in (default: digest.list_tool).")
+@site_options
+def digest(site, now, run, days, since, until, week, list_tool):
+    """Write the email digest (HTML, plain text, .eml) to the output folder's digest/."""
+    from syndicate.digest import digest as write_digest
+
+    run.report(write_digest(site, now, days=days, since=since, until=until, week=week, list_tool=list_tool))
 
 
 def main():

@@ -67,9 +67,9 @@ class Schedule:
 class DigestConfig:
     """The ``[digest]`` table."""
 
-    days: int = 7
+    days: int | None = None  # None: the last complete ISO week; N: the N days ending now
     order: str = "newest"  # or "oldest"
-    subject: str = "{{ site.title }} — week {{ period }}"
+    subject: str = "{{ site.title }} — {{ period_text }}"
     preheader: str = ""
     full_content: bool = False
     list_tool: str = "plain"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # What XML 1.0 forbids: feedgen (lxml) raises on these at serialisation.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What a slug turns into a hyphen: anything but letters, digits and "_".
+NOT_WORD = re.compile(r"[^\w]+")
 # Elements that end a line of text when HTML is read as plain text.
 BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
           "blockquote", "pre", "figure", "figcaption", "table", "section", "article", "hr", "dd", "dt"}
@@ -46,6 +49,9 @@ def html_to_text(html: str) -> str:
     return " ".join(root.text_content().split())
 
 
+# Cached: a site's few hundred category and tag names are slugified for every
+# post that carries them, by the permalink and by the category feeds.
+@lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     """A URL and file-name safe slug that keeps letters of every script.
 
@@ -53,5 +59,5 @@ def slugify(text: str) -> str:
     them percent-encoded); everything else becomes a hyphen.
     """
     text = unicodedata.normalize("NFC", text).lower()
-    slug = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-_")
+    slug = NOT_WORD.sub("-", text).strip("-_")
     return slug[:120].strip("-_")

@@ -1,0 +1,360 @@
+"""The email digest: which posts, rendered as inlined HTML, plain text and .eml.
+
+A digest covers a window of time ``[start, end)`` in the site's time zone: an
+ISO week, the last N days, or a range of dates. Its posts are rendered through
+two Jinja templates (``digest.html.j2``, ``digest.txt.j2``), the HTML is made
+email-ready by ``syndicate.inline`` and both parts are wrapped into one MIME
+message by ``syndicate.mail``. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from markupsafe import Markup
+
+from syndicate.config import Site
+from syndicate.content import Rendered, render_post
+from syndicate.errors import Notice, SyndicateError
+from syndicate.posts import Post, parse_date
+from syndicate.text import BLOCKS, parse_fragment
+
+# Gmail clips a message whose HTML is over 102 KB behind a "View entire message" link.
+GMAIL_CLIP_BYTES = 102 * 1024
+TEXT_WIDTH = 72
+WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+# --- the window -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """The time a digest covers: ``[start, end)`` in the site's time zone.
+
+    ``period`` names it in file names and subjects: ``2026-W48`` when the
+    window is exactly an ISO week, else its first and last day,
+    ``2026-11-18_2026-11-25``.
+    """
+
+    start: datetime
+    end: datetime
+    period: str
+
+    @property
+    def last_day(self) -> date:
+        """The last calendar day the window touches."""
+        return (self.end - timedelta(microseconds=1)).date()
+
+
+def _window(start: datetime, end: datetime) -> Window:
+    year, week, weekday = start.isocalendar()
+    midnight = start.time() == time() and weekday == 1
+    if midnight and end == datetime.combine(start.date() + timedelta(days=7), time(), start.tzinfo):
+        return Window(start, end, f"{year}-W{week:02d}")
+    return Window(start, end, f"{start.date().isoformat()}_{(end - timedelta(microseconds=1)).date().isoformat()}")
+
+
+def _moment(value: str | date | datetime, site: Site, flag: str) -> tuple[datetime, bool]:
+    """A --since/--until value as an aware datetime, and whether it was a bare date."""
+    bare = isinstance(value, date) and not isinstance(value, datetime) or (
+        isinstance(value, str) and bool(DATE_ONLY.match(value.strip())))
+    try:
+        return parse_date(value, site.timezone).astimezone(site.timezone), bare
+    except (ValueError, OverflowError):
+        raise SyndicateError(f"{flag} is not a date: {value!r} (use 2026-11-18 or 2026-11-18T09:00:00+09:00)") from None
+
+
+def window_for(site: Site, now: datetime, *, days: int | None = None, since: str | date | None = None,
+               until: str | date | None = None, week: str | None = None) -> Window:
+    """The digest window the flags ask for.
+
+    By default the last complete ISO week before ``now`` (or, when the site
+    sets ``digest.days``, that many days ending now). ``days`` is the N days
+    ending now; ``week`` an ISO week (``2026-W48``) in the site's time zone; ``since``
+    and ``until`` are dates or datetimes; a bare ``until`` date is included
+    whole, and ``until`` defaults to now. Raises SyndicateError.
+    """
+    if sum(x is not None for x in (days, since or until, week)) > 1:
+        raise SyndicateError("choose one of --days, --since/--until and --week")
+    if until is not None and since is None:
+        raise SyndicateError("--until needs --since")
+    now = now.astimezone(site.timezone)
+    if week is not None:
+        found = WEEK.match(week.strip())
+        try:
+            monday = date.fromisocalendar(int(found.group(1)), int(found.group(2)), 1) if found else None
+        except ValueError:
+            monday = None
+        if monday is None:
+            raise SyndicateError(f"--week is not an ISO week: {week!r} (use e.g. 2026-W48)")
+        start = datetime.combine(monday, time(), site.timezone)
+        return _window(start, datetime.combine(monday + timedelta(days=7), time(), site.timezone))
+    if since is not None:
+        start, _ = _moment(since, site, "--since")
+        end, bare = _moment(until, site, "--until") if until is not None else (now, False)
+        if bare:
+            end = datetime.combine(end.date() + timedelta(days=1), time(), site.timezone)
+        if end <= start:
+            raise SyndicateError(f"--until {until or now.isoformat()} is not after --since {since}")
+        return _window(start, end)
+    count = days if days is not None else site.digest.days
+    if count is None:
+        # A weekly digest run from cron on Monday morning covers last week,
+        # and a second run that day gives the same period, not a shifted one.
+        this_monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(), site.timezone)
+        start = datetime.combine(this_monday.date() - timedelta(days=7), time(), site.timezone)
+        return _window(start, this_monday)
+    if count <= 0:
+        raise SyndicateError(f"--days must be a positive number, got {count}")
+    return _window(now - timedelta(days=count), now)
+
+
+def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[Post]:
+    """The published posts dated inside ``window``, newest first or as ``digest.order`` says."""
+    chosen = [p for p in published if window.start <= p.date < window.end and not p.draft]
+    chosen.sort(key=lambda p: (p.date, p.id), reverse=site.digest.order == "newest")
+    return chosen
+
+
+# --- plain text ---------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a fixed-width font: Hangul and CJK take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, width: int = TEXT_WIDTH) -> str:
+    """Word-wrap paragraphs to ``width`` columns, counting wide letters as two.
+
+    textwrap counts characters, which makes Hangul lines twice too wide. Words
+    longer than a line (URLs) are never broken: they get a line of their own.
+    """
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines, line, used = [], [], 0
+        for word in paragraph.split():
+            size = display_width(word)
+            if line and used + 1 + size > width:
+                lines.append(" ".join(line))
+                line, used = [], 0
+            used += size + (1 if line else 0)
+            line.append(word)
+        if line:
+            lines.append(" ".join(line))
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def html_to_paragraphs(html: str) -> str:
+    """HTML as plain-text paragraphs, each link's URL in <> after its text."""
+    if not html.strip():
+        return ""
+    root = parse_fragment(html)
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        href = element.get("href", "") if element.tag == "a" else ""
+        if href.startswith(("http://", "https://", "mailto:")) and " ".join(element.text_content().split()) != href:
+            element.tail = f" <{href}>" + (element.tail or "")
+        if element.tag in BLOCKS:
+            element.text = "\n\n" + (element.text or "")
+            element.tail = "\n\n" + (element.tail or "")
+    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", root.text_content()))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+# --- rendering ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestPost:
+    """One post as the digest templates see it."""
+
+    title: str
+    url: str  # with the UTM parameters, if configured
+    date: datetime  # in the site's time zone
+    date_text: str  # the date in the site's language: "2026년 11월 16일"
+    excerpt: str
+    image: str | None  # absolute URL
+    image_alt: str
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    author: str
+    body: Markup | None  # the sanitised body, when digest.full_content is on
+    text: str  # the excerpt, or the body as plain text when full_content is on
+
+
+@dataclass(frozen=True)
+class DigestFiles:
+    """A rendered digest: the bytes of each file and what identifies the message."""
+
+    period: str
+    subject: str
+    html: bytes
+    text: bytes
+    eml: bytes
+    message_id: str
+    post_ids: tuple[str, ...]
+    notices: tuple[Notice, ...] = ()
+
+
+def _locale(site: Site):
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(site.language.replace("_", "-"), sep="-"), None
+    except (ValueError, UnknownLocaleError):
+        return Locale("en"), Notice(f"language {site.language!r} is not a known locale; digest dates are in English",
+                                    site.config_file)
+
+
+def with_utm(site: Site, url: str, utm: dict[str, str]) -> str:
+    """``url`` with the UTM parameters added, if it is a link to this site.
+
+    Links to other sites are left alone, as are parameters already present.
+    """
+    if not utm:
+        return url
+    parts, home = urlsplit(url), urlsplit(site.url)
+    if (parts.scheme, parts.netloc) != (home.scheme, home.netloc) or not parts.path.startswith(home.path):
+        return url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {key for key, _ in query}
+    query += [(key, value) for key, value in utm.items() if key not in present]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _post_view(site: Site, rendered: Rendered, locale, utm: dict[str, str]) -> DigestPost:
+    from babel.dates import format_date
+
+    from syndicate.inline import sanitise_body
+
+    post = rendered.post
+    body = Markup(sanitise_body(rendered.html)) if site.digest.full_content else None
+    return DigestPost(
+        title=post.title, url=with_utm(site, post.url, utm), date=post.date,
+        date_text=format_date(post.date.astimezone(site.timezone), "long", locale=locale),
+        excerpt=rendered.excerpt, image=post.image, image_alt=post.title,
+        categories=post.categories, tags=post.tags,
+        author=(post.author or site.author).name if (post.author or site.author) else "",
+        body=body, text=html_to_paragraphs(str(body)) if body is not None else rendered.excerpt,
+    )
+
+
+def render_digest(site: Site, posts: Sequence[Post | Rendered], window: Window, now: datetime,
+                  list_tool: str | None = None) -> DigestFiles:
+    """Render the digest of ``posts`` (already selected and ordered); write nothing.
+
+    ``list_tool`` (default ``digest.list_tool``) decides the unsubscribe and
+    web-version links. Posts not yet rendered are rendered here (PostError).
+    Template mistakes raise SyndicateError with the template's file and line.
+    """
+    from babel.dates import format_date, format_interval
+
+    from syndicate.inline import email_ready
+    from syndicate.jinja import environment, render_string, render_template, template_path
+    from syndicate.mail import build_message, links_for, message_id, put_merge_tags
+
+    tool = list_tool or site.digest.list_tool
+    rendered = [p if isinstance(p, Rendered) else render_post(site, p) for p in posts]
+    locale, problem = _locale(site)
+    notices = [problem] if problem else []
+    if window.start.date() == window.last_day:
+        period_text = format_date(window.start.date(), "long", locale=locale)
+    else:
+        period_text = format_interval(window.start.date(), window.last_day, "yMMMd", locale=locale)
+    context = {"site": site, "period": window.period, "period_text": period_text, "window": window}
+    utm = {f"utm_{key}": render_string(value, context, f"digest.utm.{key}", site)
+           for key, value in sorted(site.digest.utm.items())}
+    views = [_post_view(site, r, locale, utm) for r in rendered]
+    context["posts"] = views
+    subject = " ".join(render_string(site.digest.subject, context, "digest.subject", site).split())
+    if site.digest.preheader:
+        preheader = render_string(site.digest.preheader, context, "digest.preheader", site)
+    else:
+        preheader = textwrap.shorten(views[0].excerpt, 150, placeholder="…") if views else ""
+    web_version = site.absolute_url(f"digest/{window.period}.html")
+    unsubscribe, web = links_for(site, tool, web_version)
+    if tool == "plain" and not unsubscribe:
+        notices.append(Notice("digest.unsubscribe_url is not set: the digest has no unsubscribe link",
+                              site.config_file))
+    context.update(subject=subject, preheader=" ".join(preheader.split()), unsubscribe=unsubscribe,
+                   web_version=with_utm(site, web, utm), list_tool=tool,
+                   full_content=site.digest.full_content)
+
+    env = environment(site)
+    env.filters["wrap"] = wrap
+    html_source = render_template(site, env, "digest.html.j2", context)
+    html, problems = email_ready(html_source, site.url, lambda url: with_utm(site, url, utm))
+    shown = template_path(site, env, "digest.html.j2")
+    notices += [Notice(problem, shown) for problem in problems]
+    html = put_merge_tags(html, tool, html=True)
+    text = put_merge_tags(render_template(site, env, "digest.txt.j2", context), tool, html=False)
+
+    html_bytes = html.encode("utf-8")
+    if len(html_bytes) > GMAIL_CLIP_BYTES:
+        notices.append(Notice(f"the HTML is {len(html_bytes) / 1024:.0f} KB; Gmail clips messages over "
+                              f"{GMAIL_CLIP_BYTES // 1024} KB (fewer posts, or digest.full_content = false)",
+                              f"digest/{window.period}.html"))
+    post_ids = tuple(r.post.id for r in rendered)
+    msgid = message_id(site, window.period, post_ids)
+    eml, more = build_message(site, subject=subject, text=text, html=html, now=now, msgid=msgid)
+    return DigestFiles(window.period, subject, html_bytes, text.encode("utf-8"), eml, msgid, post_ids,
+                       tuple(notices + more))
+
+
+# --- writing and the command ----------------------------------------------------
+
+
+def digest_outputs(files: DigestFiles) -> dict[str, bytes]:
+    """The files of a digest, relative to the output folder: the period's and ``latest.*``."""
+    outputs = {}
+    for name in (files.period, "latest"):
+        outputs[f"digest/{name}.html"] = files.html
+        outputs[f"digest/{name}.txt"] = files.text
+        outputs[f"digest/{name}.eml"] = files.eml
+    return outputs
+
+
+def write_digest(site: Site, files: DigestFiles, outcome) -> None:
+    """Write ``<period>.html/.txt/.eml`` and the ``latest.*`` copies, each atomically and only if changed."""
+    from syndicate.build import write_outputs
+
+    write_outputs(site, digest_outputs(files), outcome)
+
+
+def digest(site: Site, now: datetime, *, days: int | None = None, since: str | None = None,
+           until: str | None = None, week: str | None = None, list_tool: str | None = None):
+    """The ``syndicate digest`` command: read the site, pick the window's posts, write the digest.
+
+    An empty window writes nothing and says so; it is not a failure, so a
+    quiet week never makes cron complain. Returns the build Outcome.
+    """
+    from syndicate.build import Outcome, read_site, render_all
+    from syndicate.state import save_first_seen
+
+    window = window_for(site, now, days=days, since=since, until=until, week=week)
+    loaded, published, notices = read_site(site, now)
+    outcome = Outcome(errors=list(loaded.errors), notices=notices)
+    # Dateless posts keep the date they were first seen, as with build.
+    save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
+    posts = select_posts(site, published, window)
+    bodies = render_all(site, posts, outcome)
+    rendered = [bodies[p.name] for p in posts if p.name in bodies]
+    if not rendered:
+        outcome.events.append(f"no posts from {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} "
+                              f"({window.period}); no digest written")
+        return outcome
+    files = render_digest(site, rendered, window, now, list_tool)
+    outcome.notices.extend(files.notices)
+    write_digest(site, files, outcome)
+    return outcome

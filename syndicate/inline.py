@@ -1,0 +1,227 @@
+"""Email-ready HTML: post bodies sanitised, CSS inlined, every URL absolute.
+
+premailer does the inlining, but its defaults are wrong for email digests.
+Each of these is worked around here, and each has a test (premailer 3.10):
+
+* It fetches ``<link rel=stylesheet>`` (and cssutils fetches ``@import``)
+  over the network with no timeout. We pass ``allow_network=False``, remove
+  such links and ``@import`` rules ourselves, and say so in a warning.
+* It strips ``!important`` from the ``@media`` rules it keeps, so the mobile
+  and dark-mode rules would lose to the inline styles, and it crashes on a
+  nested ``@media``. At-rules and pseudo-class rules never reach premailer:
+  they are split off, kept verbatim, and put back in one ``<style>`` block.
+* Its ``base_url`` rewriting (and libxml2's serialiser) percent-encode merge
+  tags in ``href`` and turn ``*|UNSUB|*`` into site URLs. We never use
+  ``base_url``; merge tags go in after serialisation (syndicate.mail).
+* Its CSS ``width``/``height`` overwrite ``<img width height>`` (giving
+  ``height="auto"``, which Outlook mishandles): ``disable_basic_attributes``.
+* ``base_url`` does not touch ``srcset`` or CSS ``url()``: our own pass makes
+  ``src``, ``href``, ``srcset`` and ``url()`` absolute.
+* cssutils logs to stderr through a global handler (and premailer adds one
+  per instance when given a handler): its messages are collected while we
+  inline and returned as warnings naming the template instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextlib import contextmanager
+from typing import Callable, Iterator
+from urllib.parse import urljoin
+
+from syndicate.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, absolute_srcset
+
+# Post bodies may keep these tags and attributes; everything else (scripts,
+# iframes, forms, styles, event handlers, data-* attributes) goes.
+BODY_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl", "dt",
+    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
+    "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+BODY_ATTRIBUTES = {
+    "a": {"href", "title"}, "img": {"src", "srcset", "alt", "width", "height", "title"},
+    "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}, "ol": {"start"},
+    "blockquote": {"cite"}, "q": {"cite"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# The widest an image can be inside the 600px column with its padding.
+CONTENT_WIDTH = 536
+CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.IGNORECASE | re.DOTALL)
+
+
+def sanitise_body(html: str) -> str:
+    """A post body made inert for email with nh3: no scripts, handlers or ``javascript:``.
+
+    Wide images are scaled down (width and height attributes together) to the
+    column, because Outlook sizes images by their attributes alone.
+    """
+    import nh3
+
+    clean = nh3.clean(html, tags=BODY_TAGS, attributes=BODY_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                      link_rel="noopener", strip_comments=True)
+    if "<img" not in clean:
+        return clean
+    from syndicate.text import parse_fragment
+    import lxml.html
+
+    root = parse_fragment(clean)
+    for image in root.iter("img"):
+        width, height = image.get("width", ""), image.get("height", "")
+        if width.isdigit() and int(width) > CONTENT_WIDTH:
+            image.set("width", str(CONTENT_WIDTH))
+            if height.isdigit():
+                image.set("height", str(round(int(height) * CONTENT_WIDTH / int(width))))
+    return (root.text or "") + "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
+
+
+def split_css(css: str) -> tuple[str, str, list[str]]:
+    """Split a style sheet into (rules to inline, rules to keep, rules dropped).
+
+    Kept are at-rules (``@media``, ``@font-face``, …) and pseudo-class rules,
+    verbatim; dropped are ``@import`` (a network fetch) and ``@charset``.
+    cssutils' tokenizer does the lexing, so braces in strings and comments are
+    no trouble, and joining the tokens gives back the exact source text.
+    """
+    from cssutils.tokenize2 import Tokenizer
+
+    inline, keep, dropped = [], [], []
+    rule: list[tuple] = []
+    depth = 0
+    for token in Tokenizer().tokenize(css, fullsheet=True):
+        rule.append(token)
+        if token[1] == "{":
+            depth += 1
+        elif token[1] == "}":
+            depth -= 1
+        if depth <= 0 and token[1] in ("}", ";"):
+            depth = 0
+            _sort_rule(rule, inline, keep, dropped)
+            rule = []
+    _sort_rule(rule, inline, keep, dropped)
+    return "\n".join(inline), "\n".join(keep), dropped
+
+
+def _sort_rule(tokens: list[tuple], inline: list[str], keep: list[str], dropped: list[str]) -> None:
+    meaningful = [t for t in tokens if t[0] not in ("S", "COMMENT")]
+    if not meaningful:
+        return
+    text = "".join(t[1] for t in tokens).strip()
+    head = meaningful[0][1].strip().lower()
+    if head in ("@import", "@charset"):
+        dropped.append(text)
+    elif head.startswith("@"):
+        keep.append(text)
+    elif ":" in "".join(t[1] for t in _selector(meaningful)):
+        keep.append(text)  # a pseudo-class such as a:hover cannot be inlined
+    else:
+        inline.append(text)
+
+
+def _selector(tokens: list[tuple]) -> Iterator[tuple]:
+    for token in tokens:
+        if token[1] == "{":
+            return
+        yield token
+
+
+class _Collect(logging.Handler):
+    def __init__(self, found: list[str]):
+        super().__init__(logging.WARNING)
+        self.found = found
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.found.append(record.getMessage())
+
+
+@contextmanager
+def cssutils_messages(found: list[str]) -> Iterator[None]:
+    """Collect what cssutils would print to stderr into ``found`` instead."""
+    import cssutils
+
+    # An unregistered logger: nothing is added to the logging module's tree.
+    logger = logging.Logger("syndicate.cssutils", logging.WARNING)
+    logger.addHandler(_Collect(found))
+    cssutils.log.setLog(logger)
+    try:
+        yield
+    finally:
+        cssutils.log.setLog(logging.getLogger("CSSUTILS"))
+
+
+def absolute_css_urls(css: str, base: str) -> str:
+    """Make every ``url()`` in CSS text absolute against ``base``."""
+    return CSS_URL.sub(lambda m: f"url({m.group(1)}{urljoin(base, m.group(2).strip())}{m.group(1)})", css)
+
+
+def email_ready(html: str, base: str, link: Callable[[str], str] = lambda url: url) -> tuple[str, list[str]]:
+    """Turn a rendered HTML document into what mail clients need.
+
+    CSS is inlined, at-rules are kept in one ``<style>`` block, scripts and
+    stylesheet links are removed, every URL is made absolute against
+    ``base`` and every link passed through ``link`` (for UTM parameters).
+    Returns the HTML and the problems found (one line each).
+    """
+    import lxml.html
+    from premailer import Premailer
+
+    problems: list[str] = []
+    doc = lxml.html.document_fromstring(html)
+    for element in doc.xpath("//script | //link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]"):
+        what = "a <script>" if element.tag == "script" else f"a stylesheet link ({element.get('href', '')})"
+        problems.append(f"removed {what}: mail clients block it; put the CSS in the template's <style>")
+        element.drop_tree()
+    inline_css, kept_css = [], []
+    for style in doc.xpath("//style"):
+        inline, keep, dropped = split_css(style.text or "")
+        inline_css.append(inline)
+        kept_css.append(keep)
+        problems += [f"removed an @import rule ({' '.join(rule.split())}): it would need the network"
+                     for rule in dropped if "@import" in rule.lower()]
+        style.drop_tree()
+
+    found: list[str] = []
+    premailer = Premailer(
+        allow_network=False,
+        disable_link_rewrites=True,
+        disable_basic_attributes=["width", "height"],
+        css_text=[css for css in inline_css if css.strip()],
+        disable_leftover_css=True,
+        disable_validation=True,
+        cache_css_parsing=False,
+    )
+    with cssutils_messages(found):
+        tree = premailer.transform(doc)
+    problems += [f"CSS: {message}" for message in dict.fromkeys(found)]
+    root = tree.getroot() if hasattr(tree, "getroot") else tree
+
+    _absolute(root, base, link)
+    kept = "\n".join(css for css in kept_css if css.strip())
+    if kept:
+        head = root.find("head")
+        if head is None:
+            head = lxml.html.Element("head")
+            root.insert(0, head)
+        style = lxml.html.Element("style")
+        style.text = "\n" + absolute_css_urls(kept, base) + "\n"
+        head.append(style)
+    return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode", method="html"), problems
+
+
+def _absolute(root, base: str, link: Callable[[str], str]) -> None:
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments, such as Outlook's conditional ones
+        for attribute in URL_ATTRIBUTES:
+            value = element.get(attribute)
+            if value is not None:
+                url = urljoin(base, value.strip())
+                element.set(attribute, link(url) if attribute == "href" else url)
+        for attribute in SRCSET_ATTRIBUTES:
+            value = element.get(attribute)
+            if value is not None:
+                element.set(attribute, absolute_srcset(value, base))
+        style = element.get("style")
+        if style and "url(" in style.lower():
+            element.set("style", absolute_css_urls(style, base))
