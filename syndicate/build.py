@@ -131,7 +131,7 @@ def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcom
     loaded, published, notices = read_site(site, now, progress, index)
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
     write_outputs(site, render_feeds(site, published, outcome, index.render_post), outcome)
-    save_first_seen(site, loaded.posts)
+    save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
     index.save()
     return outcome
 

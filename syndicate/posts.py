@@ -24,7 +24,7 @@ from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from syndicate.config import Author, Site
 from syndicate.errors import Notice, PostError
-from syndicate.text import clean_text, plain_text, slugify
+from syndicate.text import XML_FORBIDDEN, clean_text, plain_text, slugify
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -82,9 +82,27 @@ class Loaded:
 # --- front matter ---------------------------------------------------------
 
 
+class _PostLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML's safe loader, with impossible dates reported as YAML errors.
+
+    PyYAML builds ``2026-02-30`` with datetime.date and lets its ValueError
+    escape without a line; this keeps the line for the one-line message.
+    """
+
+    def construct_yaml_timestamp(self, node):  # noqa: D102 - PyYAML's hook
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{json.dumps(node.value)} is not a date ({exc})", node.start_mark) from None
+
+
+_PostLoader.add_constructor("tag:yaml.org,2002:timestamp", _PostLoader.construct_yaml_timestamp)
+
+
 class _YAMLHandler(YAMLHandler):
     def load(self, fm: str, **kwargs: Any) -> Any:
-        return yaml.load(fm, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(fm, Loader=_PostLoader)
 
 
 class _TOMLHandler(BaseHandler):
@@ -116,15 +134,24 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
         raise PostError(f"front matter is never closed (no closing {handler.END_DELIMITER})", name, 1) from None
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
     try:
-        data = handler.load(fm)
+        # Control characters are removed, not fatal: YAML refuses them outright.
+        # The caller counts them in the file's head and warns.
+        data = handler.load(clean_text(fm)[0])
     except yaml.YAMLError as exc:
+        # fm starts with the rest of the opening "---" line, so YAML's 0-based
+        # line number is the file's 1-based one.
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start and mark and start.line != mark.line:
+            # An unclosed [ or { is found lines later; say where it opened.
+            problem += f" ({context} started on line {start.line + 1})"
         raise PostError(f"invalid front matter: {problem}", name, line) from None
     except tomllib.TOMLDecodeError as exc:
+        # As with YAML, line 1 of fm is the rest of the "+++" line.
         found = re.search(r"at line (\d+)", str(exc))
-        line = int(found.group(1)) + 1 if found else 1
+        line = int(found.group(1)) if found else 1
         message = re.sub(r" \(at .*", "", str(exc))
         raise PostError(f"invalid front matter: {message}", name, line) from None
     except json.JSONDecodeError as exc:
@@ -146,6 +173,12 @@ def decode_post(raw: bytes, name: str) -> str:
         encoding = "utf-16"
     else:
         encoding = "utf-8-sig"
+        # A NUL byte means an image or a document saved under a post's name
+        # (git's test for binary files), not text with a stray character.
+        nul = raw.find(b"\x00")
+        if nul != -1:
+            raise PostError("binary file, not a text post (it contains NUL bytes)", name,
+                            raw.count(b"\n", 0, nul) + 1)
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -250,6 +283,18 @@ def _image(value: Any) -> str | None:
     return value.strip() or None
 
 
+def _image_url(site: Site, post_url: str, image: str) -> str:
+    """A post image as an absolute URL.
+
+    ``/assets/x.png`` is relative to the site, base path included, as Jekyll's
+    ``absolute_url`` (and jekyll-seo-tag) read it; other relative paths are
+    relative to the post, as in its body.
+    """
+    if image.startswith("/") and not image.startswith("//"):
+        return site.absolute_url(image)
+    return urljoin(post_url, image)
+
+
 def _author(value: Any) -> Author | None:
     if value is None:
         return None
@@ -261,6 +306,23 @@ def _author(value: Any) -> Author | None:
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         return Author(value["name"].strip(), str(value.get("email") or "").strip())
     raise ValueError("author must be a name or a mapping with a name")
+
+
+def _clean_values(value: Any) -> tuple[Any, int]:
+    """Front matter with the characters XML forbids removed from every string.
+
+    Any text may reach a feed (title, categories, author, id), and lxml refuses
+    control characters there; YAML's "\x01" escapes can produce them.
+    """
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Mapping):
+        pairs = [(_clean_values(k), _clean_values(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in pairs}, sum(a + b for (_, a), (_, b) in pairs)
+    if isinstance(value, list):
+        items = [_clean_values(v) for v in value]
+        return [v for v, _ in items], sum(n for _, n in items)
+    return value, 0
 
 
 def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
@@ -325,19 +387,12 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     published = meta.get("published", True)
     draft = meta.get("draft", False) is True or published is False
 
-    fields = {"title": title, "excerpt": excerpt}
-    for key, value in fields.items():
-        if value is not None:
-            fields[key], removed = clean_text(value)
-            if removed:
-                notices.append(Notice(f"removed {removed} control character(s) from the {key}", name))
-
     post = Post(
-        source=path, name=name, title=fields["title"], date=moment, date_origin=origin,
+        source=path, name=name, title=title, date=moment, date_origin=origin,
         updated=updated, url=url, id=(guid.strip() if guid and guid.strip() else url), slug=slug,
         body_format=POST_SUFFIXES[path.suffix.lower()], categories=categories, tags=tags,
-        excerpt=fields["excerpt"] or None, author=_author(meta.get("author")),
-        image=urljoin(url, image) if image else None, lang=lang, draft=draft,
+        excerpt=excerpt or None, author=_author(meta.get("author")),
+        image=_image_url(site, url, image) if image else None, lang=lang, draft=draft,
         body_line=body_line,
     )
     return post, notices
@@ -388,11 +443,18 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     if path.suffix.lower() not in POST_SUFFIXES:
         return None, [Notice(f"skipped: not a post (only {', '.join(sorted(POST_SUFFIXES))} files are read)", name)]
     text = read_post_text(path, name)
-    meta, _, body_line = split_front_matter(text, name)
+    meta, body, body_line = split_front_matter(text, name)
+    # Raw control characters in the head were dropped before parsing; YAML
+    # escapes ("\x01") can still put them in values.
+    removed = len(XML_FORBIDDEN.findall(text, 0, len(text) - len(body)))
+    meta, escaped = _clean_values(meta)
     try:
-        return build_post(site, path, name, meta, body_line, first_seen, now)
+        post, notices = build_post(site, path, name, meta, body_line, first_seen, now)
     except ValueError as exc:
         raise PostError(str(exc), name, _line_of(text, body_line, str(exc))) from None
+    if removed + escaped:
+        notices.insert(0, Notice(f"removed {removed + escaped} control character(s) from the front matter", name))
+    return post, notices
 
 
 def _line_of(text: str, body_line: int, message: str) -> int | None:
