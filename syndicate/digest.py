@@ -294,7 +294,9 @@ def render_digest(site: Site, posts: Sequence[Post | Rendered], window: Window, 
     env = environment(site)
     env.filters["wrap"] = wrap
     html_source = render_template(site, env, "digest.html.j2", context)
-    html, problems = email_ready(html_source, site.url, lambda url: with_utm(site, url, utm))
+    # The unsubscribe link stays exactly as configured: it may carry a token.
+    html, problems = email_ready(html_source, site.url,
+                                 lambda url: url if url == unsubscribe else with_utm(site, url, utm))
     shown = template_path(site, env, "digest.html.j2")
     notices += [Notice(problem, shown) for problem in problems]
     html = put_merge_tags(html, tool, html=True)

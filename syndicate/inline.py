@@ -206,7 +206,8 @@ def email_ready(html: str, base: str, link: Callable[[str], str] = lambda url: u
         style = lxml.html.Element("style")
         style.text = "\n" + absolute_css_urls(kept, base) + "\n"
         head.append(style)
-    return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode", method="html"), problems
+    html = lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode", method="html")
+    return html + "\n", problems
 
 
 def _absolute(root, base: str, link: Callable[[str], str]) -> None:
