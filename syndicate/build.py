@@ -88,13 +88,15 @@ def render_all(site: Site, posts: Iterable[Post], outcome: Outcome,
     ``render`` stands in for ``content.render_post`` (the posts index's).
     """
     bodies = {}
+    failed = set()  # a post in several feeds is tried, and reported, once
     for post in posts:
-        if post.name in bodies:
+        if post.name in bodies or post.name in failed:
             continue
         try:
             rendered = render(site, post)
         except PostError as exc:
             outcome.errors.append(exc)
+            failed.add(post.name)
             continue
         bodies[post.name] = rendered
         outcome.notices.extend(rendered.notices)
@@ -143,12 +145,15 @@ def render_feeds(site: Site, published: list[Post], outcome: Outcome,
 
     specs = feed_specs(site, published)
     bodies = render_all(site, (post for spec in specs for post in spec.posts), outcome, render)
-    files = {}
-    for spec in specs:
-        # A post whose body failed to render is left out of every feed.
-        spec_posts = tuple(p for p in spec.posts if p.name in bodies)
-        files[spec.path] = render_feed(site, replace(spec, posts=spec_posts), bodies)
-    return files
+    # Bodies are read only now, for the posts that land in a feed. One that
+    # fails (not UTF-8, gone) is reported and gives its place in every feed to
+    # the next post, as if it had failed when its front matter was read.
+    while failed := {post.name for spec in specs for post in spec.posts if post.name not in bodies}:
+        published = [post for post in published if post.name not in failed]
+        specs = feed_specs(site, published)
+        bodies.update(render_all(site, (post for spec in specs for post in spec.posts
+                                        if post.name not in bodies), outcome, render))
+    return {spec.path: render_feed(site, spec, bodies) for spec in specs}
 
 
 def check(site: Site, now: datetime, progress: Progress | None = None) -> Outcome:

@@ -198,6 +198,54 @@ def read_post_text(path: Path, name: str) -> str:
         raise PostError(f"cannot read: {exc.strerror or exc}", name) from None
 
 
+HEAD_BYTES = 2048
+NOT_SPACE = re.compile(r"\S")
+
+
+def read_post_head(path: Path, name: str) -> str:
+    """The start of a post file, decoded: all of its front matter, little of its body.
+
+    Every post's front matter is read on every run, but only the posts that
+    land in an output need a body, so the rest of the file is not decoded:
+    on a large site that halves the cost of reading. The head is cut after a
+    line break (never inside a UTF-8 sequence) and grown until the front
+    matter's closing line is followed by something other than white space,
+    so splitting it gives the same front matter and body line as the whole
+    file. A body that is not text is reported when the body is rendered.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_POST_BYTES:
+            raise PostError(f"file is {size // (1024 * 1024)} MB; posts over {MAX_POST_BYTES // (1024 * 1024)} MB are refused", name)
+        with path.open("rb") as file:
+            raw = file.read(HEAD_BYTES)
+            if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return decode_post(raw + file.read(), name)
+            while len(raw) < size:
+                cut = raw.rfind(b"\n") + 1
+                if cut:
+                    text = decode_post(raw[:cut], name)
+                    if _head_is_enough(text):
+                        return text
+                more = file.read(len(raw))
+                if not more:
+                    break
+                raw += more
+            return decode_post(raw, name)
+    except OSError as exc:
+        raise PostError(f"cannot read: {exc.strerror or exc}", name) from None
+
+
+def _head_is_enough(text: str) -> bool:
+    """Whether the front matter in ``text`` ends before ``text`` does (see read_post_head)."""
+    handler = next((h for h in HANDLERS if h.detect(text)), None)
+    if handler is None:
+        return True  # no front matter: nothing more to read
+    boundaries = handler.FM_BOUNDARY.finditer(text)
+    closing = next(boundaries, None) and next(boundaries, None)
+    return closing is not None and NOT_SPACE.search(text, closing.end()) is not None
+
+
 # --- field parsing --------------------------------------------------------
 
 
@@ -238,23 +286,35 @@ def _words(value: Any, key: str) -> tuple[str, ...]:
     raise ValueError(f"{key} must be a list of words")
 
 
+PERMALINK_PART = re.compile(r":(output_ext|categories|short_year|short_day|i_month|i_day|y_day|"
+                            r"year|month|day|hour|minute|second|week|title|slug)")
+PERMALINK_PARTS = {
+    "year": lambda date, slug, categories: f"{date.year:04d}",
+    "month": lambda date, slug, categories: f"{date.month:02d}",
+    "day": lambda date, slug, categories: f"{date.day:02d}",
+    "i_month": lambda date, slug, categories: str(date.month),
+    "i_day": lambda date, slug, categories: str(date.day),
+    "short_year": lambda date, slug, categories: f"{date.year % 100:02d}",
+    "hour": lambda date, slug, categories: f"{date.hour:02d}",
+    "minute": lambda date, slug, categories: f"{date.minute:02d}",
+    "second": lambda date, slug, categories: f"{date.second:02d}",
+    "y_day": lambda date, slug, categories: f"{date.timetuple().tm_yday:03d}",
+    "week": lambda date, slug, categories: f"{date.isocalendar()[1]:02d}",
+    "short_day": lambda date, slug, categories: date.strftime("%a"),
+    "title": lambda date, slug, categories: slug,
+    "slug": lambda date, slug, categories: slug,
+    "output_ext": lambda date, slug, categories: ".html",
+    "categories": lambda date, slug, categories: "/".join(slugify(c) or "-" for c in categories),
+}
+
+
 def expand_permalink(pattern: str, *, date: datetime, slug: str, categories: Iterable[str]) -> str:
     """Fill in a Jekyll permalink pattern and normalise it to a safe URL path.
 
     ``..`` segments cannot climb above the site root, whatever the pattern says.
     """
-    parts = {
-        "year": f"{date.year:04d}", "month": f"{date.month:02d}", "day": f"{date.day:02d}",
-        "i_month": str(date.month), "i_day": str(date.day), "short_year": f"{date.year % 100:02d}",
-        "hour": f"{date.hour:02d}", "minute": f"{date.minute:02d}", "second": f"{date.second:02d}",
-        "y_day": f"{date.timetuple().tm_yday:03d}", "week": f"{date.isocalendar()[1]:02d}",
-        "short_day": date.strftime("%a"),
-        "title": slug, "slug": slug, "output_ext": ".html",
-        "categories": "/".join(slugify(c) or "-" for c in categories),
-    }
-    path = re.sub(r":(output_ext|categories|short_year|short_day|i_month|i_day|y_day|"
-                  r"year|month|day|hour|minute|second|week|title|slug)",
-                  lambda m: parts[m.group(1)], pattern)
+    # Only the parts the pattern names are worked out: this runs for every post.
+    path = PERMALINK_PART.sub(lambda m: PERMALINK_PARTS[m.group(1)](date, slug, categories), pattern)
     trailing = "/" if path.endswith("/") else ""
     path = posixpath.normpath("/" + path.replace("\\", "/")).lstrip("/")
     path = "" if path == "." else path
@@ -442,12 +502,13 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     name = _shown_path(site, path)
     if path.suffix.lower() not in POST_SUFFIXES:
         return None, [Notice(f"skipped: not a post (only {', '.join(sorted(POST_SUFFIXES))} files are read)", name)]
-    text = read_post_text(path, name)
+    text = read_post_head(path, name)
     meta, body, body_line = split_front_matter(text, name)
     # Raw control characters in the head were dropped before parsing; YAML
     # escapes ("\x01") can still put them in values.
     removed = len(XML_FORBIDDEN.findall(text, 0, len(text) - len(body)))
-    meta, escaped = _clean_values(meta)
+    # Only an escape can put one in a value, and every escape has a backslash.
+    meta, escaped = _clean_values(meta) if "\\" in text[:len(text) - len(body)] else (meta, 0)
     try:
         post, notices = build_post(site, path, name, meta, body_line, first_seen, now)
     except ValueError as exc:
