@@ -7,8 +7,9 @@ OUT gets a ``_config.yml``, a ``syndicate.toml`` (category feeds on; posts in
 blog's: dates over about five years with time-zone offsets, categories and
 tags, about half with a folded ``excerpt: >``, site-relative images and links,
 3-8 KB bodies mixing Markdown and raw HTML, about a third in Korean. The last
-``DIGEST_WEEK_POSTS`` posts fall in the week before ``NOW``, so every size has
-a 50-post digest week; a few posts are scheduled after ``NOW`` or are drafts.
+``DIGEST_WEEK_POSTS`` posts fall in ISO week ``DIGEST_WEEK`` (Seoul time), the
+week before ``NOW``, so every size has a 50-post digest; a few posts are
+scheduled after ``NOW`` or are drafts.
 
 The same N and seed always give the same bytes. Pure standard library, so it
 runs anywhere; 10,000 posts take a few seconds.
@@ -23,9 +24,12 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-# The clock the benchmark (and tests) pass as --now: a Monday morning in Seoul.
+# The clock the benchmark (and tests) pass as --now: a Monday morning in Seoul,
+# when the digest of the week that just ended (Monday to Sunday) goes out.
 NOW = "2026-11-23T09:00:00+09:00"
 NOW_MOMENT = datetime.fromisoformat(NOW)
+DIGEST_WEEK = "2026-W47"
+WEEK_START = datetime.fromisoformat("2026-11-16T00:00:00+09:00")
 YEARS = 5
 DIGEST_WEEK_POSTS = 50
 SITE_URL = "https://news.example.com/"
@@ -85,15 +89,20 @@ def _flow_list(items: list[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def post_dates(rng: random.Random, count: int) -> list[datetime]:
-    """``count`` aware dates, oldest first: the last 50 in the week before NOW."""
-    week = min(DIGEST_WEEK_POSTS, count)
+def post_dates(rng: random.Random, count: int) -> tuple[list[datetime], int]:
+    """``count`` aware dates, oldest first, and how many come before the digest week.
+
+    Then come 50 posts in ISO week DIGEST_WEEK and 3 scheduled after NOW.
+    """
+    scheduled = 3 if count > DIGEST_WEEK_POSTS + 3 else 0
+    week = min(DIGEST_WEEK_POSTS, count - scheduled)
+    older = count - week - scheduled
     start = NOW_MOMENT - timedelta(days=365 * YEARS)
-    week_start = NOW_MOMENT - timedelta(days=7)
-    span = (week_start - start).total_seconds()
-    older = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(count - week))
-    recent = sorted(week_start + timedelta(seconds=rng.uniform(60, 7 * 86400 - 60)) for _ in range(week))
-    return [moment.replace(microsecond=0) for moment in older + recent]
+    span = (WEEK_START - start).total_seconds()
+    dates = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(older))
+    dates += sorted(WEEK_START + timedelta(seconds=rng.uniform(60, 7 * 86400 - 60)) for _ in range(week))
+    dates += sorted(NOW_MOMENT + timedelta(days=rng.uniform(1, 30)) for _ in range(scheduled))
+    return [moment.replace(microsecond=0) for moment in dates], older
 
 
 def body(rng: random.Random, writer: Writer, links: list[str], index: int, more: bool) -> str:
@@ -170,9 +179,10 @@ def generate(out: Path, count: int, seed: int = 1) -> list[Path]:
         'author = { name = "Bench Newsroom", email = "news@example.com" }\n'
         'posts_dir = "_posts"\n'
         'permalink = "date"\n\n'
-        "[feed]\nlimit = 20\ncategories = true\n", encoding="utf-8")
+        "[feed]\nlimit = 20\ncategories = true\n\n"
+        '[digest]\nunsubscribe_url = "https://news.example.com/unsubscribe"\n', encoding="utf-8")
 
-    dates = post_dates(rng, count)
+    dates, older = post_dates(rng, count)
     paths = []
     # Site-relative links to other posts and pages, as in real archives.
     links = ["/about/", "/contact.html", "/assets/files/report.pdf", "../../../../about/",
@@ -182,15 +192,16 @@ def generate(out: Path, count: int, seed: int = 1) -> list[Path]:
         writer = writers[korean]
         offset = rng.choice(OFFSETS)
         moment = utc_moment.astimezone(offset)
-        if index >= count - 3 and count > DIGEST_WEEK_POSTS:
-            moment += timedelta(days=30)  # scheduled: stays out until its date
+        # Only older posts go without a date (the file name's day, in the
+        # site's zone, could fall outside the digest week) or unpublished.
+        ordinary = index < older
         title_words = writer.words_of(3, 8)
         slug_base = "-".join(title_words.split()[:5]) if not korean else f"기사-{title_words.split()[0]}"
         slug = f"{slug_base}-{index}"
         categories = rng.sample(CATEGORIES, rng.choice((1, 1, 2, 2, 3)))
         tags = rng.sample(TAGS_KO if korean else TAGS_EN, rng.randint(0, 4))
         lines = ["---", "layout: post", f"title: {_yaml_string(title_words.capitalize())}"]
-        if rng.random() < 0.95:
+        if rng.random() < 0.95 or not ordinary:
             lines.append(f"date: {moment:%Y-%m-%d %H:%M:%S %z}")
         lines.append(f"categories: {_flow_list(categories)}")
         if tags:
@@ -202,7 +213,7 @@ def generate(out: Path, count: int, seed: int = 1) -> list[Path]:
         if rng.random() < 0.7:
             lines.append(f"image: '/assets/img/{rng.randint(1, 400):03d}.png'")
         lines.append(f"author: {_yaml_string(rng.choice(AUTHORS))}")
-        if rng.random() < 0.01:
+        if rng.random() < 0.01 and ordinary:
             lines.append("published: false")
         lines.append("---")
         text = "\n".join(lines) + "\n" + body(rng, writer, links, index, more=not with_excerpt and rng.random() < 0.3)

@@ -6,15 +6,21 @@ For each size it generates a site with ``bench/gen_posts.py`` and runs, each
 as a real subprocess with a fixed ``--now``, taking the median of ``--repeat``
 runs (sizes above ``--single-above`` run once, as the table says):
 
-  floor        read every post and parse its front matter with PyYAML's C
-               loader, in a bare Python process: what any tool must pay
-  build cold   ``syndicate build`` with no output folder and no state
-  publish      ``syndicate publish`` with nothing changed since the last run
-  publish 1    the same after one recent post's body changed
-  digest       ``syndicate digest`` of the 50-post week before --now
+  floor          read every post and parse its front matter with PyYAML's C
+                 loader, in a bare Python process: what any tool must pay
+  build, cold    ``syndicate build`` with no output folder and no state
+  build, nothing changed / one post changed
+                 ``syndicate build`` again (the posts index answers), and
+                 after one recent post's body changed
+  publish, ...   the same two with ``syndicate publish``, when it exists
+  digest         ``syndicate digest --week 2026-W47``: the 50-post week
+                 before --now, read from the whole site
 
-Wall time and peak RSS (``os.wait4``'s rusage of that one child) are printed
-as a Markdown table with each wall time's ratio to the floor. Commands that do
+Then, once: ``syndicate --help`` (start-up) and the digest of a site of just
+those 50 posts (rendering and inlining without reading a large site).
+
+Wall time, CPU time and peak RSS (``os.wait4``'s rusage of that one child)
+are printed as a Markdown table with each wall time's ratio to the floor. Commands that do
 not exist in this checkout are listed as such. Run by hand, never by pytest.
 """
 
@@ -31,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_posts import NOW, generate  # noqa: E402
+from gen_posts import DIGEST_WEEK, NOW, generate  # noqa: E402
 
 # The floor: nothing but reading each file and parsing its YAML front matter.
 FLOOR = r"""
@@ -49,6 +55,7 @@ for name in sorted(os.listdir(folder)):
 @dataclass
 class Measure:
     wall: float  # seconds
+    cpu: float  # user + system seconds: steadier than wall on a busy machine
     rss_mb: float  # peak resident set size
     code: int
 
@@ -64,7 +71,7 @@ def run_child(argv: list[str], env: dict | None = None) -> Measure:
     child.stderr.close()
     if child.returncode != 0:
         print(f"  ! {' '.join(argv[2:5])} exited {child.returncode}: {errors.strip()[:300]}", file=sys.stderr)
-    return Measure(wall, usage.ru_maxrss / 1024, child.returncode)
+    return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode)
 
 
 def syndicate(*args: str) -> list[str]:
@@ -96,7 +103,7 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
     site = work / f"site-{size}"
     started = time.perf_counter()
     posts = generate(site, size, seed)
-    print(f"[{size}] generated in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    print(f"[{size}] generated in {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
     now = ("--now", NOW)
     results: dict[str, list[Measure] | str] = {}
 
@@ -108,15 +115,24 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
         cold.append(run_child(syndicate("build", "--site", str(site), *now, "-q")))
     results["build, cold"] = cold
 
+    # build again: the posts index answers for every post.
+    results["build, nothing changed"] = [
+        run_child(syndicate("build", "--site", str(site), *now, "-q")) for _ in range(repeat)]
+    # The newest post that is already published lands in every main feed.
+    target = posts[-4] if size > 53 else posts[-1]
+    changed = []
+    for round_ in range(repeat):
+        edit_one_post(target, round_)
+        changed.append(run_child(syndicate("build", "--site", str(site), *now, "-q")))
+    results["build, one post changed"] = changed
+
     if commands["publish"]:
         run_child(syndicate("publish", "--site", str(site), *now, "-q"))  # brings state up to date
         results["publish, nothing changed"] = [
             run_child(syndicate("publish", "--site", str(site), *now, "-q")) for _ in range(repeat)]
-        # The newest post that is already published lands in every main feed.
-        target = posts[-4] if size > 50 else posts[-1]
         changed = []
         for round_ in range(repeat):
-            edit_one_post(target, round_)
+            edit_one_post(target, repeat + round_)
             changed.append(run_child(syndicate("publish", "--site", str(site), *now, "-q")))
         results["publish, one post changed"] = changed
     else:
@@ -124,7 +140,7 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
 
     if commands["digest"]:
         results["digest, 50-post week"] = [
-            run_child(syndicate("digest", "--site", str(site), *now, "-q")) for _ in range(repeat)]
+            run_child(syndicate("digest", "--site", str(site), *now, "--week", DIGEST_WEEK, "-q")) for _ in range(repeat)]
     else:
         results["digest, 50-post week"] = "no digest command yet"
     return results
@@ -132,28 +148,45 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
 
 def table(rows: list[tuple[int, dict]]) -> str:
     """The results as a Markdown table, wall time as a ratio to that size's floor."""
-    lines = ["| posts | case | wall (median) | × floor | peak RSS | runs |",
-             "| ---: | --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| posts | case | wall (median) | × floor | CPU (median) | peak RSS | runs |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for size, results in rows:
         floor = statistics.median(m.wall for m in results["floor"])
         for case, measures in results.items():
             if isinstance(measures, str):
-                lines.append(f"| {size:,} | {case} | – | – | – | {measures} |")
+                lines.append(f"| {size:,} | {case} | – | – | – | – | {measures} |")
                 continue
             wall = statistics.median(m.wall for m in measures)
+            cpu = statistics.median(m.cpu for m in measures)
             rss = statistics.median(m.rss_mb for m in measures)
             failed = "" if all(m.code == 0 for m in measures) else " (exit ≠ 0)"
             lines.append(f"| {size:,} | {case}{failed} | {wall:.2f} s | {wall / floor:.2f} | "
-                         f"{rss:.0f} MB | {len(measures)} |")
+                         f"{cpu:.2f} s | {rss:.0f} MB | {len(measures)} |")
     return "\n".join(lines)
+
+
+def small_digest(work: Path, repeat: int, seed: int) -> str:
+    """The digest of a 50-post site: rendering and inlining, little reading."""
+    site = work / "site-50"
+    generate(site, 50, seed)
+    measures = [run_child(syndicate("digest", "--site", str(site), "--now", NOW, "--week", DIGEST_WEEK, "-q"))
+                for _ in range(max(repeat, 5))]
+    shutil.rmtree(site, ignore_errors=True)
+    wall = statistics.median(m.wall for m in measures)
+    cpu = statistics.median(m.cpu for m in measures)
+    rss = statistics.median(m.rss_mb for m in measures)
+    return (f"`syndicate digest` of a 50-post site: {wall:.3f} s wall, {cpu:.3f} s CPU, "
+            f"{rss:.0f} MB peak RSS (median of {len(measures)})")
 
 
 def startup(repeat: int) -> str:
     """``syndicate --help``: what every cron run pays before any work."""
     measures = [run_child(syndicate("--help")) for _ in range(max(repeat, 5))]
     wall = statistics.median(m.wall for m in measures)
+    cpu = statistics.median(m.cpu for m in measures)
     rss = statistics.median(m.rss_mb for m in measures)
-    return f"`syndicate --help`: {wall:.3f} s, {rss:.0f} MB peak RSS (median of {len(measures)})"
+    return (f"`syndicate --help`: {wall:.3f} s wall, {cpu:.3f} s CPU, {rss:.0f} MB peak RSS "
+            f"(median of {len(measures)})")
 
 
 def machine() -> str:
@@ -192,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {machine()}; --now {NOW}.\n")
     print(table(rows))
     print()
+    if commands["digest"]:
+        print(small_digest(args.work, args.repeat, args.seed))
+        print()
     print(startup(args.repeat))
     return 0
 
