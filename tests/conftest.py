@@ -95,6 +95,6 @@ def run():
     """Invoke the CLI in-process: ``run("build", "--site", path)``."""
 
     def invoke(*args: str):
-        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+        return CliRunner().invoke(cli, [str(a) for a in args], prog_name="syndicate", catch_exceptions=False)
 
     return invoke
