@@ -14,7 +14,7 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Sequence
+from typing import Callable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from markupsafe import Markup
@@ -154,8 +154,8 @@ def wrap(text: str, width: int = TEXT_WIDTH) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def html_to_paragraphs(html: str) -> str:
-    """HTML as plain-text paragraphs, each link's URL in <> after its text."""
+def html_to_paragraphs(html: str, link: Callable[[str], str] = lambda url: url) -> str:
+    """HTML as plain-text paragraphs, each link's URL (through ``link``) in <> after its text."""
     if not html.strip():
         return ""
     root = parse_fragment(html)
@@ -164,9 +164,11 @@ def html_to_paragraphs(html: str) -> str:
             continue
         href = element.get("href", "") if element.tag == "a" else ""
         if href.startswith(("http://", "https://", "mailto:")) and " ".join(element.text_content().split()) != href:
-            element.tail = f" <{href}>" + (element.tail or "")
+            element.tail = f" <{link(href)}>" + (element.tail or "")
+        if element.tag == "img" and element.get("alt"):
+            element.tail = f" [{element.get('alt')}]" + (element.tail or "")
         if element.tag in BLOCKS:
-            element.text = "\n\n" + (element.text or "")
+            element.text = "\n\n" + ("- " if element.tag == "li" else "") + (element.text or "")
             element.tail = "\n\n" + (element.tail or "")
     paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", root.text_content()))
     return "\n\n".join(p for p in paragraphs if p)
@@ -246,7 +248,8 @@ def _post_view(site: Site, rendered: Rendered, locale, utm: dict[str, str]) -> D
         excerpt=rendered.excerpt, image=post.image, image_alt=post.title,
         categories=post.categories, tags=post.tags,
         author=(post.author or site.author).name if (post.author or site.author) else "",
-        body=body, text=html_to_paragraphs(str(body)) if body is not None else rendered.excerpt,
+        body=body, text=html_to_paragraphs(str(body), lambda url: with_utm(site, url, utm))
+        if body is not None else rendered.excerpt,
     )
 
 
