@@ -127,12 +127,34 @@ def new(site, now, run, title):
 @click.option("--week", default=None, metavar="YYYY-Www", help="One ISO week, e.g. 2026-W48.")
 @click.option("--for", "list_tool", type=click.Choice(LIST_TOOLS), default=None,
               help="Put this mailing-list tool's unsubscribe and web-version tags in (default: digest.list_tool).")
+@click.option("--send", is_flag=True,
+              help="Also send it by SMTP to email.to, once per period (recorded in .syndicate/state.json).")
+@click.option("--force", is_flag=True, help="With --send: send a period again that was already sent.")
 @site_options
-def digest(site, now, run, days, since, until, week, list_tool):
+def digest(site, now, run, days, since, until, week, list_tool, send, force):
     """Write the email digest (HTML, plain text, .eml) to the output folder's digest/."""
     from syndicate.digest import digest as write_digest
+    from syndicate.publish import send_digest
 
+    if force and not send:
+        raise click.UsageError("--force only applies with --send")
+    if send:
+        run.report(send_digest(site, now, days=days, since=since, until=until, week=week,
+                               list_tool=list_tool, force=force))
+        return
     run.report(write_digest(site, now, days=days, since=since, until=until, week=week, list_tool=list_tool))
+
+
+@cli.command()
+@click.option("--send/--no-send", default=None,
+              help="Send a due digest by SMTP, or only render it (default: digest.send).")
+@click.option("--dry-run", is_flag=True, help="Write and send nothing; print what would be done.")
+@site_options
+def publish(site, now, run, send, dry_run):
+    """Build every feed and send the digest when it is due; made for cron. Silent unless something changed."""
+    from syndicate.publish import publish as publish_site
+
+    run.report(publish_site(site, now, send=send, dry_run=dry_run, strict=run.strict, progress=run.progress))
 
 
 def main():

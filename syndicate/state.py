@@ -1,17 +1,20 @@
 """The state folder (``.syndicate/``): what syndicate remembers between runs.
 
 Everything in it is written atomically and read defensively: a missing or
-corrupt file is treated as empty, never trusted blindly.
+corrupt file is treated as empty, never trusted blindly, with one exception:
+state.json, which says which digests went out (see ``load_digests``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from syndicate.config import Site
+from syndicate.errors import PublishError
 from syndicate.write import write_if_changed
 
 if TYPE_CHECKING:
@@ -61,3 +64,100 @@ def save_first_seen(site: Site, posts: Iterable[Post], unread: Iterable[str] = (
     if not dates and not path.exists():
         return False  # no state folder for sites that never need one
     return write_json(path, dates)
+
+
+# --- digests: which periods were rendered and sent, with which posts ----------
+
+STATE = "state.json"
+# What a digest record's status means:
+RENDERED = "rendered"  # files written; sending was off, so this period is done
+SENDING = "sending"  # files written and sending is on, but no server has accepted it yet
+SENT = "sent"  # an SMTP server accepted the message
+EMPTY = "empty"  # the period had no new posts; nothing was written or sent
+STATUSES = (RENDERED, SENDING, SENT, EMPTY)
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """One digest period as state.json remembers it."""
+
+    period: str  # "2026-W48"
+    start: datetime
+    end: datetime
+    post_ids: tuple[str, ...]
+    status: str  # one of STATUSES
+    rendered_at: datetime
+    message_id: str = ""
+    sent_at: datetime | None = None
+    sent_to: str = ""
+
+    def to_json(self) -> dict:
+        """The record as it is stored in state.json."""
+        return {"period": self.period, "start": self.start.isoformat(), "end": self.end.isoformat(),
+                "posts": list(self.post_ids), "status": self.status,
+                "rendered_at": self.rendered_at.isoformat(), "message_id": self.message_id,
+                "sent_at": self.sent_at.isoformat() if self.sent_at else None, "sent_to": self.sent_to}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DigestRecord":
+        """A record read back from state.json; raises ValueError when malformed."""
+        try:
+            moments = [datetime.fromisoformat(data[key]) for key in ("start", "end", "rendered_at")]
+            sent_at = datetime.fromisoformat(data["sent_at"]) if data.get("sent_at") else None
+            posts = data["posts"]
+            if (data["status"] not in STATUSES or not isinstance(data["period"], str)
+                    or not isinstance(posts, list) or not all(isinstance(p, str) for p in posts)
+                    or any(m.tzinfo is None for m in moments)):
+                raise ValueError
+            return cls(data["period"], moments[0], moments[1], tuple(posts), data["status"], moments[2],
+                       str(data.get("message_id") or ""), sent_at, str(data.get("sent_to") or ""))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"malformed digest record: {json.dumps(data, ensure_ascii=False)[:120]}") from None
+
+
+def load_digests(site: Site) -> dict[str, DigestRecord]:
+    """Every digest period recorded in state.json, by period name.
+
+    Unlike the other state files, a corrupt state.json is an error and is never
+    read as empty: forgetting which digests went out would send them again.
+    """
+    path = site.state_dir / STATE
+    shown = _shown(site, path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise PublishError(f"cannot read: {exc.strerror or exc}", shown) from None
+    except ValueError as exc:
+        raise PublishError(f"corrupt ({exc}); it records which digests were sent, so syndicate will "
+                           "not guess: restore it from a backup, or delete it to start afresh", shown) from None
+    try:
+        if not isinstance(data, dict) or not isinstance(data.get("digests", []), list):
+            raise ValueError("expected {\"digests\": [...]}")
+        records = [DigestRecord.from_json(item) for item in data.get("digests", [])]
+    except ValueError as exc:
+        raise PublishError(f"corrupt ({exc}); restore it from a backup, or delete it to start afresh",
+                           shown) from None
+    return {record.period: record for record in records}
+
+
+def save_digest(site: Site, record: DigestRecord) -> None:
+    """Add or replace one period's record in state.json, atomically."""
+    path = site.state_dir / STATE
+    records = load_digests(site)
+    records[record.period] = record
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    # Keys written by other versions are kept, not dropped.
+    data["digests"] = [r.to_json() for r in sorted(records.values(), key=lambda r: (r.start, r.period))]
+    write_json(path, data)
+
+
+def _shown(site: Site, path: Path) -> str:
+    try:
+        return path.relative_to(site.root).as_posix()
+    except ValueError:
+        return str(path)

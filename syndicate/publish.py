@@ -1,0 +1,410 @@
+"""One unattended publish run: every feed, then the digest when it is due.
+
+``syndicate publish`` is made to run from cron every few minutes, forever:
+
+- it holds the site's lock (``syndicate.lock``) for the whole run, so two runs
+  never interleave; a run that cannot get it within ``publish.lock_timeout``
+  does nothing and exits 0;
+- it writes a file only when its bytes change, atomically, so an unchanged
+  site gives a run that writes nothing and a killed run leaves whole files;
+- it sends each digest period at most once: state.json says which periods and
+  posts went out, and is updated only after an SMTP server accepted.
+
+**Which digest, when.** With ``[digest.schedule]`` (``weekday``, ``time`` in the
+site's time zone), the digest due at the latest scheduled moment at or before
+now covers the ISO week (Monday 00:00 to Monday 00:00) that holds most of the
+seven days before that moment: for the default Monday 08:00, the week that
+just ended; for a Friday 17:00 schedule, the current week. The period is
+named as ``syndicate digest --week`` names it (``2026-W48``), so the same week
+can be rendered or resent by hand. A post dated in a period that was already
+sent (written late, or scheduled after the digest went out) goes into the next
+digest (``digest.catch_up``), and a post is never in two digests.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import nullcontext
+from dataclasses import replace
+from datetime import datetime, time as clock_time, timedelta
+from typing import Callable, Iterable
+
+from syndicate.build import Outcome, Progress, read_site, render_all, render_feeds, write_outputs
+from syndicate.cache import PostsIndex
+from syndicate.config import WEEKDAYS, Schedule, Site
+from syndicate.errors import Notice, PublishError, SyndicateError
+from syndicate.lock import Busy, Held, pid_alive, site_lock
+from syndicate.posts import Loaded, Post
+from syndicate.state import (EMPTY, RENDERED, SENDING, SENT, DigestRecord, load_digests, save_digest,
+                             save_first_seen)
+from syndicate.write import output_path
+
+Sleep = Callable[[float], None]
+# What write_if_changed leaves behind when its run is killed: ".feed.xml.k3j_x9q2.tmp".
+LEFTOVER = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+LEFTOVER_AGE = 600  # seconds; younger temp files may belong to a build running now
+
+
+# --- the schedule -----------------------------------------------------------------
+
+
+def scheduled_moment(schedule: Schedule, now: datetime, site: Site) -> datetime:
+    """The latest scheduled digest time at or before ``now``, in the site's time zone."""
+    local = now.astimezone(site.timezone)
+    hour, minute = map(int, schedule.time.split(":"))
+    day = local.date() - timedelta(days=(local.weekday() - schedule.weekday) % 7)
+    moment = datetime.combine(day, clock_time(hour, minute), site.timezone)
+    if moment > local:
+        moment = datetime.combine(day - timedelta(days=7), clock_time(hour, minute), site.timezone)
+    return moment
+
+
+def due_window(site: Site, moment: datetime):
+    """The digest window due at ``moment``: the ISO week holding most of the 7 days before it."""
+    from syndicate.digest import window_for
+
+    # Wall-clock arithmetic (the same tzinfo), so a DST change shifts nothing.
+    middle = moment - timedelta(days=3, hours=12)
+    year, week, _ = middle.isocalendar()
+    return window_for(site, moment, week=f"{year}-W{week:02d}")
+
+
+def _when(moment: datetime) -> str:
+    return f"{WEEKDAYS[moment.weekday()].capitalize()} {moment:%Y-%m-%d %H:%M %z}"
+
+
+# --- the publish run --------------------------------------------------------------
+
+
+def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: bool = False,
+            strict: bool = False, progress: Progress | None = None, sleep: Sleep | None = None) -> Outcome:
+    """Build every feed and, when one is due, render (and send) the digest.
+
+    ``send`` overrides ``digest.send`` (--send/--no-send). ``dry_run`` writes
+    and sends nothing and says what it would do. Warnings are printed only when
+    the run changed something (or with ``strict``), so cron stays quiet.
+    """
+    outcome = Outcome()
+    # A dry run writes nothing, not even the lock file, and so needs no lock.
+    with (nullcontext() if dry_run else site_lock(site, sleep=sleep or time.sleep)) as lock:
+        if isinstance(lock, Busy):
+            outcome.events.append(str(lock))
+            return outcome
+        if lock is not None:
+            _explain_lock(lock, outcome)
+        index = PostsIndex.load(site)
+        loaded, published, notices = read_site(site, now, progress, index)
+        outcome.errors += loaded.errors
+        outcome.notices += notices
+        _explain_posts(loaded, published, now, index, outcome)
+        files = render_feeds(site, published, outcome, index.render_post)
+        if dry_run:
+            _dry_write(site, files, outcome)
+        else:
+            remove_leftovers(site, files)
+            write_outputs(site, files, outcome)
+            save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
+        try:
+            _digest_when_due(site, now, published, index, outcome,
+                             sending=site.digest.send if send is None else send, dry_run=dry_run, sleep=sleep)
+        except SyndicateError as exc:
+            outcome.errors.append(exc)
+        if not dry_run:
+            index.save()
+    if not (outcome.written or outcome.events or strict):
+        # Nothing changed: the same warnings as last time would make cron
+        # send the same mail every few minutes. -v still shows them.
+        outcome.decisions += [str(n) for n in outcome.notices]
+        outcome.notices = []
+    return outcome
+
+
+def _explain_lock(lock: Held, outcome: Outcome) -> None:
+    if lock.previous_pid is not None:
+        state = "no longer running" if not pid_alive(lock.previous_pid) else "still running but without the lock"
+        outcome.decisions.append(f"lock: took over {lock.path} from pid {lock.previous_pid} ({state}); "
+                                 "that run was killed")
+    if lock.waited >= 0.05:
+        outcome.decisions.append(f"lock: waited {lock.waited:.1f} s for another run to finish")
+
+
+def _explain_posts(loaded: Loaded, published: list[Post], now: datetime, index: PostsIndex,
+                   outcome: Outcome) -> None:
+    names = {p.name for p in published}
+    for post in sorted(loaded.posts, key=lambda p: p.name):
+        if post.name in names:
+            continue
+        if post.draft:
+            outcome.decisions.append(f"{post.name}: draft or published: false; left out")
+        elif post.date > now:
+            outcome.decisions.append(f"{post.name}: scheduled for {post.date.isoformat()}; left out until then")
+    outcome.decisions.append(f"posts: {len(loaded.posts)} read ({index.reads} file reads, the rest from "
+                             f"the posts index), {len(published)} published, {len(loaded.errors)} with errors")
+
+
+def _dry_write(site: Site, files: dict[str, bytes], outcome: Outcome) -> None:
+    """What write_outputs would do, said and not done."""
+    for relative, data in files.items():
+        path = output_path(site.output_dir, relative)
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        shown = _shown(site, path)
+        if same:
+            outcome.unchanged.append(shown)
+        else:
+            outcome.events.append(f"would write {shown}")
+
+
+def _shown(site: Site, path) -> str:
+    try:
+        return path.relative_to(site.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def remove_leftovers(site: Site, files: Iterable[str]) -> None:
+    """Delete temporary files that killed runs left beside the outputs.
+
+    Only in the folders this run writes to, and only files older than ten
+    minutes, which no running build can still be writing.
+    """
+    folders = {output_path(site.output_dir, relative).parent for relative in files}
+    folders |= {site.state_dir, site.output_dir / "digest"}
+    limit = time.time() - LEFTOVER_AGE
+    for folder in folders:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if LEFTOVER.match(entry.name) and entry.is_file() and entry.stat().st_mtime < limit:
+                    entry.unlink()
+            except OSError:
+                pass
+
+
+# --- the digest -------------------------------------------------------------------
+
+
+def _digest_when_due(site: Site, now: datetime, published: list[Post], index: PostsIndex,
+                     outcome: Outcome, *, sending: bool, dry_run: bool, sleep: Sleep | None) -> None:
+    schedule = site.digest.schedule
+    if schedule is None:
+        outcome.decisions.append("digest: no [digest.schedule] in the configuration; publish renders none")
+        return
+    records = load_digests(site)
+    # A digest that was rendered for sending but not accepted yet goes first:
+    # the next one must not overtake it.
+    for record in sorted((r for r in records.values() if r.status == SENDING), key=lambda r: r.start):
+        if not sending:
+            outcome.decisions.append(f"digest {record.period}: rendered at {record.rendered_at.isoformat()}, "
+                                     "waiting to be sent, but sending is off (digest.send, --send)")
+            return
+        outcome.decisions.append(f"digest {record.period}: resuming; rendered at "
+                                 f"{record.rendered_at.isoformat()}, not accepted by a server yet")
+        if not _resume(site, record, published, now, index, outcome, dry_run=dry_run, sleep=sleep):
+            return
+        records = load_digests(site) if not dry_run else records
+
+    moment = scheduled_moment(schedule, now, site)
+    window = due_window(site, moment)
+    following = moment + timedelta(days=7)
+    record = records.get(window.period)
+    if record is not None:
+        outcome.decisions.append(f"digest {window.period}: {_describe(record)}; the next is due "
+                                 f"{_when(following)}")
+        return
+    outcome.decisions.append(f"digest {window.period}: due since {_when(moment)} "
+                             f"(covers {window.start:%Y-%m-%d} to {window.last_day:%Y-%m-%d})")
+    posts = digest_posts(site, published, window, records.values())
+    if not posts:
+        outcome.decisions.append(f"digest {window.period}: no new posts; nothing to render or send; "
+                                 f"the next is due {_when(following)}")
+        if not dry_run:
+            save_digest(site, DigestRecord(window.period, window.start, window.end, (), EMPTY, now))
+        return
+    _new_digest(site, window, posts, now, index, outcome, sending=sending, dry_run=dry_run, sleep=sleep)
+
+
+def digest_posts(site: Site, published: list[Post], window, records: Iterable[DigestRecord],
+                 *, catch_up: bool = True, everything: bool = False) -> list[Post]:
+    """The posts for the digest of ``window``: its own, plus late ones, minus those already sent.
+
+    With ``digest.catch_up`` a post dated in an earlier period that is in no
+    digest yet (it was written late, or its scheduled date came after that
+    digest went out) joins this one; posts older than the first recorded digest
+    never do. ``catch_up=False`` keeps to the window (a digest asked for by
+    hand); ``everything`` (a forced resend) keeps posts already in a digest.
+    """
+    from syndicate.digest import Window, select_posts
+
+    records = list(records)
+    done = set() if everything else {pid for r in records if r.period != window.period for pid in r.post_ids}
+    start = window.start
+    if catch_up and site.digest.catch_up and records and not everything:
+        start = min([start, *(r.start for r in records)])
+    span = Window(start, window.end, window.period)
+    return [p for p in select_posts(site, published, span) if p.id not in done]
+
+
+def _describe(record: DigestRecord) -> str:
+    if record.status == SENT:
+        return (f"sent at {record.sent_at.isoformat() if record.sent_at else '?'} to {record.sent_to} "
+                f"({_posts(len(record.post_ids))})")
+    if record.status == EMPTY:
+        return "had no new posts"
+    return f"rendered at {record.rendered_at.isoformat()} with sending off ({_posts(len(record.post_ids))})"
+
+
+def _posts(count: int) -> str:
+    return f"{count} post" if count == 1 else f"{count} posts"
+
+
+def _render(site: Site, posts: list[Post], window, now: datetime, index: PostsIndex, outcome: Outcome,
+            list_tool: str | None = None):
+    from syndicate.digest import render_digest
+
+    bodies = render_all(site, posts, outcome, index.render_post)
+    rendered = [bodies[p.name] for p in posts if p.name in bodies]
+    if not rendered:
+        return None
+    files = render_digest(site, rendered, window, now, list_tool)
+    outcome.notices.extend(files.notices)
+    return files
+
+
+def _write_digest(site: Site, files, outcome: Outcome, dry_run: bool) -> None:
+    from syndicate.digest import digest_outputs
+
+    if dry_run:
+        _dry_write(site, digest_outputs(files), outcome)
+    else:
+        write_outputs(site, digest_outputs(files), outcome)
+
+
+def _new_digest(site: Site, window, posts: list[Post], now: datetime, index: PostsIndex, outcome: Outcome,
+                *, sending: bool, dry_run: bool, sleep: Sleep | None) -> bool:
+    files = _render(site, posts, window, now, index, outcome)
+    if files is None:
+        return False  # every body failed; the errors say why, the next run tries again
+    _write_digest(site, files, outcome, dry_run)
+    record = DigestRecord(window.period, window.start, window.end, files.post_ids,
+                          SENDING if sending else RENDERED, now, files.message_id)
+    if not sending:
+        outcome.decisions.append(f"digest {window.period}: rendered ({_posts(len(files.post_ids))}); "
+                                 "not sent: sending is off (digest.send, --send)")
+        if not dry_run:
+            save_digest(site, record)
+        return True
+    if not dry_run:
+        # Recorded before sending: a run killed from here on resumes this very
+        # digest (same posts, same bytes) instead of choosing posts again.
+        save_digest(site, record)
+    return _send(site, record, files, now, outcome, dry_run=dry_run, sleep=sleep)
+
+
+def _resume(site: Site, record: DigestRecord, published: list[Post], now: datetime, index: PostsIndex,
+            outcome: Outcome, *, dry_run: bool, sleep: Sleep | None) -> bool:
+    """Send a digest that an earlier run rendered but no server accepted; returns whether it went."""
+    from syndicate.digest import Window
+
+    by_id = {p.id: p for p in published}
+    posts = [by_id[pid] for pid in record.post_ids if pid in by_id]
+    gone = len(record.post_ids) - len(posts)
+    if gone:
+        outcome.notices.append(Notice(f"digest {record.period}: {gone} of its posts are no longer published; "
+                                      "sending the others"))
+    window = Window(record.start, record.end, record.period)
+    # Rendered with the first attempt's clock, so the files and the message
+    # are the very bytes that were written then.
+    files = _render(site, posts, window, record.rendered_at, index, outcome) if posts else None
+    if files is None:
+        outcome.decisions.append(f"digest {record.period}: none of its posts is published any more; dropped")
+        if not dry_run:
+            save_digest(site, replace(record, post_ids=(), status=EMPTY))
+        return True
+    _write_digest(site, files, outcome, dry_run)
+    if files.post_ids != record.post_ids:
+        record = replace(record, post_ids=files.post_ids, message_id=files.message_id)
+        if not dry_run:
+            save_digest(site, record)
+    return _send(site, record, files, now, outcome, dry_run=dry_run, sleep=sleep)
+
+
+def _send(site: Site, record: DigestRecord, files, now: datetime, outcome: Outcome, *, dry_run: bool,
+          sleep: Sleep | None) -> bool:
+    """Send the digest and record it as sent once a server accepted it; returns whether it went."""
+    from syndicate.smtp import send_message
+
+    what = f"digest {record.period} ({_posts(len(files.post_ids))}) to {site.email.to}"
+    if dry_run:
+        outcome.events.append(f"would send {what}")
+        return True
+    try:
+        refused = send_message(site, files.eml, sleep=sleep)
+    except SyndicateError as exc:
+        outcome.errors.append(PublishError(f"digest {record.period} not sent: {exc.detail}", exc.path, exc.line))
+        return False
+    save_digest(site, replace(record, status=SENT, sent_at=now, sent_to=site.email.to))
+    outcome.events.append(f"sent {what}")
+    if refused:
+        outcome.errors.append(PublishError(f"digest {record.period}: the server refused "
+                                           f"{', '.join(refused)}; the other recipients got it"))
+    return True
+
+
+# --- syndicate digest --send ----------------------------------------------------------
+
+
+def send_digest(site: Site, now: datetime, *, days: int | None = None, since: str | None = None,
+                until: str | None = None, week: str | None = None, list_tool: str | None = None,
+                force: bool = False, sleep: Sleep | None = None) -> Outcome:
+    """``syndicate digest … --send``: render one window's digest and send it now.
+
+    A period that state.json says was sent is refused unless ``force``; a
+    forced resend renders the posts that period was sent with. A new period
+    takes the window's posts that are in no other digest, and is recorded as
+    publish records its own, so publish will not send it again.
+    """
+    from syndicate.digest import Window, window_for
+
+    window = window_for(site, now, days=days, since=since, until=until, week=week)
+    outcome = Outcome()
+    with site_lock(site, sleep=sleep or time.sleep) as lock:
+        if isinstance(lock, Busy):
+            outcome.events.append(str(lock))
+            return outcome
+        index = PostsIndex.load(site)
+        loaded, published, notices = read_site(site, now, None, index)
+        outcome.errors += loaded.errors
+        outcome.notices += notices
+        save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
+        records = load_digests(site)
+        record = records.get(window.period)
+        if record is not None and record.status == SENT and not force:
+            outcome.errors.append(PublishError(f"digest {window.period} was sent at "
+                                               f"{record.sent_at.isoformat() if record.sent_at else '?'} to "
+                                               f"{record.sent_to}; add --force to send it again"))
+            return outcome
+        if record is not None and record.post_ids:
+            window = Window(record.start, record.end, record.period)
+            by_id = {p.id: p for p in published}
+            posts = [by_id[pid] for pid in record.post_ids if pid in by_id]
+        else:
+            posts = digest_posts(site, published, window, records.values(), catch_up=False, everything=force)
+        files = _render(site, posts, window, now, index, outcome, list_tool) if posts else None
+        if files is None:
+            outcome.events.append(f"no posts for digest {window.period}; nothing sent")
+            index.save()
+            return outcome
+        _write_digest(site, files, outcome, dry_run=False)
+        record = DigestRecord(window.period, window.start, window.end, files.post_ids, SENDING, now,
+                              files.message_id)
+        save_digest(site, record)
+        _send(site, record, files, now, outcome, dry_run=False, sleep=sleep)
+        index.save()
+    return outcome

@@ -1,0 +1,468 @@
+"""syndicate publish: feeds every run, the digest once per period, by real SMTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+from pathlib import Path
+
+import feedparser
+import pytest
+from aiosmtpd.controller import Controller
+
+import syndicate.smtp
+import syndicate.state
+from syndicate.config import load_site
+from syndicate.posts import parse_date
+from syndicate.publish import due_window, publish, scheduled_moment
+from tests.conftest import BASIC_CONFIG
+
+# Monday 2026-11-23 08:00 in Seoul is the scheduled moment; the digest due
+# then covers ISO week 2026-W47 (Mon 16 to Sun 22 November).
+DUE = "2026-11-23T08:00:00+09:00"
+WEEK_POSTS = {
+    "posts/2026-11-16-monday.md": "---\ntitle: Monday news\nexcerpt: The week begins.\n---\nBody one.\n",
+    "posts/2026-11-19-thursday.md": "---\ntitle: 목요일 소식\nexcerpt: 한국어 요약.\n---\n본문.\n",
+    "posts/2026-11-22-sunday.md": ("---\ntitle: Sunday late\ndate: 2026-11-22 23:30:00 +0900\n"
+                                  "excerpt: Just in.\n---\nBody.\n"),
+    # The week before: never in this digest.
+    "posts/2026-11-10-older.md": "---\ntitle: Older\n---\nOld.\n",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it accepts and can answer with scripted codes."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.replies: list[str] = []  # answers to DATA, used first to last, then "250 OK"
+        self.attempts = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.replies:
+            reply = self.replies.pop(0)
+            if not reply.startswith("250"):
+                return reply
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1, on a free port, for the length of one test."""
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailbox.port = port
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+def config(port: int, send: bool = True, extra: str = "") -> str:
+    return BASIC_CONFIG + f"""
+[digest]
+schedule = {{ weekday = "mon", time = "08:00" }}
+send = {"true" if send else "false"}
+unsubscribe_url = "https://example.com/unsubscribe"
+
+[email]
+from = "Tess Ter <tess@example.com>"
+to = "list@example.com"
+
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+timeout = 5
+{extra}"""
+
+
+@pytest.fixture
+def digest_site(make_site, smtp_server):
+    """A site whose digest goes to the test's SMTP server."""
+    return make_site(WEEK_POSTS, config=config(smtp_server.port))
+
+
+def at(site, text: str):
+    return parse_date(text, site.timezone)
+
+
+def run_publish(root: Path, now: str, **kwargs):
+    site = load_site(root)
+    return publish(site, at(site, now), sleep=kwargs.pop("sleep", lambda seconds: None), **kwargs)
+
+
+def state(root: Path) -> dict:
+    return {d["period"]: d for d in json.loads((root / ".syndicate/state.json").read_text())["digests"]}
+
+
+def mtimes(*folders: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for folder in folders for p in folder.rglob("*")
+            if p.is_file() and p.name != "lock"}
+
+
+# --- the schedule -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("now, moment, period", [
+    ("2026-11-23T08:00:00+09:00", "2026-11-23T08:00:00+09:00", "2026-W47"),
+    ("2026-11-23T07:59:59+09:00", "2026-11-16T08:00:00+09:00", "2026-W46"),
+    ("2026-11-29T23:00:00+09:00", "2026-11-23T08:00:00+09:00", "2026-W47"),
+    ("2026-11-22T23:00:00Z", "2026-11-23T08:00:00+09:00", "2026-W47"),  # Monday morning in Seoul
+])
+def test_due_moment_and_week(make_site, now, moment, period):
+    site = load_site(make_site(config=config(25)))
+    found = scheduled_moment(site.digest.schedule, at(site, now), site)
+    assert found == at(site, moment)
+    window = due_window(site, found)
+    assert window.period == period
+    assert (window.end - window.start).days == 7 and window.start.weekday() == 0
+
+
+def test_friday_schedule_covers_the_current_week(make_site):
+    site = load_site(make_site(config=config(25).replace('weekday = "mon"', 'weekday = "fri"')
+                               .replace('"08:00"', '"17:00"')))
+    moment = scheduled_moment(site.digest.schedule, at(site, "2026-11-28T10:00:00+09:00"), site)
+    assert moment == at(site, "2026-11-27T17:00:00+09:00")
+    assert due_window(site, moment).period == "2026-W48"
+
+
+# --- sending exactly once -----------------------------------------------------------
+
+
+def test_five_runs_in_the_due_window_send_one_digest(digest_site, smtp_server):
+    outputs = []
+    for minute in ("00", "05", "10", "15", "20"):
+        outcome = run_publish(digest_site, f"2026-11-23T08:{minute}:00+09:00")
+        assert not outcome.errors
+        outputs.append(outcome.events)
+    assert len(smtp_server.messages) == 1
+    assert outputs[0] == ["sent digest 2026-W47 (3 posts) to list@example.com"]
+    assert outputs[1:] == [[]] * 4
+    message = smtp_server.messages[0]
+    assert smtp_server.envelopes == [("tess@example.com", ["list@example.com"])]
+    assert message["Message-ID"] == state(digest_site)["2026-W47"]["message_id"]
+    text = message.get_body(("plain",)).get_content()
+    assert "Monday news" in text and "목요일 소식" in text and "Sunday late" in text and "Older" not in text
+    record = state(digest_site)["2026-W47"]
+    assert record["status"] == "sent" and record["sent_to"] == "list@example.com"
+    assert len(record["posts"]) == 3
+
+
+def test_not_due_before_the_scheduled_time(digest_site, smtp_server):
+    # At 07:59 the due digest is still last week's (W46), which has "Older".
+    outcome = run_publish(digest_site, "2026-11-23T07:59:00+09:00")
+    assert outcome.events == ["sent digest 2026-W46 (1 post) to list@example.com"]
+    assert "2026-W47" not in state(digest_site)
+    run_publish(digest_site, "2026-11-23T08:00:00+09:00")
+    assert [m["Message-ID"] for m in smtp_server.messages] == [
+        state(digest_site)[period]["message_id"] for period in ("2026-W46", "2026-W47")]
+    posts = [set(state(digest_site)[p]["posts"]) for p in ("2026-W46", "2026-W47")]
+    assert len(posts[0]) == 1 and len(posts[1]) == 3 and not posts[0] & posts[1]
+
+
+def test_temporary_failure_is_retried_then_sent_once(digest_site, smtp_server):
+    smtp_server.replies = ["451 4.3.0 Try again later"]
+    pauses: list[float] = []
+    outcome = run_publish(digest_site, DUE, sleep=pauses.append)
+    assert not outcome.errors
+    assert smtp_server.attempts == 2 and len(smtp_server.messages) == 1
+    assert pauses == [syndicate.smtp.RETRY_DELAYS[0]]
+    run_publish(digest_site, "2026-11-23T08:05:00+09:00")
+    assert len(smtp_server.messages) == 1
+
+
+def test_lasting_temporary_failure_fails_the_run_and_the_next_run_sends(digest_site, smtp_server):
+    smtp_server.replies = ["451 4.3.0 Try again later"] * 4
+    pauses: list[float] = []
+    outcome = run_publish(digest_site, DUE, sleep=pauses.append)
+    assert pauses == list(syndicate.smtp.RETRY_DELAYS)
+    assert [str(e) for e in outcome.errors] == [
+        f"digest 2026-W47 not sent: 127.0.0.1:{smtp_server.port} failed 4 times, last: 451 4.3.0 Try again "
+        "later; the next run tries again"]
+    assert smtp_server.messages == [] and state(digest_site)["2026-W47"]["status"] == "sending"
+    outcome = run_publish(digest_site, "2026-11-23T08:05:00+09:00")
+    assert outcome.events == ["sent digest 2026-W47 (3 posts) to list@example.com"]
+    assert len(smtp_server.messages) == 1
+
+
+def test_permanent_failure_says_so_and_is_not_retried(digest_site, smtp_server):
+    smtp_server.replies = ["554 5.7.1 Relaying denied"]
+    pauses: list[float] = []
+    outcome = run_publish(digest_site, DUE, sleep=pauses.append)
+    assert pauses == [] and smtp_server.attempts == 1
+    assert [str(e) for e in outcome.errors] == [
+        f"digest 2026-W47 not sent: 127.0.0.1:{smtp_server.port} refused it permanently: 554 5.7.1 Relaying "
+        "denied; check [smtp] and [email] in syndicate.toml"]
+    assert state(digest_site)["2026-W47"]["status"] == "sending"
+
+
+def test_connection_refused_is_temporary(make_site):
+    root = make_site(WEEK_POSTS, config=config(free_port()))
+    pauses: list[float] = []
+    outcome = run_publish(root, DUE, sleep=pauses.append)
+    assert len(pauses) == len(syndicate.smtp.RETRY_DELAYS)
+    assert len(outcome.errors) == 1 and "connection refused; the next run tries again" in str(outcome.errors[0])
+    assert (root / "public/feed.xml").is_file()  # the feeds went out all the same
+
+
+class Crash(BaseException):
+    """A run dying on the spot (kill -9, power cut), as far as the code can tell."""
+
+
+def test_crash_between_render_and_send_sends_once(digest_site, smtp_server, monkeypatch):
+    def crash(*args, **kwargs):
+        raise Crash
+    with monkeypatch.context() as patch:
+        patch.setattr(syndicate.smtp, "send_message", crash)
+        with pytest.raises(Crash):
+            run_publish(digest_site, DUE)
+    assert state(digest_site)["2026-W47"]["status"] == "sending"
+    eml = digest_site / "public/digest/2026-W47.eml"
+    written = eml.stat().st_mtime_ns
+    # A late post arrives before the next run: the resumed digest keeps its posts.
+    (digest_site / "posts/2026-11-21-late.md").write_text("---\ntitle: Late one\n---\nx\n", encoding="utf-8")
+    for minute in ("05", "10", "15"):
+        run_publish(digest_site, f"2026-11-23T08:{minute}:00+09:00")
+    assert len(smtp_server.messages) == 1
+    assert eml.stat().st_mtime_ns == written  # the same bytes were sent
+    sent = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert smtp_server.messages[0]["Message-ID"] == sent["Message-ID"]
+    assert "Late one" not in smtp_server.messages[0].get_body(("plain",)).get_content()
+
+
+def test_crash_before_the_record_is_saved_sends_once(digest_site, smtp_server, monkeypatch):
+    import syndicate.publish
+
+    def crash(*args, **kwargs):
+        raise Crash
+    with monkeypatch.context() as patch:
+        patch.setattr(syndicate.publish, "save_digest", crash)
+        with pytest.raises(Crash):
+            run_publish(digest_site, DUE)
+    assert smtp_server.messages == []
+    run_publish(digest_site, "2026-11-23T08:05:00+09:00")
+    run_publish(digest_site, "2026-11-23T08:10:00+09:00")
+    assert len(smtp_server.messages) == 1
+
+
+def test_late_post_goes_into_the_next_digest(digest_site, smtp_server):
+    run_publish(digest_site, DUE)
+    # Written on Tuesday, dated in the week that was already sent.
+    (digest_site / "posts/2026-11-20-late.md").write_text("---\ntitle: Late post\n---\nx\n", encoding="utf-8")
+    (digest_site / "posts/2026-11-25-next.md").write_text("---\ntitle: Next week\n---\nx\n", encoding="utf-8")
+    run_publish(digest_site, "2026-11-24T12:00:00+09:00")
+    assert len(smtp_server.messages) == 1
+    run_publish(digest_site, "2026-11-30T08:00:00+09:00")
+    assert len(smtp_server.messages) == 2
+    text = smtp_server.messages[1].get_body(("plain",)).get_content()
+    assert "Late post" in text and "Next week" in text
+    assert "Monday news" not in text  # already in W47's digest
+    periods = state(digest_site)
+    assert not set(periods["2026-W47"]["posts"]) & set(periods["2026-W48"]["posts"])
+
+
+def test_without_catch_up_late_posts_stay_out(make_site, smtp_server):
+    root = make_site(WEEK_POSTS, config=config(smtp_server.port).replace(
+        "send = true", "send = true\ncatch_up = false"))
+    run_publish(root, DUE)
+    (root / "posts/2026-11-20-late.md").write_text("---\ntitle: Late post\n---\nx\n", encoding="utf-8")
+    (root / "posts/2026-11-25-next.md").write_text("---\ntitle: Next week\n---\nx\n", encoding="utf-8")
+    run_publish(root, "2026-11-30T08:00:00+09:00")
+    text = smtp_server.messages[1].get_body(("plain",)).get_content()
+    assert "Next week" in text and "Late post" not in text
+
+
+def test_empty_week_sends_nothing_and_is_remembered(make_site, smtp_server):
+    root = make_site({"posts/2026-11-10-older.md": "---\ntitle: Older\n---\nOld.\n"},
+                     config=config(smtp_server.port))
+    run_publish(root, "2026-11-16T08:00:00+09:00")  # W46: "Older"
+    outcome = run_publish(root, DUE)  # W47: nothing new
+    assert len(smtp_server.messages) == 1
+    assert state(root)["2026-W47"]["status"] == "empty"
+    assert not (root / "public/digest/2026-W47.html").exists()
+    assert outcome.events == [] and outcome.written == []
+
+
+def test_missed_week_is_caught_up(make_site, smtp_server):
+    """The machine was off on the 16th: W46's post goes out with W47's digest."""
+    root = make_site(WEEK_POSTS, config=config(smtp_server.port))
+    run_publish(root, "2026-11-09T08:00:00+09:00")  # W45: empty, but now there is a record
+    run_publish(root, DUE)
+    assert len(smtp_server.messages) == 1
+    assert "Older" in smtp_server.messages[0].get_body(("plain",)).get_content()
+    assert len(state(root)["2026-W47"]["posts"]) == 4
+
+
+def test_no_send_renders_and_records_without_connecting(make_site, smtp_server):
+    root = make_site(WEEK_POSTS, config=config(smtp_server.port, send=False))
+    outcome = run_publish(root, DUE)
+    assert smtp_server.attempts == 0
+    assert "public/digest/2026-W47.eml" in outcome.written
+    assert state(root)["2026-W47"]["status"] == "rendered"
+    # --send later does not send a period whose digest was rendered with sending off.
+    run_publish(root, "2026-11-23T09:00:00+09:00", send=True)
+    assert smtp_server.attempts == 0
+
+
+def test_send_flag_overrides_config(make_site, smtp_server):
+    root = make_site(WEEK_POSTS, config=config(smtp_server.port, send=False))
+    run_publish(root, DUE, send=True)
+    assert len(smtp_server.messages) == 1
+
+
+def test_dry_run_writes_and_sends_nothing(digest_site, smtp_server, run):
+    result = run("publish", "--site", digest_site, "--now", DUE, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would write public/feed.xml" in result.output
+    assert "would send digest 2026-W47 (3 posts) to list@example.com" in result.output
+    assert smtp_server.attempts == 0
+    assert not (digest_site / "public").exists() and not (digest_site / ".syndicate").exists()
+
+
+def test_password_comes_from_the_environment_only(make_site, smtp_server, monkeypatch):
+    root = make_site(WEEK_POSTS, config=config(smtp_server.port).replace(
+        "timeout = 5", 'timeout = 5\nusername = "tess"\npassword_env = "SYNDICATE_TEST_SMTP_PASSWORD"'))
+    monkeypatch.delenv("SYNDICATE_TEST_SMTP_PASSWORD", raising=False)
+    outcome = run_publish(root, DUE)
+    assert [str(e) for e in outcome.errors] == [
+        "syndicate.toml: digest 2026-W47 not sent: the environment variable SYNDICATE_TEST_SMTP_PASSWORD "
+        "(smtp.password_env) is not set"]
+    assert smtp_server.attempts == 0
+
+
+# --- the command --------------------------------------------------------------------
+
+
+def test_publish_is_silent_unless_something_changed(digest_site, smtp_server, run):
+    first = run("publish", "--site", digest_site, "--now", DUE)
+    assert first.exit_code == 0
+    lines = first.output.splitlines()
+    assert "wrote public/feed.xml" in lines and "wrote public/atom.xml" in lines
+    assert lines[-1] == "sent digest 2026-W47 (3 posts) to list@example.com"
+    second = run("publish", "--site", digest_site, "--now", "2026-11-23T08:05:00+09:00")
+    assert second.exit_code == 0 and second.output == ""
+
+
+def test_verbose_explains_every_decision(make_site, smtp_server, run):
+    root = make_site({**WEEK_POSTS,
+                      "posts/2026-12-01-later.md": "---\ntitle: Later\n---\nx\n",
+                      "posts/2026-11-18-draft.md": "---\ntitle: Draft\ndraft: true\n---\nx\n"},
+                     config=config(smtp_server.port))
+    run("publish", "--site", root, "--now", DUE)
+    result = run("publish", "--site", root, "--now", "2026-11-24T10:00:00+09:00", "-v")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "posts/2026-12-01-later.md: scheduled for 2026-12-01T00:00:00+09:00; left out until then" in lines
+    assert "posts/2026-11-18-draft.md: draft or published: false; left out" in lines
+    assert "unchanged public/feed.xml" in lines
+    assert any(line.startswith("digest 2026-W47: sent at 2026-11-23T08:00:00+09:00 to list@example.com "
+                               "(3 posts); the next is due Mon 2026-11-30 08:00 +0900") for line in lines)
+
+
+def test_broken_post_fails_the_run_but_not_the_others(make_site, smtp_server, run):
+    root = make_site({**WEEK_POSTS, "posts/2026-11-20-broken.md": "---\ntitle: [oops\n---\nx\n"},
+                     config=config(smtp_server.port))
+    result = run("publish", "--site", root, "--now", DUE)
+    assert result.exit_code == 1
+    assert "posts/2026-11-20-broken.md:" in result.output
+    assert len(smtp_server.messages) == 1
+    titles = [e.title for e in feedparser.parse((root / "public/feed.xml").read_bytes()).entries]
+    assert "Monday news" in titles
+
+
+def test_corrupt_state_is_an_error_not_a_fresh_start(digest_site, smtp_server, run):
+    run("publish", "--site", digest_site, "--now", DUE)
+    (digest_site / ".syndicate/state.json").write_text("{\"digests\": [", encoding="utf-8")
+    result = run("publish", "--site", digest_site, "--now", "2026-11-23T08:05:00+09:00")
+    assert result.exit_code == 1
+    assert result.output.startswith(".syndicate/state.json: corrupt (")
+    assert len(smtp_server.messages) == 1
+
+
+def test_resend_on_purpose(digest_site, smtp_server, run):
+    run("publish", "--site", digest_site, "--now", DUE)
+    refused = run("digest", "--site", digest_site, "--now", "2026-11-24T10:00:00+09:00",
+                  "--week", "2026-W47", "--send")
+    assert refused.exit_code == 1
+    assert "digest 2026-W47 was sent at 2026-11-23T08:00:00+09:00 to list@example.com; add --force" \
+        in refused.output
+    forced = run("digest", "--site", digest_site, "--now", "2026-11-24T10:00:00+09:00",
+                 "--week", "2026-W47", "--send", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "sent digest 2026-W47 (3 posts) to list@example.com" in forced.output
+    assert len(smtp_server.messages) == 2
+    assert state(digest_site)["2026-W47"]["sent_at"] == "2026-11-24T10:00:00+09:00"
+    # publish does not send it a third time.
+    run("publish", "--site", digest_site, "--now", "2026-11-24T10:05:00+09:00")
+    assert len(smtp_server.messages) == 2
+
+
+def test_digest_send_by_hand_is_recorded_for_publish(digest_site, smtp_server, run):
+    result = run("digest", "--site", digest_site, "--now", "2026-11-23T07:00:00+09:00",
+                 "--week", "2026-W47", "--send")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "sent digest 2026-W47 (3 posts) to list@example.com"
+    outcome = run_publish(digest_site, DUE)
+    assert outcome.events == [] and len(smtp_server.messages) == 1
+
+
+def test_force_needs_send(digest_site, run):
+    result = CliRunnerResult = run("digest", "--site", digest_site, "--week", "2026-W47", "--force")
+    assert CliRunnerResult.exit_code == 2 and "--force only applies with --send" in result.output
+
+
+# --- scheduled posts and idempotence -------------------------------------------------
+
+
+def test_scheduled_post_appears_on_the_first_run_after_its_date(make_site, run):
+    root = make_site({"posts/2026-11-20-now.md": "---\ntitle: Already out\n---\nx\n",
+                      "posts/2026-11-26-soon.md": ("---\ntitle: Scheduled\ndate: 2026-11-26 09:00:00 +0900\n"
+                                                   "---\nx\n")})
+    before = mtimes(root / "posts")
+    assert run("publish", "--site", root, "--now", "2026-11-26T08:59:59+09:00").exit_code == 0
+    titles = [e.title for e in feedparser.parse((root / "public/feed.xml").read_bytes()).entries]
+    assert titles == ["Already out"]
+    result = run("publish", "--site", root, "--now", "2026-11-26T09:00:00+09:00")
+    assert result.exit_code == 0 and "wrote public/feed.xml" in result.output
+    titles = [e.title for e in feedparser.parse((root / "public/feed.xml").read_bytes()).entries]
+    assert titles == ["Scheduled", "Already out"]
+    assert mtimes(root / "posts") == before
+
+
+def test_same_clock_twice_writes_nothing(digest_site, smtp_server, run):
+    assert run("publish", "--site", digest_site, "--now", DUE).exit_code == 0
+    before = mtimes(digest_site / "public", digest_site / ".syndicate")
+    assert any(name.endswith("state.json") for name in before)
+    result = run("publish", "--site", digest_site, "--now", DUE)
+    assert result.exit_code == 0 and result.output == ""
+    assert mtimes(digest_site / "public", digest_site / ".syndicate") == before
+
+
+def test_leftover_temp_files_of_killed_runs_are_removed(digest_site, run):
+    import os
+    import time
+
+    (digest_site / "public").mkdir()
+    old = digest_site / "public/.feed.xml.k3j_x9q2.tmp"
+    new = digest_site / "public/.atom.xml.abcdefgh.tmp"
+    other = digest_site / "public/.keep.tmp"
+    for path in (old, new, other):
+        path.write_bytes(b"<rss")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    run("publish", "--site", digest_site, "--now", DUE)
+    assert not old.exists() and new.exists() and other.exists()
