@@ -55,17 +55,19 @@ class Window:
 
 
 def _window(start: datetime, end: datetime) -> Window:
+    """A window named by its ISO week when it is exactly one, else by its first and last day."""
     year, week, weekday = start.isocalendar()
     midnight = start.time() == time() and weekday == 1
     if midnight and end == datetime.combine(start.date() + timedelta(days=7), time(), start.tzinfo):
         return Window(start, end, f"{year}-W{week:02d}")
-    return Window(start, end, f"{start.date().isoformat()}_{(end - timedelta(microseconds=1)).date().isoformat()}")
+    last_day = (end - timedelta(microseconds=1)).date()
+    return Window(start, end, f"{start.date().isoformat()}_{last_day.isoformat()}")
 
 
 def _moment(value: str | date | datetime, site: Site, flag: str) -> tuple[datetime, bool]:
     """A --since/--until value as an aware datetime, and whether it was a bare date."""
-    bare = isinstance(value, date) and not isinstance(value, datetime) or (
-        isinstance(value, str) and bool(DATE_ONLY.match(value.strip())))
+    bare = ((isinstance(value, date) and not isinstance(value, datetime))
+            or (isinstance(value, str) and bool(DATE_ONLY.match(value.strip()))))
     try:
         return parse_date(value, site.timezone).astimezone(site.timezone), bare
     except (ValueError, OverflowError):
