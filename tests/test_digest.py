@@ -11,8 +11,9 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given, strategies as st
 
-from syndicate.digest import display_width
+from syndicate.digest import display_width, wrap
 from tests.conftest import NOW
 
 CONFIG = """\
@@ -236,3 +237,16 @@ def test_installed_command_runs_as_a_subprocess(site):
                              "--week", "2026-W47", "-q"], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert (site / "public" / "digest" / "2026-W47.eml").is_file()
+
+WORDS = st.lists(st.one_of(st.text(alphabet="가나다라마바사아자차카타파하", min_size=1, max_size=12),
+                           st.text(alphabet="abcdefghij-.,", min_size=1, max_size=15),
+                           st.just("https://news.example.com/news/2026/11/16/a-very-long-url-that-never-breaks.html")),
+                 min_size=1, max_size=60)
+
+
+@given(WORDS)
+def test_wrap_keeps_every_word_and_fits_lines_unless_a_word_cannot(words):
+    wrapped = wrap(" ".join(words), 72)
+    assert wrapped.split() == words
+    for line in wrapped.split("\n"):
+        assert display_width(line) <= 72 or " " not in line
