@@ -184,6 +184,11 @@ def _timezone(value: Any) -> ZoneInfo:
         raise ValueError("must be an IANA time zone such as \"Asia/Seoul\"") from None
 
 
+# Loose on purpose: it only catches what feed readers and validators reject
+# (a missing @ or domain, spaces), not every address RFC 5322 allows.
+EMAIL_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+")
+
+
 def _author(value: Any) -> Author:
     if isinstance(value, str) and value.strip():
         return Author(value.strip())
@@ -191,6 +196,8 @@ def _author(value: Any) -> Author:
         email = value.get("email", "")
         if not isinstance(email, str):
             raise ValueError("email must be a string")
+        if email.strip() and not EMAIL_ADDRESS.fullmatch(email.strip()):
+            raise ValueError("email must be an email address such as \"news@example.com\"")
         return Author(value["name"].strip(), email.strip())
     raise ValueError("must be a name or a table with name and email")
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urljoin
 
 from syndicate.config import Site
 from syndicate.errors import Notice
 from syndicate.posts import Post, read_post_text, split_front_matter
-from syndicate.text import clean_text, html_to_text, parse_fragment
+from syndicate.text import clean_text, html_to_text, join_url, parse_fragment
 
 URL_ATTRIBUTES = ("href", "src", "poster", "cite", "action", "background")
 SRCSET_ATTRIBUTES = ("srcset",)
@@ -59,7 +58,7 @@ def absolute_srcset(value: str, base: str) -> str:
     for found in SRCSET_CANDIDATE.finditer(value):
         url, descriptor = found.groups()
         if url:
-            candidates.append(urljoin(base, url) + (f" {descriptor}" if descriptor else ""))
+            candidates.append(join_url(base, url) + (f" {descriptor}" if descriptor else ""))
     return ", ".join(candidates)
 
 
@@ -78,12 +77,82 @@ def absolute_urls(html: str, base: str) -> str:
         for attribute in URL_ATTRIBUTES:
             value = element.get(attribute)
             if value is not None:
-                element.set(attribute, urljoin(base, value.strip()))
+                element.set(attribute, join_url(base, value))
         for attribute in SRCSET_ATTRIBUTES:
             value = element.get(attribute)
             if value is not None:
                 element.set(attribute, absolute_srcset(value, base))
     return _serialise_children(root)
+
+
+# What a feed entry's HTML may hold: the elements the W3C feed validator deems
+# safe, less forms. Scripts, style sheets, frames and plug-ins go (feed readers
+# strip them anyway, some only after running them); data-* attributes stay.
+FEED_TAGS = {
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "bdi", "big",
+    "blockquote", "br", "caption", "center", "cite", "code", "col", "colgroup", "data", "dd", "del",
+    "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "font", "footer", "h1", "h2",
+    "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "i", "img", "ins", "kbd", "li", "main", "map",
+    "mark", "nav", "ol", "p", "picture", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section",
+    "small", "source", "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "time", "tr", "track", "tt", "u", "ul", "var", "video", "wbr",
+}
+FEED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "dir", "style", "align", "width", "height"},
+    "a": {"href", "hreflang", "name", "rel", "target", "type"},
+    "img": {"src", "srcset", "sizes", "alt", "loading", "decoding", "usemap"},
+    "video": {"src", "poster", "controls", "loop", "muted", "playsinline", "preload"},
+    "audio": {"src", "controls", "loop", "muted", "preload"},
+    "source": {"src", "srcset", "sizes", "type", "media"},
+    "track": {"src", "kind", "srclang", "label", "default"},
+    "td": {"colspan", "rowspan", "headers"}, "th": {"colspan", "rowspan", "headers", "scope"},
+    "col": {"span"}, "colgroup": {"span"}, "ol": {"start", "reversed", "type"}, "li": {"value"},
+    "blockquote": {"cite"}, "q": {"cite"}, "del": {"cite", "datetime"}, "ins": {"cite", "datetime"},
+    "time": {"datetime"}, "data": {"value"}, "font": {"color", "face", "size"},
+    "area": {"href", "alt", "shape", "coords"}, "map": {"name"}, "details": {"open"},
+}
+# Inline styles keep only what says how text looks; positioning and
+# background images are what the validator (and readers) object to.
+FEED_STYLE_PROPERTIES = {
+    "color", "background-color", "text-align", "text-decoration", "text-indent", "font-size",
+    "font-style", "font-weight", "line-height", "letter-spacing", "white-space", "vertical-align",
+    "width", "height", "float", "clear", "direction", "list-style-type", "border-collapse",
+}
+EMBEDS = {"iframe": "src", "embed": "src", "object": "data"}
+
+
+@lru_cache(maxsize=512)
+def feed_html(html: str) -> str:
+    """A rendered body as feed entries carry it: safe markup, nothing of the text lost.
+
+    An embedded player (``<iframe>``, ``<embed>``, ``<object>``) becomes a link
+    to what it showed, so readers still find the video. ``&nbsp;`` stays the
+    character U+00A0, as in the post.
+    """
+    import lxml.html
+    import nh3
+
+    if not html.strip():
+        return ""
+    if any(f"<{tag}" in html for tag in EMBEDS):
+        root = parse_fragment(html)
+        for element in list(root.iter(*EMBEDS)):
+            url = element.get(EMBEDS[element.tag])
+            if url:
+                link = lxml.html.Element("a", href=url)
+                link.text = element.get("title") or url
+                link.tail = element.tail
+                element.getparent().replace(element, link)
+            else:
+                element.drop_tree()
+        html = _serialise_children(root)
+    clean = nh3.clean(html, tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, generic_attribute_prefixes={"data-"},
+                      clean_content_tags={"script", "style", "template", "noscript", "textarea", "select"},
+                      url_schemes={"http", "https", "mailto", "tel", "ftp", "data"}, link_rel=None,
+                      strip_comments=True, filter_style_properties=FEED_STYLE_PROPERTIES)
+    # html5ever writes U+00A0 as "&nbsp;"; a literal "&" is always "&amp;",
+    # so this touches the entity only.
+    return clean.replace("&nbsp;", "\u00a0")
 
 
 def first_paragraph(html: str) -> str:

@@ -27,7 +27,7 @@ from lxml import etree
 
 from syndicate import __version__
 from syndicate.config import Site
-from syndicate.content import Rendered
+from syndicate.content import Rendered, feed_html
 from syndicate.posts import Post
 from syndicate.text import slugify
 
@@ -152,9 +152,11 @@ def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rende
             entry.dc.dc_creator(author.name)
     for term in post.categories + post.tags:
         entry.category(term=term)
-    entry.summary(rendered.excerpt)
+    # An empty <summary> is invalid Atom, and an entry with neither summary nor
+    # content has no text at all: a post with no words gets its title.
+    entry.summary(rendered.excerpt or post.title)
     if site.feed.full_content and rendered.html.strip():
-        entry.content(rendered.html, type="html")
+        entry.content(feed_html(rendered.html), type="html")
     if post.image:
         length, kind = _image_enclosure(site, post.image)
         if kind_of_feed == RSS:

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
-from syndicate.config import Author, Site
+from syndicate.config import EMAIL_ADDRESS, Author, Site
 from syndicate.errors import Notice, PostError
-from syndicate.text import XML_FORBIDDEN, clean_text, plain_text, slugify
+from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -343,6 +343,16 @@ def _image(value: Any) -> str | None:
     return value.strip() or None
 
 
+def _feed_id(site: Site, value: str) -> str:
+    """A front-matter ``id``/``guid`` as a feed id.
+
+    A URI (``tag:…``, ``urn:uuid:…``, a URL) is kept; anything else, such as
+    ``post-123``, is made absolute on the site, as jekyll-feed does, because
+    an Atom id must be a URI and feed readers compare ids as given.
+    """
+    return join_url(site.url, value.strip().lstrip("/"))
+
+
 def _image_url(site: Site, post_url: str, image: str) -> str:
     """A post image as an absolute URL.
 
@@ -351,8 +361,8 @@ def _image_url(site: Site, post_url: str, image: str) -> str:
     relative to the post, as in its body.
     """
     if image.startswith("/") and not image.startswith("//"):
-        return site.absolute_url(image)
-    return urljoin(post_url, image)
+        return join_url(site.url, image.lstrip("/"))
+    return join_url(post_url, image)
 
 
 def _author(value: Any) -> Author | None:
@@ -446,12 +456,18 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     lang, _ = _str_field(meta, "lang")
     published = meta.get("published", True)
     draft = meta.get("draft", False) is True or published is False
+    author = _author(meta.get("author"))
+    if author and author.email and not EMAIL_ADDRESS.fullmatch(author.email):
+        # Feeds would be invalid with it; the name alone still credits the author.
+        notices.append(Notice(f"author email {json.dumps(author.email, ensure_ascii=False)} "
+                              "is not an email address; left out", name))
+        author = Author(author.name)
 
     post = Post(
         source=path, name=name, title=title, date=moment, date_origin=origin,
-        updated=updated, url=url, id=(guid.strip() if guid and guid.strip() else url), slug=slug,
+        updated=updated, url=url, id=_feed_id(site, guid) if guid and guid.strip() else url, slug=slug,
         body_format=POST_SUFFIXES[path.suffix.lower()], categories=categories, tags=tags,
-        excerpt=excerpt or None, author=_author(meta.get("author")),
+        excerpt=excerpt or None, author=author,
         image=_image_url(site, url, image) if image else None, lang=lang, draft=draft,
         body_line=body_line,
     )

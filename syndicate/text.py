@@ -15,6 +15,17 @@ BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"
           "blockquote", "pre", "figure", "figcaption", "table", "section", "article", "hr", "dd", "dt"}
 
 
+def join_url(base: str, url: str) -> str:
+    """``url`` made absolute against ``base``, spaces and non-ASCII percent-encoded.
+
+    Existing %-escapes and URL punctuation stay as they are; a feed reader (and
+    the W3C validator) refuses ``서울 사진.jpg`` but takes its encoded form.
+    """
+    from urllib.parse import quote, urljoin
+
+    return quote(urljoin(base, url.strip()), safe="!#$%&'()*+,/:;=?@[]~")
+
+
 def clean_text(value: str) -> tuple[str, int]:
     """Remove characters XML forbids; return the text and how many went."""
     cleaned, count = XML_FORBIDDEN.subn("", value)

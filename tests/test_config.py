@@ -81,6 +81,8 @@ def test_wrong_type_names_the_key_and_value(make_site, run):
     ("[feed]\nlimit = true", "feed.limit must be a positive integer, got true"),
     ('[feed]\nfull_content = "no"', 'feed.full_content must be true or false, got "no"'),
     ('author = { email = "a@b.c" }', 'author must be a name or a table with name and email, got {"email": "a@b.c"}'),
+    ('author = { name = "N", email = "n at example" }',
+     'author email must be an email address such as "news@example.com", got {"name": "N", "email": "n at example"}'),
     ('permalink = "year/slug"', 'permalink must start with "/" or be one of date, pretty, ordinal, weekdate, none, '
                                 'got "year/slug"'),
 ])

@@ -379,3 +379,54 @@ def test_a_later_clock_alone_changes_no_byte(example_site, run):
     before = {p: p.read_bytes() for p in (example_site / "public").rglob("*.xml")}
     run("build", "--site", example_site, "--now", "2026-11-30T23:59:00+09:00")
     assert {p: p.read_bytes() for p in (example_site / "public").rglob("*.xml")} == before
+
+
+# --- what feed readers are given ------------------------------------------------------
+
+
+def test_feed_content_is_made_safe_and_keeps_the_text(make_site, run):
+    site = make_site({"posts/2026-11-20-embeds.html": """\
+        ---
+        title: Embeds
+        ---
+        <p data-ke-size="size16" onclick="track()">Watch:</p>
+        <iframe src="https://www.youtube.com/embed/xyz" title="Launch video"></iframe>
+        <script>document.write("x")</script><style>p { color: red }</style>
+        <p style="text-align: center; position: fixed">Centred&nbsp;text</p>
+        <form action="/s"><input name="e"><button>Subscribe</button></form>
+        <img src="a.png" onerror="alert(1)"> <a href="javascript:alert(1)">bad</a>
+        """})
+    assert run("build", "--site", site, "--now", NOW).exit_code == 0
+    for name in ("feed.xml", "atom.xml"):
+        [entry] = parse_feed(site / "public" / name).entries
+        assert html_shape(entry.content[0].value.strip()) == html_shape(
+            '<p data-ke-size="size16">Watch:</p>\n'
+            '<a href="https://www.youtube.com/embed/xyz">Launch video</a>\n\n'
+            '<p style="text-align:center">Centred\u00a0text</p>\n'
+            "Subscribe\n"
+            '<img src="https://example.com/blog/2026/11/20/a.png"> <a>bad</a>')
+
+
+def test_a_post_without_words_is_summarised_by_its_title(make_site, run):
+    site = make_site({"posts/2026-11-20-link.md": "---\ntitle: Just a title\n---\n"})
+    run("build", "--site", site, "--now", NOW)
+    for name in ("feed.xml", "atom.xml"):
+        [entry] = parse_feed(site / "public" / name).entries
+        assert entry.summary == "Just a title"
+        assert "content" not in entry
+
+
+def test_urls_with_spaces_and_hangul_are_percent_encoded(make_site, run):
+    site = make_site({"posts/2026-11-20-files.html": """\
+        ---
+        title: Files
+        image: /img/서울 야경.png
+        ---
+        <p><a href="report 2026.pdf">report</a> <img src="/img/a%20b.png"></p>
+        """})
+    run("build", "--site", site, "--now", NOW)
+    [entry] = parse_feed(site / "public" / "atom.xml").entries
+    assert entry.enclosures[0].href == "https://example.com/blog/img/%EC%84%9C%EC%9A%B8%20%EC%95%BC%EA%B2%BD.png"
+    content = entry.content[0].value
+    assert 'href="https://example.com/blog/2026/11/20/report%202026.pdf"' in content
+    assert 'src="https://example.com/img/a%20b.png"' in content  # an escape is not escaped twice

@@ -108,6 +108,33 @@ def test_other_keys(make_site):
     assert post.updated == datetime(2026, 11, 3, tzinfo=SEOUL)
 
 
+def test_ids_that_are_not_uris_become_site_urls(make_site):
+    root = make_site({
+        "posts/2026-11-01-a.md": "---\ntitle: A\nid: post-123\n---\nx\n",
+        "posts/2026-11-01-b.md": "---\ntitle: B\nguid: /2026/old-b\n---\nx\n",
+        "posts/2026-11-01-c.md": "---\ntitle: C\nid: tag:example.com,2026:c\n---\nx\n",
+        "posts/2026-11-01-d.md": "---\ntitle: D\nid: urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e\n---\nx\n",
+        "posts/2026-11-01-e.md": "---\ntitle: E\nid: 42\n---\nx\n",
+    })
+    posts, _ = read(root)
+    # As jekyll-feed makes them: an Atom id must be a URI.
+    assert {name[11]: p.id for name, p in posts.items()} == {
+        "a": "https://example.com/blog/post-123",
+        "b": "https://example.com/blog/2026/old-b",
+        "c": "tag:example.com,2026:c",
+        "d": "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+        "e": "https://example.com/blog/42",
+    }
+
+
+def test_a_bad_author_email_is_left_out_with_a_warning(make_site):
+    root = make_site({"posts/2026-11-01-a.md": "---\ntitle: A\nauthor: {name: 김기자, email: kim at example}\n---\nx\n"})
+    posts, loaded = read(root)
+    assert (posts["2026-11-01-a.md"].author.name, posts["2026-11-01-a.md"].author.email) == ("김기자", "")
+    assert [str(n) for n in loaded.notices] == [
+        'posts/2026-11-01-a.md: warning: author email "kim at example" is not an email address; left out']
+
+
 def test_site_relative_image_keeps_the_sites_base_path(make_site):
     # As Jekyll's absolute_url filter (and jekyll-seo-tag) read it.
     root = make_site({"posts/2026-11-01-a.md": "---\ntitle: A\nimage: '/assets/img/x.png'\n---\nx\n"})
