@@ -129,13 +129,37 @@ def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcom
     Scheduled, draft and unpublished posts are left out; a post with an error
     is reported and left out; nothing is written until everything is read.
     """
+    from syndicate import lastrun
+
+    scan = lastrun.scan_posts(site)
+    last = lastrun.unchanged(site, now, scan)
+    if last is not None:
+        outputs, notices = last
+        return Outcome(unchanged=outputs, notices=notices,
+                       decisions=["nothing changed since the last run: no post read, no feed rendered"])
     index = PostsIndex.load(site)
     loaded, published, notices = read_site(site, now, progress, index)
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
     write_outputs(site, render_feeds(site, published, outcome, index.render_post), outcome)
     save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
     index.save()
+    remember_run(site, now, scan, loaded, published, outcome)
     return outcome
+
+
+def remember_run(site: Site, now: datetime, scan, loaded: Loaded, published: list[Post],
+                 outcome: Outcome) -> None:
+    """Record a run without errors (syndicate.lastrun), so an unchanged site costs a stat per post."""
+    from syndicate import lastrun
+    from syndicate.feeds import feed_specs
+
+    if outcome.errors:
+        lastrun.forget(site)  # errors are reported on every run until fixed
+        return
+    scheduled = [post.date for post in loaded.posts if not post.draft and post.date > now]
+    images = {post.image for spec in feed_specs(site, published) for post in spec.posts if post.image}
+    lastrun.save(site, now, scan, next_due=min(scheduled, default=None),
+                 outputs=outcome.written + outcome.unchanged, images=images, notices=outcome.notices)
 
 
 def render_feeds(site: Site, published: list[Post], outcome: Outcome,

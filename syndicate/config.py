@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.errors import ConfigError
@@ -135,6 +135,19 @@ class Site:
     def absolute_url(self, path: str) -> str:
         """The absolute URL of a site-relative path such as ``/feed.xml``."""
         return self.url + path.lstrip("/")
+
+    def local_path(self, url: str) -> Path | None:
+        """The file in the site folder that an absolute URL on this site names, if any.
+
+        None for other sites' URLs and for paths that climb out of the folder.
+        """
+        if not url.startswith(self.url):
+            return None
+        local = self.root / unquote(urlsplit(url).path[len(urlsplit(self.url).path):])
+        try:
+            return local if local.resolve().is_relative_to(self.root) else None
+        except (OSError, ValueError):
+            return None
 
 
 # --- value checkers: each returns the converted value or raises ValueError ---

@@ -17,7 +17,7 @@ import mimetypes
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
 import feedgen.entry
 import feedgen.feed
@@ -83,13 +83,12 @@ def _image_enclosure(site: Site, url: str) -> tuple[str, str]:
     """The (length, MIME type) of a post image, from the file where it is local."""
     kind = mimetypes.guess_type(urlsplit(url).path)[0] or "image/jpeg"
     length = "0"
-    if url.startswith(site.url):
-        local = site.root / unquote(urlsplit(url).path[len(urlsplit(site.url).path):])
-        try:
-            if local.resolve().is_relative_to(site.root) and local.is_file():
-                length = str(local.stat().st_size)
-        except (OSError, ValueError):
-            pass
+    local = site.local_path(url)
+    try:
+        if local is not None and local.is_file():
+            length = str(local.stat().st_size)
+    except OSError:
+        pass
     return length, kind
 
 

@@ -1,0 +1,168 @@
+"""The last run's record: an unchanged site is not read again, a changed one always is."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+import syndicate.cache
+import syndicate.posts
+from tests.conftest import BASIC_CONFIG, NOW
+
+POSTS = {
+    "posts/2026-11-20-seoul.md": "---\ntitle: 서울 소식\nimage: /assets/x.png\ncategories: [뉴스]\n---\n본문입니다.\n",
+    "posts/2026-11-21-second.md": "---\ntitle: Second\n---\nSecond body.\n",
+    "posts/2026-12-01-later.md": "---\ntitle: Later\ndate: 2026-12-01 09:00:00 +0900\n---\nScheduled.\n",
+    "posts/undated.md": "---\ntitle: No date\n---\nDated when first seen.\n",
+    "assets/x.png": b"\x89PNG 1234",
+}
+CONFIG = BASIC_CONFIG + "\n[feed]\ncategories = true\n"
+HOUR_AGO = time.time() - 3600
+
+
+def age(root: Path, moment: float = HOUR_AGO) -> None:
+    """Date every file back, as files saved before the last run are."""
+    for path in root.rglob("*"):
+        os.utime(path, (moment, moment))
+
+
+@pytest.fixture
+def site_root(make_site):
+    root = make_site(POSTS, config=CONFIG)
+    age(root)
+    return root
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """Every post head read and every posts-index load, in order."""
+    seen: list[str] = []
+    real_head, real_load = syndicate.posts.read_post_head, syndicate.cache.PostsIndex.load
+
+    def head(path, name):
+        seen.append(name)
+        return real_head(path, name)
+
+    def load(site):
+        seen.append("index")
+        return real_load(site)
+
+    monkeypatch.setattr(syndicate.posts, "read_post_head", head)
+    monkeypatch.setattr(syndicate.cache.PostsIndex, "load", staticmethod(load))
+    return seen
+
+
+def build(run, root: Path, now: str = NOW, *flags: str):
+    result = run("build", "--site", root, "--now", now, *flags)
+    assert result.exit_code == 0, result.output
+    # first-seen.json is written by the first run; a second run settles it.
+    return result
+
+
+def settled(run, root: Path, now: str = NOW) -> dict[str, bytes]:
+    """Build twice (the first run dates the undated post), age everything, return the outputs."""
+    build(run, root, now)
+    build(run, root, now)
+    age(root)
+    build(run, root, now)
+    return outputs(root)
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    out = root / "public"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_an_unchanged_site_reads_no_post_and_says_the_same(site_root, run, reads):
+    before = outputs(site_root) if (site_root / "public").exists() else None
+    assert before is None
+    expected = settled(run, site_root)
+    reads.clear()
+    result = build(run, site_root, NOW, "-v")
+    assert reads == []
+    assert outputs(site_root) == expected
+    # The undated post's warning is printed again, and -v says why nothing was done.
+    assert "posts/undated.md: warning: no date" in result.output
+    assert "unchanged public/feed.xml" in result.output
+    assert "nothing changed since the last run" in result.output
+
+
+def test_an_edited_post_is_read_again(site_root, run, reads):
+    settled(run, site_root)
+    post = site_root / "posts/2026-11-21-second.md"
+    post.write_text("---\ntitle: Second, edited\n---\nSecond body.\n", encoding="utf-8")
+    os.utime(post, (HOUR_AGO + 60, HOUR_AGO + 60))
+    reads.clear()
+    build(run, site_root)
+    assert "index" in reads
+    assert "Second, edited" in (site_root / "public/feed.xml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", ["new post", "deleted output", "edited output", "image size",
+                                    "configuration", "clock set back", "first-seen.json"])
+def test_anything_an_output_depends_on_means_a_full_run(site_root, run, reads, change):
+    expected = settled(run, site_root)
+    now = NOW
+    if change == "new post":
+        (site_root / "posts/2026-11-22-new.md").write_text("---\ntitle: New\n---\nNew.\n", encoding="utf-8")
+        age(site_root)
+    elif change == "deleted output":
+        (site_root / "public/atom.xml").unlink()
+    elif change == "edited output":
+        (site_root / "public/feed.xml").write_bytes(b"broken")
+    elif change == "image size":
+        (site_root / "assets/x.png").write_bytes(b"\x89PNG 1234567890")
+    elif change == "configuration":
+        (site_root / "syndicate.toml").write_text(CONFIG.replace("Test Site", "Renamed Site"), encoding="utf-8")
+    elif change == "clock set back":
+        now = "2026-11-24T09:00:00+09:00"
+    elif change == "first-seen.json":
+        (site_root / ".syndicate/first-seen.json").write_text(
+            '{"posts/undated.md": "2026-11-01T00:00:00+09:00"}\n', encoding="utf-8")
+    reads.clear()
+    build(run, site_root, now)
+    assert "index" in reads
+    if change == "deleted output" or change == "edited output":
+        assert outputs(site_root) == expected
+    elif change == "image size":
+        assert 'length="15"' in (site_root / "public/feed.xml").read_text(encoding="utf-8")
+    elif change == "configuration":
+        assert "Renamed Site" in (site_root / "public/feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_scheduled_post_appears_when_due(site_root, run, reads):
+    settled(run, site_root)
+    reads.clear()
+    build(run, site_root, "2026-11-30T09:00:00+09:00")  # later, but before the post's date
+    assert reads == []
+    build(run, site_root, "2026-12-01T09:00:00+09:00")
+    assert "index" in reads
+    assert "<title>Later</title>" in (site_root / "public/feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_post_saved_just_before_a_run_is_not_trusted_to_the_record(site_root, run, reads):
+    settled(run, site_root)
+    post = site_root / "posts/2026-11-21-second.md"
+    post.write_text("---\ntitle: Just saved\n---\nSecond body.\n", encoding="utf-8")  # mtime: now
+    build(run, site_root)
+    assert not (site_root / ".syndicate/last-run.json").exists()
+    # Saved again within the same mtime tick and size: still seen, as nothing was recorded.
+    post.write_text("---\ntitle: Just SAVED\n---\nSecond body.\n", encoding="utf-8")
+    os.utime(post, ns=(post.stat().st_atime_ns, post.stat().st_mtime_ns))
+    build(run, site_root)
+    assert "Just SAVED" in (site_root / "public/feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_run_with_errors_leaves_no_record(site_root, run, reads):
+    settled(run, site_root)
+    broken = site_root / "posts/2026-11-22-broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+    age(site_root)
+    for _ in range(2):
+        result = run("build", "--site", site_root, "--now", NOW)
+        assert result.exit_code == 1
+        assert "posts/2026-11-22-broken.md:3: invalid front matter" in result.output
+    assert not (site_root / ".syndicate/last-run.json").exists()
