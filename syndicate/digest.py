@@ -32,6 +32,16 @@ WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
+# The few words the default templates print, in the languages we can vouch
+# for; other languages get English (a site's own templates can say anything).
+LABELS = {
+    "en": {"read_more": "Read more →", "web_version": "View this email in your browser",
+           "web_version_text": "View in your browser", "unsubscribe": "Unsubscribe"},
+    "ko": {"read_more": "더 읽기 →", "web_version": "브라우저에서 보기",
+           "web_version_text": "브라우저에서 보기", "unsubscribe": "수신 거부"},
+}
+
+
 # --- the window -------------------------------------------------------------
 
 
@@ -294,6 +304,7 @@ def render_digest(site: Site, posts: Sequence[Post | Rendered], window: Window, 
                               site.config_file))
     context.update(subject=subject, preheader=" ".join(preheader.split()), unsubscribe=unsubscribe,
                    web_version=with_utm(site, web, utm), list_tool=tool,
+                   labels=LABELS.get(locale.language, LABELS["en"]),
                    full_content=site.digest.full_content)
 
     env = environment(site)

@@ -131,7 +131,7 @@ def test_mailto_unsubscribe_has_no_one_click_header(make_site, run):
     assert str(message["List-Unsubscribe"]) == "<mailto:leave@lists.example.com>"
     assert message["List-Unsubscribe-Post"] is None
     assert 'href="mailto:leave@lists.example.com"' in html
-    assert "Unsubscribe: mailto:leave@lists.example.com" in text
+    assert "수신 거부: mailto:leave@lists.example.com" in text
 
 
 def test_bad_from_address_names_the_key(make_site, run):
@@ -157,7 +157,7 @@ def test_each_list_tool_gets_its_own_tags_in_both_parts(site, run, tool):
     html, text, eml = digest_files(site)
     unsubscribe, web_version = TAGS[tool]
     assert f'href="{unsubscribe}"' in html and f'href="{web_version}"' in html
-    assert f"Unsubscribe: {unsubscribe}\n" in text and f"View in your browser: {web_version}\n" in text
+    assert f"수신 거부: {unsubscribe}\n" in text and f"브라우저에서 보기: {web_version}\n" in text
     assert "syndicate.invalid" not in html + text
     message = email.message_from_bytes(eml, policy=email.policy.default)
     assert [p.get_content().count(unsubscribe) for p in message.iter_parts()] == [1, 1]
@@ -173,9 +173,9 @@ def test_list_tool_from_config(make_site, run):
 def test_campaign_monitor_uses_its_elements_in_html_and_tags_in_text(site, run):
     run("digest", "--site", site, "--now", NOW, "--for", "campaign-monitor")
     html, text, _ = digest_files(site)
-    assert re.search(r'<unsubscribe style="[^"]+">Unsubscribe</unsubscribe>', html)
-    assert re.search(r'<webversion style="[^"]+">View this email in your browser</webversion>', html)
-    assert "Unsubscribe: [unsubscribe]\n" in text and "View in your browser: [webversion]\n" in text
+    assert re.search(r'<unsubscribe style="[^"]+">수신 거부</unsubscribe>', html)
+    assert re.search(r'<webversion style="[^"]+">브라우저에서 보기</webversion>', html)
+    assert "수신 거부: [unsubscribe]\n" in text and "브라우저에서 보기: [webversion]\n" in text
 
 
 @pytest.mark.parametrize("tool", ["mailman", "plain"])
@@ -184,7 +184,7 @@ def test_mailman_and_plain_print_the_configured_links(site, run, tool):
     html, text, _ = digest_files(site)
     assert 'href="https://news.example.com/unsubscribe"' in html
     assert 'href="https://news.example.com/digest/2026-W47.html"' in html
-    assert "Unsubscribe: https://news.example.com/unsubscribe\n" in text
+    assert "수신 거부: https://news.example.com/unsubscribe\n" in text
 
 
 def test_plain_without_an_unsubscribe_url_warns(make_site, run):
@@ -193,7 +193,7 @@ def test_plain_without_an_unsubscribe_url_warns(make_site, run):
     result = run("digest", "--site", root, "--now", NOW)
     assert result.exit_code == 0
     assert result.stderr == "syndicate.toml: warning: digest.unsubscribe_url is not set: the digest has no unsubscribe link\n"
-    assert "Unsubscribe" not in digest_files(root)[1]
+    assert "수신 거부" not in digest_files(root)[1]
     assert run("digest", "--site", root, "--now", NOW, "--strict").exit_code == 1
 
 
@@ -250,3 +250,14 @@ def test_wrap_keeps_every_word_and_fits_lines_unless_a_word_cannot(words):
     assert wrapped.split() == words
     for line in wrapped.split("\n"):
         assert display_width(line) <= 72 or " " not in line
+
+
+@pytest.mark.parametrize("language, read_more, unsubscribe", [
+    ("ko", "더 읽기 →", "수신 거부: "), ("en", "Read more →", "Unsubscribe: "), ("de", "Read more →", "Unsubscribe: ")])
+def test_default_templates_speak_the_site_language_or_english(make_site, run, language, read_more, unsubscribe):
+    root = make_site({"posts/2026-11-18-notes.md": ENGLISH},
+                     config=CONFIG.replace('language = "ko"', f'language = "{language}"'))
+    run("digest", "--site", root, "--now", NOW)
+    html, text, _ = digest_files(root)
+    assert f">{read_more}</a>" in html
+    assert f"\n{unsubscribe}https://news.example.com/unsubscribe\n" in text
