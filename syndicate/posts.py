@@ -378,21 +378,37 @@ def _author(value: Any) -> Author | None:
     raise ValueError("author must be a name or a mapping with a name")
 
 
-def _clean_values(value: Any) -> tuple[Any, int]:
+def _clean_values(value: Any, seen: dict[int, Any] | None = None) -> tuple[Any, int]:
     """Front matter with the characters XML forbids removed from every string.
 
     Any text may reach a feed (title, categories, author, id), and lxml refuses
-    control characters there; YAML's "\x01" escapes can produce them.
+    control characters there; YAML's "\x01" escapes can produce them. Each
+    list or mapping is cleaned once (``seen``): YAML aliases can make a
+    structure refer to itself, or to one list a billion times over.
     """
     if isinstance(value, str):
         return clean_text(value)
-    if isinstance(value, Mapping):
-        pairs = [(_clean_values(k), _clean_values(v)) for k, v in value.items()]
-        return {k: v for (k, _), (v, _) in pairs}, sum(a + b for (_, a), (_, b) in pairs)
+    if not isinstance(value, (Mapping, list)):
+        return value, 0
+    seen = {} if seen is None else seen
+    if id(value) in seen:
+        return seen[id(value)], 0
+    count = 0
     if isinstance(value, list):
-        items = [_clean_values(v) for v in value]
-        return [v for v, _ in items], sum(n for _, n in items)
-    return value, 0
+        items: list = []
+        seen[id(value)] = items
+        for item in value:
+            item, removed = _clean_values(item, seen)
+            items.append(item)
+            count += removed
+        return items, count
+    mapping: dict = {}
+    seen[id(value)] = mapping
+    for key, item in value.items():
+        (key, in_key), (item, in_item) = _clean_values(key, seen), _clean_values(item, seen)
+        mapping[key] = item
+        count += in_key + in_item
+    return mapping, count
 
 
 def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,

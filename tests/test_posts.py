@@ -352,6 +352,11 @@ BAD_POSTS = {
     "list.md": (
         "---\n- a\n- b\n---\nx\n",
         "posts/list.md:2: invalid front matter: expected key: value pairs, got a list"),
+    "aliases.md": (
+        # A YAML alias that refers to itself, and an escape that makes the
+        # front matter be cleaned of control characters: no RecursionError.
+        '---\ntitle: "Loop\\x01"\ntags: &a [x, *a]\n---\nx\n',
+        "posts/aliases.md:3: tags must be a list of words"),
     "2026-02-31-bad-name.md": (
         "---\ntitle: Broken\n---\nx\n",
         "posts/2026-02-31-bad-name.md: file name date 2026-02-31 is not a date"),
@@ -379,6 +384,16 @@ def test_every_bad_post_is_reported_in_one_run(make_site, run):
     assert result.exit_code == 1
     expected = sorted(message for _, message in BAD_POSTS.values())
     assert result.stderr == "\n".join(expected) + f"\nfailed: {len(expected)} problem(s)\n"
+
+
+def test_aliases_repeated_a_million_times_are_cleaned_once(make_site, run):
+    levels = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    levels += [f"{b}: &{b} [{', '.join(['*' + a] * 10)}]" for a, b in zip("abcdef", "bcdefg")]
+    root = make_site({"posts/2026-11-01-laughs.md": "---\n" + "\n".join(levels)
+                      + '\ntitle: "Laughs\\x07"\n---\nx\n'})
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 0
+    assert result.stderr == "posts/2026-11-01-laughs.md: warning: removed 1 control character(s) from the front matter\n"
 
 
 def test_files_that_are_not_posts_are_skipped_with_a_warning(make_site, run):
