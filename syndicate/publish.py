@@ -30,7 +30,8 @@ from dataclasses import replace
 from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
-from syndicate.build import Outcome, Progress, read_site, render_all, render_feeds, write_outputs
+from syndicate import lastrun
+from syndicate.build import Outcome, Progress, read_site, remember_run, render_all, render_feeds, write_outputs
 from syndicate.cache import PostsIndex
 from syndicate.config import WEEKDAYS, Schedule, Site
 from syndicate.errors import Notice, PublishError, SyndicateError
@@ -93,31 +94,51 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
             return outcome
         if lock is not None:
             _explain_lock(lock, outcome)
-        index = PostsIndex.load(site)
-        loaded, published, notices = read_site(site, now, progress, index)
-        outcome.errors += loaded.errors
-        outcome.notices += notices
-        _explain_posts(loaded, published, now, index, outcome)
-        files = render_feeds(site, published, outcome, index.render_post)
-        if dry_run:
-            _dry_write(site, files, outcome)
+        # The usual cron run: a stat per post file shows nothing changed since
+        # the last run (syndicate.lastrun) and no digest is due; nothing is read.
+        scan = lastrun.scan_posts(site)
+        last = None if dry_run else lastrun.unchanged(site, now, scan)
+        if last is not None and digest_settled(site, now):
+            outcome.unchanged, outcome.notices = last
+            outcome.decisions.append("nothing changed since the last run and no digest is due: "
+                                     "no post read, no feed rendered")
         else:
-            remove_leftovers(site, files)
-            write_outputs(site, files, outcome)
-            save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
-        try:
-            _digest_when_due(site, now, published, index, outcome,
-                             sending=site.digest.send if send is None else send, dry_run=dry_run, sleep=sleep)
-        except SyndicateError as exc:
-            outcome.errors.append(exc)
-        if not dry_run:
-            index.save()
+            index = PostsIndex.load(site)
+            loaded, published, notices = read_site(site, now, progress, index)
+            outcome.errors += loaded.errors
+            outcome.notices += notices
+            _explain_posts(loaded, published, now, index, outcome)
+            files = render_feeds(site, published, outcome, index.render_post)
+            if dry_run:
+                _dry_write(site, files, outcome)
+            else:
+                remove_leftovers(site, files)
+                write_outputs(site, files, outcome)
+                save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
+            try:
+                _digest_when_due(site, now, published, index, outcome,
+                                 sending=site.digest.send if send is None else send, dry_run=dry_run, sleep=sleep)
+            except SyndicateError as exc:
+                outcome.errors.append(exc)
+            if not dry_run:
+                index.save()
+                remember_run(site, now, scan, loaded, published, outcome)
     if not (outcome.written or outcome.events or strict):
         # Nothing changed: the same warnings as last time would make cron
         # send the same mail every few minutes. -v still shows them.
         outcome.decisions += [str(n) for n in outcome.notices]
         outcome.notices = []
     return outcome
+
+
+def digest_settled(site: Site, now: datetime) -> bool:
+    """Whether no digest needs this run: none scheduled, none waiting to be sent, the due one done."""
+    if site.digest.schedule is None:
+        return True
+    records = load_digests(site)
+    if any(record.status == SENDING for record in records.values()):
+        return False
+    return due_window(site, scheduled_moment(site.digest.schedule, now, site)).period in records
 
 
 def _explain_lock(lock: Held, outcome: Outcome) -> None:

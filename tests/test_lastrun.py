@@ -166,3 +166,27 @@ def test_a_run_with_errors_leaves_no_record(site_root, run, reads):
         assert result.exit_code == 1
         assert "posts/2026-11-22-broken.md:3: invalid front matter" in result.output
     assert not (site_root / ".syndicate/last-run.json").exists()
+
+
+def test_publish_reads_nothing_until_the_next_digest_is_due(make_site, run, reads):
+    config = CONFIG + '\n[digest]\nunsubscribe_url = "https://example.com/u"\n\n[digest.schedule]\nweekday = "mon"\ntime = "08:00"\n'
+    root = make_site(POSTS, config=config)
+    age(root)
+
+    def publish(now: str) -> str:
+        result = run("publish", "--site", root, "--now", now, "-v")
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    # NOW is a Wednesday: the digest of the week before is due and rendered.
+    assert "wrote public/digest/" in publish(NOW)
+    publish(NOW)  # first-seen.json settles
+    age(root)
+    publish(NOW)
+    reads.clear()
+    output = publish("2026-11-29T09:00:00+09:00")  # Sunday: nothing new is due
+    assert reads == []
+    assert "no digest is due" in output
+    output = publish("2026-11-30T09:00:00+09:00")  # Monday: the next digest is due
+    assert "index" in reads
+    assert "digest 2026-W48" in output
