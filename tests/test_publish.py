@@ -5,7 +5,10 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 from pathlib import Path
 
 import feedparser
@@ -466,3 +469,91 @@ def test_leftover_temp_files_of_killed_runs_are_removed(digest_site, run):
     os.utime(old, (time.time() - 3600, time.time() - 3600))
     run("publish", "--site", digest_site, "--now", DUE)
     assert not old.exists() and new.exists() and other.exists()
+
+
+# --- TLS and login -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1: (certificate file, key file)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(certificate):
+    """SMTP servers on 127.0.0.1 that need TLS and a login: STARTTLS and implicit TLS."""
+    from aiosmtpd.smtp import AuthResult
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    mailbox = Mailbox()
+    mailbox.logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        mailbox.logins.append((auth_data.login, auth_data.password))
+        # handled=False: aiosmtpd then answers a failure with 535 itself.
+        return AuthResult(success=auth_data.password == b"s3cret pass", handled=False)
+
+    ports = {"starttls": free_port(), "ssl": free_port()}
+    controllers = [
+        Controller(mailbox, hostname="127.0.0.1", port=ports["starttls"], tls_context=context,
+                   require_starttls=True, authenticator=authenticator, auth_require_tls=True),
+        # aiosmtpd counts only STARTTLS as TLS; this connection is TLS from the start.
+        Controller(mailbox, hostname="127.0.0.1", port=ports["ssl"], ssl_context=context,
+                   authenticator=authenticator, auth_require_tls=False),
+    ]
+    for controller in controllers:
+        controller.start()
+    mailbox.ports = ports
+    try:
+        yield mailbox
+    finally:
+        for controller in controllers:
+            controller.stop()
+
+
+def tls_config(port: int, security: str) -> str:
+    return config(port).replace('security = "none"', f'security = "{security}"').replace(
+        "timeout = 5", 'timeout = 5\nusername = "tess"\npassword_env = "SYNDICATE_TEST_SMTP_PASSWORD"')
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_and_login_with_the_password_from_the_environment(make_site, tls_server, certificate, monkeypatch,
+                                                              security):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # trust the test certificate
+    monkeypatch.setenv("SYNDICATE_TEST_SMTP_PASSWORD", "s3cret pass")
+    root = make_site(WEEK_POSTS, config=tls_config(tls_server.ports[security], security))
+    outcome = run_publish(root, DUE)
+    assert not outcome.errors, outcome.errors
+    assert tls_server.logins == [(b"tess", b"s3cret pass")]
+    assert len(tls_server.messages) == 1
+    assert "s3cret" not in (root / "syndicate.toml").read_text()
+
+
+def test_certificate_that_does_not_verify_is_permanent(make_site, tls_server, monkeypatch):
+    monkeypatch.setenv("SYNDICATE_TEST_SMTP_PASSWORD", "s3cret pass")
+    root = make_site(WEEK_POSTS, config=tls_config(tls_server.ports["starttls"], "starttls"))
+    pauses: list[float] = []
+    outcome = run_publish(root, DUE, sleep=pauses.append)
+    assert pauses == [] and tls_server.logins == [] and tls_server.messages == []
+    assert len(outcome.errors) == 1
+    assert "refused it permanently: TLS certificate does not verify: self-signed certificate" \
+        in str(outcome.errors[0])
+
+
+def test_wrong_password_is_permanent(make_site, tls_server, certificate, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    monkeypatch.setenv("SYNDICATE_TEST_SMTP_PASSWORD", "wrong")
+    root = make_site(WEEK_POSTS, config=tls_config(tls_server.ports["starttls"], "starttls"))
+    outcome = run_publish(root, DUE)
+    assert len(outcome.errors) == 1 and "refused it permanently: 535" in str(outcome.errors[0])
+    assert state(root)["2026-W47"]["status"] == "sending"
