@@ -135,7 +135,10 @@ def digest_settled(site: Site, now: datetime) -> bool:
     """Whether no digest needs this run: none scheduled, none waiting to be sent, the due one done."""
     if site.digest.schedule is None:
         return True
-    records = load_digests(site)
+    try:
+        records = load_digests(site)
+    except SyndicateError:
+        return False  # the full run reports it
     if any(record.status == SENDING for record in records.values()):
         return False
     return due_window(site, scheduled_moment(site.digest.schedule, now, site)).period in records

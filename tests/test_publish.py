@@ -557,3 +557,13 @@ def test_wrong_password_is_permanent(make_site, tls_server, certificate, monkeyp
     outcome = run_publish(root, DUE)
     assert len(outcome.errors) == 1 and "refused it permanently: 535" in str(outcome.errors[0])
     assert state(root)["2026-W47"]["status"] == "sending"
+
+
+def test_corrupt_state_is_reported_even_when_nothing_else_changed(digest_site, smtp_server, run):
+    run("publish", "--site", digest_site, "--now", DUE)
+    assert run("publish", "--site", digest_site, "--now", "2026-11-23T08:01:00+09:00").output == ""
+    (digest_site / ".syndicate/state.json").write_text("[]", encoding="utf-8")
+    result = run("publish", "--site", digest_site, "--now", "2026-11-23T08:02:00+09:00")
+    assert result.exit_code == 1
+    assert result.output.startswith(".syndicate/state.json: corrupt (expected {\"digests\": [...]})")
+    assert len(smtp_server.messages) == 1
