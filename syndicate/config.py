@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.errors import ConfigError
+from syndicate.text import XML_FORBIDDEN
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -159,6 +160,9 @@ Checker = Callable[[Any], Any]
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be a string")
+    if XML_FORBIDDEN.search(value):
+        # A "\u0001" escape would crash the feed writer later, far from here.
+        raise ValueError("must not contain control characters")
     return value.strip()
 
 

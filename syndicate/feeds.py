@@ -30,6 +30,7 @@ from syndicate.config import Site
 from syndicate.content import Rendered, feed_html
 from syndicate.posts import Post
 from syndicate.text import slugify
+from syndicate.write import safe_name
 
 # feedgen's formatRFC2822 calls locale.setlocale around strftime, which is
 # process-wide state; email.utils gives the same RFC 822 text without it.
@@ -75,7 +76,10 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
                     members.append(post)
         for term in sorted(groups):
             label, members = groups[term]
-            specs.append(FeedSpec(f"feeds/{folder}/{term}.xml", RSS, f"{site.title} — {label}", tuple(members)))
+            # safe_name: a long Hangul name is more bytes than a file name may
+            # have, and "con" cannot be a file on Windows.
+            specs.append(FeedSpec(f"feeds/{folder}/{safe_name(term + '.xml')}", RSS, f"{site.title} — {label}",
+                                  tuple(members)))
     return specs
 
 

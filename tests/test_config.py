@@ -77,6 +77,7 @@ def test_wrong_type_names_the_key_and_value(make_site, run):
     ("title = 3", "title must be a string, got 3"),
     ('title = ""', 'title must not be empty, got ""'),
     ("feed = 10", "feed must be a table, got 10"),
+    ('description = "Bell\\u0007"', 'description must not contain control characters, got "Bell\\u0007"'),
     ("[feed]\nlimit = 0", "feed.limit must be a positive integer, got 0"),
     ("[feed]\nlimit = true", "feed.limit must be a positive integer, got true"),
     ('[feed]\nfull_content = "no"', 'feed.full_content must be true or false, got "no"'),

@@ -352,6 +352,18 @@ def test_category_and_tag_feeds_have_safe_file_names(make_site, run):
         "https://example.com/blog/feeds/category/%EB%89%B4%EC%8A%A4.xml"]
 
 
+def test_category_feed_names_fit_every_file_system(make_site, run):
+    long_name = "가" * 130  # 390 bytes: more than a file name may have
+    site = make_site({"posts/2026-11-20-a.md": f"---\ntitle: A\ncategories: [{long_name}, con]\n---\nx\n"},
+                     config=BASIC_CONFIG + "[feed]\ncategories = true\n")
+    result = run("build", "--site", site, "--now", NOW)
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (site / "public" / "feeds" / "category").iterdir())
+    assert names == ["con-.xml", "가" * 65 + ".xml"]  # 199 bytes; "con" is reserved on Windows
+    for name in names:
+        assert parse_feed(site / "public" / "feeds" / "category" / name).entries[0].title == "A"
+
+
 def test_no_category_feeds_unless_asked(make_site, run):
     site = make_site({"posts/2026-11-20-a.md": "---\ntitle: A\ncategories: [News]\ntags: [x]\n---\nx\n"})
     run("build", "--site", site, "--now", NOW)
