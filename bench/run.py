@@ -91,11 +91,17 @@ def reset_outputs(site: Path) -> None:
 
 
 def edit_one_post(post: Path, round_: int) -> None:
-    """Change a recent post's body (not just its mtime), differently each round."""
+    """Change a recent post's body (not just its mtime), differently each round.
+
+    The edit is dated a few seconds back, as an edit made before a cron run
+    is: syndicate does not trust a file saved in the very second it runs.
+    """
     text = post.read_text(encoding="utf-8")
     marker = "\n\n<!-- bench edit -->"
     text = text.split(marker, 1)[0]
     post.write_text(f"{text}{marker}\nEdited in round {round_}.\n", encoding="utf-8")
+    saved = time.time() - 5
+    os.utime(post, (saved, saved))
 
 
 def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[str, bool]) -> dict:
@@ -103,6 +109,9 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
     site = work / f"site-{size}"
     started = time.perf_counter()
     posts = generate(site, size, seed)
+    checked_out = time.time() - 60  # as a clone made a minute before the first run
+    for post in posts:
+        os.utime(post, (checked_out, checked_out))
     print(f"[{size}] generated in {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
     now = ("--now", NOW)
     results: dict[str, list[Measure] | str] = {}
