@@ -102,7 +102,7 @@ def encode_post(post: Post, notices: list[Notice], site: Site) -> dict | None:
         return None
     # Checked now rather than trusted later: a field added to Post that does
     # not survive the round trip keeps that post out of the index.
-    if repr(back) != repr(post) or back_notices != notices:
+    if back != post or back.date.utcoffset() != post.date.utcoffset() or back_notices != notices:
         return None
     return data
 
