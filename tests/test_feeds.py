@@ -442,3 +442,30 @@ def test_urls_with_spaces_and_hangul_are_percent_encoded(make_site, run):
     content = entry.content[0].value
     assert 'href="https://example.com/blog/2026/11/20/report%202026.pdf"' in content
     assert 'src="https://example.com/img/a%20b.png"' in content  # an escape is not escaped twice
+
+
+def test_example_feed_level_fields(example_site, run):
+    run("build", "--site", example_site, "--now", NOW)
+    for name, kind in (("feed.xml", "application/rss+xml"), ("atom.xml", "application/atom+xml")):
+        feed = parse_feed(example_site / "public" / name).feed
+        assert feed.subtitle == "Example posts in English and Korean, published as feeds and a weekly digest."
+        assert feed.generator == "syndicate"
+        assert {(link.rel, link.href, link.type) for link in feed.links} >= {
+            ("self", f"https://news.example.com/{name}", kind)}
+        assert feed.link == "https://news.example.com/"  # the alternate link, not the feed itself
+    atom = parse_feed(example_site / "public" / "atom.xml").feed
+    assert (atom.author_detail.name, atom.author_detail.email) == ("Example Newsroom", "newsroom@example.com")
+    assert atom.id == "https://news.example.com/"
+
+
+def test_building_never_switches_the_process_locale(example_site, run, monkeypatch):
+    import locale
+
+    def refuse(*args):
+        raise AssertionError(f"locale.setlocale{args} called")
+
+    # feedgen's own RFC 822 formatting calls setlocale; syndicate must not use it.
+    monkeypatch.setattr(locale, "setlocale", refuse)
+    assert run("build", "--site", example_site, "--now", NOW).exit_code == 0
+    assert "<pubDate>Mon, 02 Nov 2026 09:00:00 +0900</pubDate>" in (
+        example_site / "public" / "feed.xml").read_text(encoding="utf-8")
