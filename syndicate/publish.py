@@ -102,6 +102,7 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
             outcome.unchanged, outcome.notices = last
             outcome.decisions.append("nothing changed since the last run and no digest is due: "
                                      "no post read, no feed rendered")
+            outcome.decisions.append(_digest_status(site, now))
         else:
             index = PostsIndex.load(site)
             loaded, published, notices = read_site(site, now, progress, index)
@@ -142,6 +143,17 @@ def digest_settled(site: Site, now: datetime) -> bool:
     if any(record.status == SENDING for record in records.values()):
         return False
     return due_window(site, scheduled_moment(site.digest.schedule, now, site)).period in records
+
+
+def _digest_status(site: Site, now: datetime) -> str:
+    """One line for -v: the due digest period and what became of it."""
+    if site.digest.schedule is None:
+        return "digest: no [digest.schedule] in the configuration; publish renders none"
+    moment = scheduled_moment(site.digest.schedule, now, site)
+    period = due_window(site, moment).period
+    record = load_digests(site).get(period)
+    done = _describe(record) if record else "not rendered yet"
+    return f"digest {period}: {done}; the next is due {_when(moment + timedelta(days=7))}"
 
 
 def _explain_lock(lock: Held, outcome: Outcome) -> None:
@@ -239,8 +251,7 @@ def _digest_when_due(site: Site, now: datetime, published: list[Post], index: Po
     following = moment + timedelta(days=7)
     record = records.get(window.period)
     if record is not None:
-        outcome.decisions.append(f"digest {window.period}: {_describe(record)}; the next is due "
-                                 f"{_when(following)}")
+        outcome.decisions.append(_digest_status(site, now))
         return
     outcome.decisions.append(f"digest {window.period}: due since {_when(moment)} "
                              f"(covers {window.start:%Y-%m-%d} to {window.last_day:%Y-%m-%d})")

@@ -567,3 +567,20 @@ def test_corrupt_state_is_reported_even_when_nothing_else_changed(digest_site, s
     assert result.exit_code == 1
     assert result.output.startswith(".syndicate/state.json: corrupt (expected {\"digests\": [...]})")
     assert len(smtp_server.messages) == 1
+
+
+def test_verbose_no_change_run_still_says_where_the_digest_stands(digest_site, smtp_server, run):
+    import os
+    import time
+
+    run("publish", "--site", digest_site, "--now", DUE)
+    # Posts older than the last run, so that run's record is trusted.
+    past = time.time() - 60
+    for post in (digest_site / "posts").iterdir():
+        os.utime(post, (past, past))
+    run("publish", "--site", digest_site, "--now", "2026-11-23T08:05:00+09:00")
+    result = run("publish", "--site", digest_site, "--now", "2026-11-23T08:10:00+09:00", "-v")
+    lines = result.output.splitlines()
+    assert "nothing changed since the last run and no digest is due: no post read, no feed rendered" in lines
+    assert ("digest 2026-W47: sent at 2026-11-23T08:00:00+09:00 to list@example.com (3 posts); "
+            "the next is due Mon 2026-11-30 08:00 +0900") in lines
