@@ -234,17 +234,18 @@ def _digest_when_due(site: Site, now: datetime, published: list[Post], index: Po
         return
     records = load_digests(site)
     # A digest that was rendered for sending but not accepted yet goes first:
-    # the next one must not overtake it.
+    # the next one must not overtake it. With sending off it waits, and new
+    # periods are rendered all the same.
     for record in sorted((r for r in records.values() if r.status == SENDING), key=lambda r: r.start):
         if not sending:
             outcome.decisions.append(f"digest {record.period}: rendered at {record.rendered_at.isoformat()}, "
                                      "waiting to be sent, but sending is off (digest.send, --send)")
-            return
+            continue
         outcome.decisions.append(f"digest {record.period}: resuming; rendered at "
                                  f"{record.rendered_at.isoformat()}, not accepted by a server yet")
         if not _resume(site, record, published, now, index, outcome, dry_run=dry_run, sleep=sleep):
             return
-        records = load_digests(site) if not dry_run else records
+    records = load_digests(site) if not dry_run else records
 
     moment = scheduled_moment(schedule, now, site)
     window = due_window(site, moment)

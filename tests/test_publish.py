@@ -584,3 +584,19 @@ def test_verbose_no_change_run_still_says_where_the_digest_stands(digest_site, s
     assert "nothing changed since the last run and no digest is due: no post read, no feed rendered" in lines
     assert ("digest 2026-W47: sent at 2026-11-23T08:00:00+09:00 to list@example.com (3 posts); "
             "the next is due Mon 2026-11-30 08:00 +0900") in lines
+
+
+def test_turning_sending_off_leaves_a_failed_digest_waiting_and_renders_the_next(make_site, smtp_server):
+    root = make_site({**WEEK_POSTS, "posts/2026-11-25-next.md": "---\ntitle: Next week\n---\nx\n"},
+                     config=config(smtp_server.port))
+    smtp_server.replies = ["554 5.7.1 Relaying denied"]
+    run_publish(root, DUE)
+    assert state(root)["2026-W47"]["status"] == "sending"
+    outcome = run_publish(root, "2026-11-30T08:00:00+09:00", send=False)
+    assert smtp_server.attempts == 1
+    periods = state(root)
+    assert periods["2026-W47"]["status"] == "sending" and periods["2026-W48"]["status"] == "rendered"
+    assert any("2026-W47: rendered at" in line and "sending is off" in line for line in outcome.decisions)
+    # Sending on again: the waiting W47 goes out; W48 was rendered with sending off and stays so.
+    run_publish(root, "2026-11-30T08:05:00+09:00")
+    assert len(smtp_server.messages) == 1 and state(root)["2026-W47"]["status"] == "sent"
