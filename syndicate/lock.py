@@ -10,6 +10,7 @@ has just opened lets a third run lock a new file beside it.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from contextlib import contextmanager
@@ -60,10 +61,9 @@ def _try_lock(fd: int) -> bool:
         else:  # pragma: no cover - Windows
             os.lseek(fd, 0, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-    except (BlockingIOError, PermissionError):
-        return False
     except OSError as exc:
-        if exc.errno in (11, 13, 35, 36):  # EAGAIN/EACCES/EWOULDBLOCK/EDEADLK: held by another
+        # What "held by another process" looks like on each system.
+        if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.EDEADLK):
             return False
         raise
     return True
