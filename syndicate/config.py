@@ -15,6 +15,7 @@ from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from syndicate import safe_yaml
 from syndicate.errors import ConfigError
 from syndicate.text import XML_FORBIDDEN
 
@@ -425,7 +426,8 @@ def _read_jekyll(path: Path) -> dict:
     import yaml
 
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        # Jekyll accepts a key said twice (the last wins), so this does too.
+        config = safe_yaml.load(path.read_text(encoding="utf-8-sig"), unique_keys=False) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

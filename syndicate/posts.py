@@ -24,6 +24,7 @@ from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from syndicate.config import EMAIL_ADDRESS, Author, Site
 from syndicate.errors import Notice, PostError
+from syndicate.safe_yaml import SafeLoader
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
 
 if sys.version_info >= (3, 11):
@@ -82,8 +83,8 @@ class Loaded:
 # --- front matter ---------------------------------------------------------
 
 
-class _PostLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML's safe loader, with impossible dates reported as YAML errors.
+class _PostLoader(SafeLoader):
+    """The bounded safe loader, with impossible dates reported as YAML errors.
 
     PyYAML builds ``2026-02-30`` with datetime.date and lets its ValueError
     escape without a line; this keeps the line for the one-line message.

@@ -6,8 +6,15 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# What XML 1.0 forbids: feedgen (lxml) raises on these at serialisation.
-XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 forbids: feedgen (lxml) raises on these at serialisation. The
+# numeric references to them count too: lxml's HTML parser turns "&#1;" into
+# the character itself and then refuses it.
+XML_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+    "|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])(?![0-9a-fA-F])"
+    "|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}"
+    "|573[0-3][0-9]|5734[0-3]|6553[45])(?![0-9]));?"
+)
 # What a slug turns into a hyphen: anything but letters, digits and "_".
 NOT_WORD = re.compile(r"[^\w]+")
 # Elements that end a line of text when HTML is read as plain text.
@@ -43,7 +50,9 @@ def parse_fragment(html: str):
     """An HTML fragment parsed by lxml under one <div> parent."""
     import lxml.html
 
-    return lxml.html.fragment_fromstring(html, create_parent="div")
+    # Callers clean text first and count what went; this is the last guard,
+    # since one forbidden character makes lxml refuse the whole fragment.
+    return lxml.html.fragment_fromstring(XML_FORBIDDEN.sub("", html), create_parent="div")
 
 
 def html_to_text(html: str) -> str:

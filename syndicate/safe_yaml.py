@@ -1,0 +1,108 @@
+"""YAML that cannot be made to expand without bound, or to say one key twice.
+
+Front matter and ``_config.yml`` come from files other tools wrote. PyYAML's
+safe loader shares aliased nodes, so a "billion laughs" document costs little
+to load, but everything that later walks the values (cleaning, error
+messages, ``str()``) pays for the expansion. The loader here measures the
+document as it would be once expanded, before building any value, and refuses
+it past a generous budget. LibYAML's CSafeLoader is used where it is
+installed: the check runs on the composed node graph, which both loaders make.
+"""
+
+from __future__ import annotations
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+# A post's front matter has a few dozen values; a thousand tags is still far
+# below this. Past it, a document is an alias bomb, not metadata.
+MAX_VALUES = 10_000
+MAX_DEPTH = 50
+
+class _Bounded:
+    """The checks, for both of PyYAML's safe loaders."""
+
+    def construct_document(self, node):  # noqa: D102 - PyYAML's hook
+        check_expansion(node)
+        return super().construct_document(node)
+
+    unique_keys = True
+
+    def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML's hook
+        if self.unique_keys and isinstance(node, MappingNode):
+            first_seen: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                line = first_seen.setdefault(key_node.value, key_node.start_mark.line + 1)
+                if line != key_node.start_mark.line + 1:
+                    # YAML forbids it, and which value was meant cannot be known.
+                    raise ConstructorError(None, None, f"duplicate key {key_node.value!r} (first on line {line})",
+                                           key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+    def compose_node(self, parent, index):  # noqa: D102 - pure-Python composer only; LibYAML's is C
+        # The pure-Python composer recurses once per level: stop long
+        # before Python's recursion limit does.
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class PythonSafeLoader(_Bounded, yaml.SafeLoader):
+    """The checked loader on PyYAML's pure-Python parser."""
+
+
+if hasattr(yaml, "CSafeLoader"):
+    class SafeLoader(_Bounded, yaml.CSafeLoader):  # type: ignore[misc]
+        """The checked loader on LibYAML's parser (about ten times faster)."""
+else:  # pragma: no cover - PyYAML built without LibYAML
+    SafeLoader = PythonSafeLoader  # type: ignore[misc]
+
+
+def check_expansion(root) -> None:
+    """Raise ConstructorError if ``root`` is too large or too deep once expanded.
+
+    Walks the node graph as the expanded document would be walked, counting
+    an aliased node every time it is reached, and stops at the budget, so the
+    cost is bounded whatever the aliases say. Recursion stops at MAX_DEPTH.
+    """
+    count = 0
+    on_path: set[int] = set()
+
+    def walk(node, depth: int, mark) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_VALUES:
+            raise ConstructorError(None, None, f"too large once its aliases are expanded (over {MAX_VALUES} values)",
+                                   mark)
+        if id(node) in on_path:
+            raise ConstructorError(None, None, "an alias refers to the list or mapping it is in", mark)
+        if depth > MAX_DEPTH:
+            raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
+        if isinstance(node, ScalarNode):
+            return
+        on_path.add(id(node))
+        for child in (node.value if isinstance(node, SequenceNode) else (x for pair in node.value for x in pair)):
+            # At the top, problems are reported at their key's line: an aliased
+            # node's own line is where the anchor was, not where it was used.
+            walk(child, depth + 1, child.start_mark if depth == 1 and isinstance(node, MappingNode) else mark)
+        on_path.discard(id(node))
+
+    walk(root, 1, root.start_mark)
+
+
+class _LastKeyWins(SafeLoader):  # type: ignore[misc,valid-type]
+    unique_keys = False
+
+
+def load(text: str, unique_keys: bool = True):
+    """Parse one YAML document with SafeLoader; ``unique_keys=False`` lets the last of two wins."""
+    return yaml.load(text, Loader=SafeLoader if unique_keys else _LastKeyWins)
