@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
@@ -600,3 +601,17 @@ def test_turning_sending_off_leaves_a_failed_digest_waiting_and_renders_the_next
     # Sending on again: the waiting W47 goes out; W48 was rendered with sending off and stays so.
     run_publish(root, "2026-11-30T08:05:00+09:00")
     assert len(smtp_server.messages) == 1 and state(root)["2026-W47"]["status"] == "sent"
+
+
+def test_installed_command_sends_once_from_cron(digest_site, smtp_server):
+    """The console script, run as cron runs it: output only when something happened."""
+    command = [str(Path(sys.executable).parent / "syndicate"), "publish"]
+    outputs = []
+    for minute in ("00", "05"):
+        done = subprocess.run([*command, "--now", f"2026-11-23T08:{minute}:00+09:00"], cwd=digest_site,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stderr.count("warning") == done.stderr.count("\n"), done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0].splitlines()[-1] == "sent digest 2026-W47 (3 posts) to list@example.com"
+    assert outputs[1] == ""
+    assert len(smtp_server.messages) == 1
