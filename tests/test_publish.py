@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import shutil
+import smtplib
 import socket
 import ssl
 import subprocess
@@ -615,3 +616,58 @@ def test_installed_command_sends_once_from_cron(digest_site, smtp_server):
     assert outputs[0].splitlines()[-1] == "sent digest 2026-W47 (3 posts) to list@example.com"
     assert outputs[1] == ""
     assert len(smtp_server.messages) == 1
+
+
+# --- the SMTP rules, one by one ------------------------------------------------------
+
+
+def test_password_rules(make_site, monkeypatch):
+    from syndicate.errors import ConfigError
+    from syndicate.smtp import password
+
+    def site_with(smtp: str):
+        return load_site(make_site(config=BASIC_CONFIG + "\n[smtp]\n" + smtp))
+
+    assert password(site_with('host = "mail.example.com"')) is None  # no username: no login
+    with pytest.raises(ConfigError, match="smtp.username is set but smtp.password_env is not"):
+        password(site_with('username = "tess"'))
+    monkeypatch.setenv("SYNDICATE_TEST_PW", "pw")
+    assert password(site_with('username = "tess"\npassword_env = "SYNDICATE_TEST_PW"')) == "pw"
+    with pytest.raises(ConfigError, match="would send the password to mail.example.com unencrypted"):
+        password(site_with('host = "mail.example.com"\nsecurity = "none"\nusername = "tess"\n'
+                           'password_env = "SYNDICATE_TEST_PW"'))
+
+
+def test_the_password_itself_in_the_config_is_refused(make_site):
+    from syndicate.errors import ConfigError
+
+    root = make_site(config=BASIC_CONFIG + '\n[smtp]\npassword_env = "hunter2 is my password"\n')
+    with pytest.raises(ConfigError, match="must be the name of an environment variable"):
+        load_site(root)
+
+
+@pytest.mark.parametrize("error, temporary, said", [
+    (smtplib.SMTPDataError(451, b"4.3.0 Try again later"), True, "451 4.3.0 Try again later"),
+    (smtplib.SMTPDataError(554, b"5.7.1 Rejected"), False, "554 5.7.1 Rejected"),
+    (smtplib.SMTPSenderRefused(550, b"5.1.0 Sender unknown", "a@b"), False, "550 5.1.0 Sender unknown"),
+    (smtplib.SMTPRecipientsRefused({"l@x": (450, b"mailbox busy")}), True, "l@x: 450 mailbox busy"),
+    (smtplib.SMTPRecipientsRefused({"l@x": (550, b"no such list")}), False, "l@x: 550 no such list"),
+    (smtplib.SMTPAuthenticationError(535, b"5.7.8 bad credentials"), False, "535 5.7.8 bad credentials"),
+    (smtplib.SMTPAuthenticationError(454, b"4.7.0 try later"), True, "454 4.7.0 try later"),
+    (smtplib.SMTPServerDisconnected(), True, "the server closed the connection"),
+    (ConnectionRefusedError(), True, "connection refused"),
+    (TimeoutError(), True, "timed out"),
+    (smtplib.SMTPNotSupportedError("STARTTLS extension not supported by server."), False,
+     "STARTTLS extension not supported by server."),
+])
+def test_classify_sending_errors(error, temporary, said):
+    from syndicate.smtp import classify
+
+    assert classify(error) == (temporary, said)
+
+
+def test_a_bug_is_not_mistaken_for_a_sending_failure():
+    from syndicate.smtp import classify
+
+    with pytest.raises(KeyError):
+        classify(KeyError("a bug"))
