@@ -284,13 +284,13 @@ def test_updated_dates_and_feed_date_come_from_the_posts(make_site, run):
     assert rss.feed.updated == "Tue, 10 Nov 2026 12:00:00 +0900"  # lastBuildDate
 
 
-def test_empty_site_gives_valid_feeds_dated_1970(make_site, run):
+def test_empty_site_gives_valid_feeds_dated_2000(make_site, run):
     site = make_site()
     assert run("build", "--site", site, "--now", NOW).exit_code == 0
     for name in ("feed.xml", "atom.xml"):
         feed = parse_feed(site / "public" / name)
         assert feed.bozo == 0 and feed.entries == []
-        assert utc(feed.feed.updated_parsed) == datetime(1970, 1, 1, tzinfo=timezone.utc)
+        assert utc(feed.feed.updated_parsed) == datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 # --- feed settings ---------------------------------------------------------------
