@@ -278,13 +278,22 @@ def digest_posts(site: Site, published: list[Post], window, records: Iterable[Di
     """
     from syndicate.digest import Window, select_posts
 
-    records = list(records)
-    done = set() if everything else {pid for r in records if r.period != window.period for pid in r.post_ids}
+    records = [r for r in records if r.period != window.period]
+    done = set() if everything else {key for r in records for key in (*r.post_ids, *r.post_files)}
     start = window.start
     if catch_up and site.digest.catch_up and records and not everything:
         start = min([start, *(r.start for r in records)])
     span = Window(start, window.end, window.period)
-    return [p for p in select_posts(site, published, span) if p.id not in done]
+    return [p for p in select_posts(site, published, span) if p.id not in done and p.name not in done]
+
+
+def recorded_posts(record: DigestRecord, published: list[Post]) -> list[Post]:
+    """The published posts a recorded digest holds, in its order, found by id or else by file."""
+    by_id = {p.id: p for p in published}
+    by_file = {p.name: p for p in published}
+    files = record.post_files if len(record.post_files) == len(record.post_ids) else ("",) * len(record.post_ids)
+    found = (by_id.get(pid) or by_file.get(name) for pid, name in zip(record.post_ids, files))
+    return [post for post in found if post is not None]
 
 
 def _describe(record: DigestRecord) -> str:
@@ -313,6 +322,12 @@ def _render(site: Site, posts: list[Post], window, now: datetime, index: PostsIn
     return files
 
 
+def _files_of(posts: list[Post], files) -> tuple[str, ...]:
+    """The file names of the posts a rendered digest holds, in its order."""
+    by_id = {p.id: p.name for p in posts}
+    return tuple(by_id[pid] for pid in files.post_ids)
+
+
 def _write_digest(site: Site, files, outcome: Outcome, dry_run: bool) -> None:
     from syndicate.digest import digest_outputs
 
@@ -329,7 +344,8 @@ def _new_digest(site: Site, window, posts: list[Post], now: datetime, index: Pos
         return False  # every body failed; the errors say why, the next run tries again
     _write_digest(site, files, outcome, dry_run)
     record = DigestRecord(window.period, window.start, window.end, files.post_ids,
-                          SENDING if sending else RENDERED, now, files.message_id)
+                          SENDING if sending else RENDERED, now, files.message_id,
+                          post_files=_files_of(posts, files))
     if not sending:
         outcome.decisions.append(f"digest {window.period}: rendered ({_posts(len(files.post_ids))}); "
                                  "not sent: sending is off (digest.send, --send)")
@@ -348,8 +364,7 @@ def _resume(site: Site, record: DigestRecord, published: list[Post], now: dateti
     """Send a digest that an earlier run rendered but no server accepted; returns whether it went."""
     from syndicate.digest import Window
 
-    by_id = {p.id: p for p in published}
-    posts = [by_id[pid] for pid in record.post_ids if pid in by_id]
+    posts = recorded_posts(record, published)
     gone = len(record.post_ids) - len(posts)
     if gone:
         outcome.notices.append(Notice(f"digest {record.period}: {gone} of its posts are no longer published; "
@@ -365,7 +380,8 @@ def _resume(site: Site, record: DigestRecord, published: list[Post], now: dateti
         return True
     _write_digest(site, files, outcome, dry_run)
     if files.post_ids != record.post_ids:
-        record = replace(record, post_ids=files.post_ids, message_id=files.message_id)
+        record = replace(record, post_ids=files.post_ids, message_id=files.message_id,
+                         post_files=_files_of(posts, files))
         if not dry_run:
             save_digest(site, record)
     return _send(site, record, files, now, outcome, dry_run=dry_run, sleep=sleep)
@@ -428,8 +444,7 @@ def send_digest(site: Site, now: datetime, *, days: int | None = None, since: st
             return outcome
         if record is not None and record.post_ids:
             window = Window(record.start, record.end, record.period)
-            by_id = {p.id: p for p in published}
-            posts = [by_id[pid] for pid in record.post_ids if pid in by_id]
+            posts = recorded_posts(record, published)
         else:
             posts = digest_posts(site, published, window, records.values(), catch_up=False, everything=force)
         files = _render(site, posts, window, now, index, outcome, list_tool) if posts else None
@@ -439,7 +454,7 @@ def send_digest(site: Site, now: datetime, *, days: int | None = None, since: st
             return outcome
         _write_digest(site, files, outcome, dry_run=False)
         record = DigestRecord(window.period, window.start, window.end, files.post_ids, SENDING, now,
-                              files.message_id)
+                              files.message_id, post_files=_files_of(posts, files))
         save_digest(site, record)
         _send(site, record, files, now, outcome, dry_run=False, sleep=sleep)
         index.save()

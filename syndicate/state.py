@@ -90,13 +90,17 @@ class DigestRecord:
     message_id: str = ""
     sent_at: datetime | None = None
     sent_to: str = ""
+    # The same posts by file name: a post's id is its URL unless it has one of
+    # its own, and a new url in the configuration must not resend everything.
+    post_files: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         """The record as it is stored in state.json."""
         return {"period": self.period, "start": self.start.isoformat(), "end": self.end.isoformat(),
                 "posts": list(self.post_ids), "status": self.status,
                 "rendered_at": self.rendered_at.isoformat(), "message_id": self.message_id,
-                "sent_at": self.sent_at.isoformat() if self.sent_at else None, "sent_to": self.sent_to}
+                "sent_at": self.sent_at.isoformat() if self.sent_at else None, "sent_to": self.sent_to,
+                "files": list(self.post_files)}
 
     @classmethod
     def from_json(cls, data: dict) -> "DigestRecord":
@@ -104,13 +108,13 @@ class DigestRecord:
         try:
             moments = [datetime.fromisoformat(data[key]) for key in ("start", "end", "rendered_at")]
             sent_at = datetime.fromisoformat(data["sent_at"]) if data.get("sent_at") else None
-            posts = data["posts"]
+            posts, files = data["posts"], data.get("files", [])
             if (data["status"] not in STATUSES or not isinstance(data["period"], str)
-                    or not isinstance(posts, list) or not all(isinstance(p, str) for p in posts)
+                    or not all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in (posts, files))
                     or any(m.tzinfo is None for m in moments)):
                 raise ValueError
             return cls(data["period"], moments[0], moments[1], tuple(posts), data["status"], moments[2],
-                       str(data.get("message_id") or ""), sent_at, str(data.get("sent_to") or ""))
+                       str(data.get("message_id") or ""), sent_at, str(data.get("sent_to") or ""), tuple(files))
         except (KeyError, TypeError, ValueError):
             raise ValueError(f"malformed digest record: {json.dumps(data, ensure_ascii=False)[:120]}") from None
 

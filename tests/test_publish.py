@@ -671,3 +671,16 @@ def test_a_bug_is_not_mistaken_for_a_sending_failure():
 
     with pytest.raises(KeyError):
         classify(KeyError("a bug"))
+
+
+def test_a_new_site_url_does_not_resend_every_post(digest_site, smtp_server):
+    run_publish(digest_site, DUE)
+    config_file = digest_site / "syndicate.toml"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        "https://example.com/blog/", "https://news.example.org/"), encoding="utf-8")
+    (digest_site / "posts/2026-11-25-next.md").write_text("---\ntitle: Next week\n---\nx\n", encoding="utf-8")
+    run_publish(digest_site, "2026-11-30T08:00:00+09:00")
+    record = state(digest_site)["2026-W48"]
+    assert record["files"] == ["posts/2026-11-25-next.md"]
+    assert record["posts"] == ["https://news.example.org/2026/11/25/next.html"]
+    assert len(smtp_server.messages) == 2
