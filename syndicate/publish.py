@@ -254,6 +254,13 @@ def _digest_when_due(site: Site, now: datetime, published: list[Post], index: Po
     if record is not None:
         outcome.decisions.append(_digest_status(site, now))
         return
+    newest = max(records.values(), key=lambda r: r.start, default=None)
+    if newest is not None and newest.start > window.start:
+        # The clock went back, or a later week was sent by hand: an older
+        # week after a newer one would only confuse readers.
+        outcome.decisions.append(f"digest {window.period}: not rendered; the later {newest.period} is "
+                                 "already recorded")
+        return
     outcome.decisions.append(f"digest {window.period}: due since {_when(moment)} "
                              f"(covers {window.start:%Y-%m-%d} to {window.last_day:%Y-%m-%d})")
     posts = digest_posts(site, published, window, records.values())

@@ -684,3 +684,10 @@ def test_a_new_site_url_does_not_resend_every_post(digest_site, smtp_server):
     assert record["files"] == ["posts/2026-11-25-next.md"]
     assert record["posts"] == ["https://news.example.org/2026/11/25/next.html"]
     assert len(smtp_server.messages) == 2
+
+
+def test_an_older_week_never_follows_a_newer_one(digest_site, smtp_server):
+    run_publish(digest_site, DUE)
+    outcome = run_publish(digest_site, "2026-11-20T09:00:00+09:00")  # the clock went back
+    assert len(smtp_server.messages) == 1 and "2026-W46" not in state(digest_site)
+    assert "digest 2026-W46: not rendered; the later 2026-W47 is already recorded" in outcome.decisions
