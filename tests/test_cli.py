@@ -249,3 +249,28 @@ def test_python_dash_m_syndicate(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert result.stdout.startswith("Usage: syndicate check [OPTIONS]")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="needs a POSIX pseudo-terminal")
+def test_progress_bar_on_a_terminal_for_many_posts(make_site):
+    import pty
+    import select
+
+    root = make_site({f"posts/2026-11-01-p{n}.md": f"---\ntitle: P{n}\n---\nx\n" for n in range(320)})
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([str(console_script()), "check", "--now", NOW], cwd=root,
+                               stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    stdout, _ = process.communicate(timeout=120)
+    terminal = b""
+    while select.select([leader], [], [], 1)[0]:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the other end is closed: all read
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(leader)
+    assert (process.returncode, stdout) == (0, b"no problems found\n")
+    assert b"Reading posts" in terminal and b"100%" in terminal
