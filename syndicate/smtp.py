@@ -13,12 +13,12 @@ does not verify, a server without STARTTLS) fail at once and say so.
 
 from __future__ import annotations
 
+import email.policy
 import os
 import smtplib
 import ssl
 import time
 from dataclasses import dataclass
-import email.policy
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 from typing import Callable, Sequence
