@@ -52,20 +52,31 @@ def distinct_ids(posts: Iterable[Post]) -> tuple[list[Post], list[Notice]]:
     """Give posts that share an id (or URL) distinct ids, with one warning each.
 
     The first post by file name keeps the id; the others get the file name as
-    a fragment, which stays the same from run to run.
+    a fragment, which stays the same from run to run. Posts with distinct ids
+    but one URL keep their ids and get a warning: one of the links is wrong.
     """
 
     seen: dict[str, Post] = {}
+    urls: dict[str, Post] = {}
     result, notices = [], []
     for post in sorted(posts, key=lambda p: p.name):
         first = seen.get(post.id)
         if first is None:
             seen[post.id] = post
+            same_url = urls.setdefault(post.url, post)
+            if same_url is not post:
+                notices.append(Notice(f"same URL as {same_url.name} ({post.url}); feed readers will link "
+                                      "both posts to one page", post.name))
             result.append(post)
             continue
+        new_id = f"{post.id}#{slugify(post.name)}"
+        while new_id in seen:  # an explicit id may already be that
+            new_id += "-"
         notices.append(Notice(f"same id as {first.name} ({post.id}); this post's feed id gets "
-                              f"#{slugify(post.name)} added", post.name))
-        result.append(replace(post, id=f"{post.id}#{slugify(post.name)}"))
+                              f"{new_id[len(post.id):]} added", post.name))
+        seen[new_id] = post
+        urls.setdefault(post.url, post)
+        result.append(replace(post, id=new_id))
     return result, notices
 
 

@@ -24,13 +24,14 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Mapping
 
 from syndicate import __version__
 from syndicate.config import Author, Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice
-from syndicate.posts import POST_SUFFIXES, Post, load_post
+from syndicate.posts import MAX_POST_BYTES, POST_SUFFIXES, Post, load_post
 from syndicate.write import write_if_changed
 
 INDEX_NAME = "posts-index.json"
@@ -160,6 +161,9 @@ class PostsIndex:
             stat = path.stat()
         except OSError:
             return load_post(site, path, first_seen, now)  # reports the problem
+        if not S_ISREG(stat.st_mode) or stat.st_size > MAX_POST_BYTES:
+            # Hashing would read all of a 5 GB file, or /dev/zero forever.
+            return load_post(site, path, first_seen, now)  # refuses it, reading nothing
         entry = self._old.get(name)
         digest = None
         if isinstance(entry, dict):

@@ -16,7 +16,7 @@ from syndicate.errors import Notice
 from syndicate.posts import Post, read_post_text, split_front_matter
 from syndicate.text import clean_text, html_to_text, join_url, parse_fragment
 
-URL_ATTRIBUTES = ("href", "src", "poster", "cite", "action", "background")
+URL_ATTRIBUTES = ("href", "src", "poster", "cite", "action", "background", "data")  # data: <object>'s
 SRCSET_ATTRIBUTES = ("srcset",)
 SRCSET_CANDIDATE = re.compile(r"\s*([^\s,][^\s]*?)(?:\s+([^,]*?))?\s*(?:,|$)")
 
@@ -121,6 +121,18 @@ FEED_STYLE_PROPERTIES = {
 EMBEDS = {"iframe": "src", "embed": "src", "object": "data"}
 
 
+def _data_urls_for_images_only(element: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: a ``data:`` URL stays only as an image.
+
+    ``<a href="data:text/html,<script>…">`` is a page with a script in it,
+    opened from nowhere; ``<img src="data:image/png;base64,…">`` is a picture.
+    """
+    if value.lstrip()[:5].lower() == "data:" and attribute in ("href", "src", "srcset", "cite", "poster"):
+        if element not in ("img", "source") or value.lstrip()[5:11].lower() != "image/":
+            return None
+    return value
+
+
 @lru_cache(maxsize=512)
 def feed_html(html: str) -> str:
     """A rendered body as feed entries carry it: safe markup, nothing of the text lost.
@@ -149,6 +161,7 @@ def feed_html(html: str) -> str:
     clean = nh3.clean(html, tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, generic_attribute_prefixes={"data-"},
                       clean_content_tags={"script", "style", "template", "noscript", "textarea", "select"},
                       url_schemes={"http", "https", "mailto", "tel", "ftp", "data"}, link_rel=None,
+                      attribute_filter=_data_urls_for_images_only,
                       strip_comments=True, filter_style_properties=FEED_STYLE_PROPERTIES)
     # html5ever writes U+00A0 as "&nbsp;"; a literal "&" is always "&amp;",
     # so this touches the entity only.

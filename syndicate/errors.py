@@ -7,15 +7,34 @@ messages wherever it is checked out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 
+# In a file name: line breaks would split the one-line message, and bytes that
+# are not UTF-8 (kept by Python as lone surrogates) cannot be printed at all.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # the byte os.fsdecode could not decode
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and undecodable bytes shown as escapes."""
+    return UNPRINTABLE.sub(_escape, text)
+
+
 def _location(path: str | None, line: int | None) -> str:
     if path is None:
         return ""
+    path = printable(path)
     return f"{path}:{line}: " if line else f"{path}: "
 
 

@@ -15,8 +15,9 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Iterable, Iterator, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 
 import yaml
@@ -41,6 +42,8 @@ DATE_TEXT = re.compile(
     r"\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
 MAX_POST_BYTES = 10 * 1024 * 1024
+# os.fsdecode keeps each byte of a file name that is not UTF-8 as one of these.
+UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -183,18 +186,65 @@ def decode_post(raw: bytes, name: str) -> str:
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise PostError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", name, line) from None
+        text = legacy_korean(raw) if encoding == "utf-8-sig" else None
+        if text is None:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            wanted = "UTF-8" if encoding == "utf-8-sig" else "UTF-16"
+            raise PostError(f"not {wanted} text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                            name, line) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def legacy_korean(raw: bytes) -> str | None:
+    """``raw`` decoded as CP949 (EUC-KR's superset) when it can only be Korean text, else None.
+
+    Korean blogs older than UTF-8 saved their posts in CP949. Text in another
+    legacy encoding (Latin-1, Shift_JIS) seldom decodes as CP949 at all, and
+    when it does it comes out as Hanja and syllables no one writes, so the
+    bytes count as Korean only when at least 70% of the letters beyond ASCII
+    are Hangul syllables of KS X 1001, the set EUC-KR covers.
+    """
+    try:
+        text = raw.decode("cp949")
+    except UnicodeDecodeError:
+        return None
+    wide = [c for c in text if c > "\x7f"]
+    hangul = sum(1 for c in wide if "\uac00" <= c <= "\ud7a3" and _in_ks_x_1001(c))
+    return text if hangul and hangul >= 0.7 * len(wide) else None
+
+
+def _in_ks_x_1001(letter: str) -> bool:
+    try:
+        letter.encode("euc_kr")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _post_size(path: Path, name: str) -> int:
+    """The size of a post file; PostError for one that is too large or not a file.
+
+    A pipe would block the read forever and a link to /dev/zero would never
+    end, so only regular files are read, and never more than MAX_POST_BYTES.
+    """
+    status = path.stat()
+    if not S_ISREG(status.st_mode):
+        raise PostError("not a regular file (a device, pipe or socket); not read", name)
+    if status.st_size > MAX_POST_BYTES:
+        raise PostError(f"file is {status.st_size // (1024 * 1024)} MB; posts over "
+                        f"{MAX_POST_BYTES // (1024 * 1024)} MB are refused", name)
+    return status.st_size
 
 
 def read_post_text(path: Path, name: str) -> str:
     """Read and decode a post file, refusing files too large to be a post."""
     try:
-        size = path.stat().st_size
-        if size > MAX_POST_BYTES:
-            raise PostError(f"file is {size // (1024 * 1024)} MB; posts over {MAX_POST_BYTES // (1024 * 1024)} MB are refused", name)
-        return decode_post(path.read_bytes(), name)
+        _post_size(path, name)
+        with path.open("rb") as file:
+            raw = file.read(MAX_POST_BYTES + 1)  # the file may have grown since
+        if len(raw) > MAX_POST_BYTES:
+            raise PostError(f"file is over {MAX_POST_BYTES // (1024 * 1024)} MB; posts that large are refused", name)
+        return decode_post(raw, name)
     except OSError as exc:
         raise PostError(f"cannot read: {exc.strerror or exc}", name) from None
 
@@ -215,13 +265,11 @@ def read_post_head(path: Path, name: str) -> str:
     file. A body that is not text is reported when the body is rendered.
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_POST_BYTES:
-            raise PostError(f"file is {size // (1024 * 1024)} MB; posts over {MAX_POST_BYTES // (1024 * 1024)} MB are refused", name)
+        size = _post_size(path, name)
         with path.open("rb") as file:
             raw = file.read(HEAD_BYTES)
             if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return decode_post(raw + file.read(), name)
+                return decode_post(raw + file.read(MAX_POST_BYTES), name)
             while len(raw) < size:
                 cut = raw.rfind(b"\n") + 1
                 if cut:
@@ -474,6 +522,11 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     published = meta.get("published", True)
     draft = meta.get("draft", False) is True or published is False
     author = _author(meta.get("author"))
+    image_url = _image_url(site, url, image) if image else None
+    if image_url and urlsplit(image_url).scheme not in ("http", "https"):
+        # A javascript: or data: "image" would go out as a feed enclosure.
+        notices.append(Notice(f"image {json.dumps(image[:80], ensure_ascii=False)} is not an http(s) URL; left out", name))
+        image_url = None
     if author and author.email and not EMAIL_ADDRESS.fullmatch(author.email):
         # Feeds would be invalid with it; the name alone still credits the author.
         notices.append(Notice(f"author email {json.dumps(author.email, ensure_ascii=False)} "
@@ -485,7 +538,7 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
         updated=updated, url=url, id=_feed_id(site, guid) if guid and guid.strip() else url, slug=slug,
         body_format=POST_SUFFIXES[path.suffix.lower()], categories=categories, tags=tags,
         excerpt=excerpt or None, author=author,
-        image=_image_url(site, url, image) if image else None, lang=lang, draft=draft,
+        image=image_url, lang=lang, draft=draft,
         body_line=body_line,
     )
     return post, notices
@@ -535,6 +588,12 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     name = _shown_path(site, path)
     if path.suffix.lower() not in POST_SUFFIXES:
         return None, [Notice(f"skipped: not a post (only {', '.join(sorted(POST_SUFFIXES))} files are read)", name)]
+    if UNDECODED_BYTE.search(name):
+        # Python keeps such bytes as lone surrogates, which no output can hold.
+        raise PostError("the file name is not UTF-8 text; rename the file", name)
+    if path.is_symlink() and not path.resolve().is_relative_to(site.root):
+        # A cloned site must not publish ~/.ssh/id_rsa through posts/key.md.
+        raise PostError("a link to a file outside the site folder; not read", name)
     text = read_post_head(path, name)
     meta, body, body_line = split_front_matter(text, name)
     # Raw control characters in the head were dropped before parsing; YAML
