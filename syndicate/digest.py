@@ -358,15 +358,19 @@ def digest(site: Site, now: datetime, *, days: int | None = None, since: str | N
     quiet week never makes cron complain. Returns the build Outcome.
     """
     from syndicate.build import Outcome, read_site, render_all
+    from syndicate.cache import PostsIndex
     from syndicate.state import save_first_seen
 
     window = window_for(site, now, days=days, since=since, until=until, week=week)
-    loaded, published, notices = read_site(site, now)
+    # The posts index answers for unchanged posts. It is not saved, as with
+    # check: it keeps rendered bodies for the feeds' posts, not the digest's.
+    index = PostsIndex.load(site)
+    loaded, published, notices = read_site(site, now, index=index)
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
     # Dateless posts keep the date they were first seen, as with build.
     save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
     posts = select_posts(site, published, window)
-    bodies = render_all(site, posts, outcome)
+    bodies = render_all(site, posts, outcome, index.render_post)
     rendered = [bodies[p.name] for p in posts if p.name in bodies]
     if not rendered:
         outcome.events.append(f"no posts from {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} "
