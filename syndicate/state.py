@@ -57,7 +57,10 @@ def save_first_seen(site: Site, posts: Iterable[Post], unread: Iterable[str] = (
     ``unread`` names posts that could not be read this run: their dates are
     kept, or fixing a typo in one would move it to the top of the feed.
     """
-    dates = {p.name: p.date.isoformat() for p in posts if p.date_origin == "first seen"}
+    # A draft is not remembered: a dateless post is dated when it is first
+    # seen published, or one drafted for weeks would come out weeks old and
+    # miss its week's digest.
+    dates = {p.name: p.date.isoformat() for p in posts if p.date_origin == "first seen" and not p.draft}
     path = site.state_dir / FIRST_SEEN
     earlier = read_json(path)
     dates.update({name: earlier[name] for name in unread if name in earlier})

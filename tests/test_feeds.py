@@ -218,6 +218,18 @@ def test_korean_news_post_keeps_its_first_seen_date(news_site, run):
                              "dated 2026-11-25T09:00:00+09:00, when first seen\n")
 
 
+def test_a_dateless_draft_is_dated_when_first_published(make_site, run):
+    draft = "---\ntitle: Slow work\ndraft: true\n---\nx\n"
+    site = make_site({"posts/slow-work.md": draft})
+    run("build", "--site", site, "--now", "2026-11-02T09:00:00+09:00")
+    run("build", "--site", site, "--now", "2026-11-10T09:00:00+09:00")
+    (site / "posts" / "slow-work.md").write_text(draft.replace("draft: true\n", ""), encoding="utf-8")
+    run("build", "--site", site, "--now", NOW)
+    run("build", "--site", site, "--now", "2026-11-30T09:00:00+09:00")
+    [entry] = parse_feed(site / "public" / "atom.xml").entries
+    assert utc(entry.published_parsed) == BUILT_AT
+
+
 def test_first_seen_date_survives_a_run_where_the_post_is_broken(news_site, run):
     run("build", "--site", news_site, "--now", NOW)
     post = news_site / "posts" / "seongsu-center.html"
