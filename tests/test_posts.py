@@ -378,6 +378,25 @@ def test_a_bad_post_is_one_line_and_the_others_publish(make_site, run, name):
         assert [e.title for e in parse_feed(root / "public" / feed).entries] == ["Good"]
 
 
+def test_bad_bytes_deep_in_a_long_body_name_their_line(make_site, run):
+    # Past the head that is read for every post: found when the body is rendered.
+    body = "".join(f"Line {n} of a long post.\n" for n in range(1, 301)).encode()
+    root = make_site({
+        "posts/2026-11-01-long.md": b"---\ntitle: Long\n---\n" + body + b"caf\xe9\n",
+        "posts/2026-11-02-nul.md": b"---\ntitle: Nul\n---\n" + body + b"a\x00b\n",
+        "posts/2026-11-03-good.md": "---\ntitle: Good\n---\nfine\n",
+    })
+    for command in ("build", "check"):
+        result = run(command, "--site", root, "--now", NOW)
+        assert result.exit_code == 1
+        assert sorted(result.stderr.splitlines()) == [
+            "failed: 2 problem(s)",
+            "posts/2026-11-01-long.md:304: not UTF-8 text (byte 0xe9); save the file as UTF-8",
+            "posts/2026-11-02-nul.md:304: binary file, not a text post (it contains NUL bytes)",
+        ]
+    assert [e.title for e in parse_feed(root / "public" / "feed.xml").entries] == ["Good"]
+
+
 def test_every_bad_post_is_reported_in_one_run(make_site, run):
     root = make_site({f"posts/{name}": content for name, (content, _) in BAD_POSTS.items()})
     result = run("check", "--site", root, "--now", NOW)
