@@ -110,11 +110,24 @@ class _AtomLinks(BaseEntryExtension):
         return entry
 
 
+class _AtomLanguage(BaseEntryExtension):
+    """A post's own language as the Atom entry's xml:lang (feedgen has no setter for it)."""
+
+    def __init__(self):
+        self.lang: str | None = None
+
+    def extend_atom(self, entry):
+        if self.lang:
+            entry.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)
+        return entry
+
+
 def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> bytes:
     """The bytes of one feed file; the same posts always give the same bytes."""
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)
     generator.register_extension("links", BaseExtension, _AtomLinks, atom=True, rss=False)
+    generator.register_extension("xml_lang", BaseExtension, _AtomLanguage, atom=True, rss=False)
     self_url = site.absolute_url(quote(spec.path))
     generator.id(site.url if spec.path in ("feed.xml", "atom.xml") else self_url)
     generator.title(spec.title)
@@ -154,6 +167,10 @@ def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rende
         entry.author({"name": author.name, **({"email": author.email} if author.email else {})})
         if not author.email:
             entry.dc.dc_creator(author.name)
+    if post.lang and post.lang != site.language:
+        # An English post on a Korean site: readers pick fonts and hyphenation by it.
+        entry.xml_lang.lang = post.lang
+        entry.dc.dc_language(post.lang)
     for term in post.categories + post.tags:
         entry.category(term=term)
     # An empty <summary> is invalid Atom, and an entry with neither summary nor

@@ -481,3 +481,15 @@ def test_building_never_switches_the_process_locale(example_site, run, monkeypat
     assert run("build", "--site", example_site, "--now", NOW).exit_code == 0
     assert "<pubDate>Mon, 02 Nov 2026 09:00:00 +0900</pubDate>" in (
         example_site / "public" / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_post_in_another_language_says_so(make_site, run):
+    site = make_site({
+        "posts/2026-11-01-en.md": "---\ntitle: English\nlang: en-US\n---\nHello.\n",
+        "posts/2026-11-02-ko.md": "---\ntitle: 한국어\nlang: ko\n---\n안녕.\n",  # the site's own: nothing added
+    }, config=BASIC_CONFIG.replace('language = "en"', 'language = "ko"'))
+    run("build", "--site", site, "--now", NOW)
+    rss = parse_feed(site / "public" / "feed.xml")
+    assert [(e.title, e.get("language")) for e in rss.entries] == [("한국어", None), ("English", "en-US")]
+    atom = parse_feed(site / "public" / "atom.xml")
+    assert [(e.title, e.title_detail.language) for e in atom.entries] == [("한국어", "ko"), ("English", "en-US")]
