@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from syndicate.config import Site
 from syndicate.errors import Notice
@@ -149,14 +150,16 @@ def feed_html(html: str) -> str:
     if any(f"<{tag}" in html for tag in EMBEDS):
         root = parse_fragment(html)
         for element in list(root.iter(*EMBEDS)):
-            url = element.get(EMBEDS[element.tag])
-            if url:
+            url = (element.get(EMBEDS[element.tag]) or "").strip()
+            if urlsplit(url).scheme.lower() in ("http", "https"):
                 link = lxml.html.Element("a", href=url)
                 link.text = element.get("title") or url
-                link.tail = element.tail
-                element.getparent().replace(element, link)
-            else:
-                element.drop_tree()
+                element.addprevious(link)
+            if element.tag == "iframe":
+                element.text = None  # fallback text, for browsers without frames
+            # drop_tag, not drop_tree: libxml2 does not know <embed> is empty and
+            # nests everything after it inside, which would all be lost.
+            element.drop_tag()
         html = _serialise_children(root)
     clean = nh3.clean(html, tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, generic_attribute_prefixes={"data-"},
                       clean_content_tags={"script", "style", "template", "noscript", "textarea", "select"},

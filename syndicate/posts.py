@@ -168,7 +168,8 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
 
 
 def _kind(value: Any) -> str:
-    return {list: "list", str: "string", int: "number", float: "number"}.get(type(value), type(value).__name__)
+    return {list: "list", dict: "mapping", str: "string", int: "number", float: "number"}.get(
+        type(value), type(value).__name__)
 
 
 def decode_post(raw: bytes, name: str) -> str:
@@ -595,6 +596,8 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
         # A cloned site must not publish ~/.ssh/id_rsa through posts/key.md.
         raise PostError("a link to a file outside the site folder; not read", name)
     text = read_post_head(path, name)
+    if not text.strip():
+        return None, [Notice("skipped: the file is empty", name)]
     meta, body, body_line = split_front_matter(text, name)
     # Raw control characters in the head were dropped before parsing; YAML
     # escapes ("\x01") can still put them in values.

@@ -43,6 +43,14 @@ class _Bounded:
                                            key_node.start_mark)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_int(self, node):  # noqa: D102 - PyYAML's hook
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            # Python refuses to read integers of over 4,300 digits.
+            raise ConstructorError(None, None, f"number too long ({len(node.value)} characters)",
+                                   node.start_mark) from None
+
     def compose_node(self, parent, index):  # noqa: D102 - pure-Python composer only; LibYAML's is C
         # The pure-Python composer recurses once per level: stop long
         # before Python's recursion limit does.
@@ -60,9 +68,12 @@ class PythonSafeLoader(_Bounded, yaml.SafeLoader):
     """The checked loader on PyYAML's pure-Python parser."""
 
 
+PythonSafeLoader.add_constructor("tag:yaml.org,2002:int", _Bounded.construct_yaml_int)
+
 if hasattr(yaml, "CSafeLoader"):
     class SafeLoader(_Bounded, yaml.CSafeLoader):  # type: ignore[misc]
         """The checked loader on LibYAML's parser (about ten times faster)."""
+    SafeLoader.add_constructor("tag:yaml.org,2002:int", _Bounded.construct_yaml_int)
 else:  # pragma: no cover - PyYAML built without LibYAML
     SafeLoader = PythonSafeLoader  # type: ignore[misc]
 

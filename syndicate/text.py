@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -15,6 +16,8 @@ XML_FORBIDDEN = re.compile(
     "|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}"
     "|573[0-3][0-9]|5734[0-3]|6553[45])(?![0-9]));?"
 )
+# An "&" and what follows it up to the next space or "&": a possible reference.
+AMPERSAND_RUN = re.compile(r"&[^&\s]*")
 # What a slug turns into a hyphen: anything but letters, digits and "_".
 NOT_WORD = re.compile(r"[^\w]+")
 # Elements that end a line of text when HTML is read as plain text.
@@ -37,6 +40,19 @@ def clean_text(value: str) -> tuple[str, int]:
     """Remove characters XML forbids; return the text and how many went."""
     cleaned, count = XML_FORBIDDEN.subn("", value)
     return cleaned, count
+
+
+def html_text(value: str) -> str:
+    """Plain text as HTML that shows it unchanged, for fields readers take as HTML.
+
+    RSS readers (and the W3C validator) read an item's description as HTML,
+    so "1 < 2" must go out as "1 &lt; 2". An "&" is escaped only where HTML
+    would read a character reference ("&lt;", "&copy"), so "AT&T" is not
+    turned into "AT&amp;T" and then escaped a second time by the XML writer.
+    """
+    value = AMPERSAND_RUN.sub(lambda m: "&amp;" + m.group()[1:] if html.unescape(m.group()) != m.group()
+                              else m.group(), value)
+    return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def plain_text(value: str) -> str:
