@@ -162,6 +162,19 @@ def test_every_url_in_example_content_is_absolute(example_site, run):
                         assert candidate.strip().startswith("https://news.example.com/")
 
 
+def test_every_example_image_on_the_site_exists(example_site, run):
+    # Absolute is not enough: a wrong relative path gives an absolute URL to nothing.
+    run("build", "--site", example_site, "--now", NOW)
+    images = set()
+    for name in ("feed.xml", "atom.xml"):
+        for entry in parse_feed(example_site / "public" / name).entries:
+            images |= {e.href for e in entry.enclosures}
+            root = lxml.html.fragment_fromstring(entry.content[0].value, create_parent="div")
+            images |= {img.get("src") for img in root.iter("img")}
+    assert images == {"https://news.example.com/assets/img/seoul-skyline.png"}
+    assert (example_site / "assets" / "img" / "seoul-skyline.png").is_file()
+
+
 def test_example_scheduled_post_appears_once_its_date_passes(example_site, run):
     run("build", "--site", example_site, "--now", NOW)
     result = run("build", "--site", example_site, "--now", "2031-01-01T07:59:59+09:00")
