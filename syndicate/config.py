@@ -413,12 +413,22 @@ def _build_sections(values: dict) -> None:
 
 def _read_toml(path: Path) -> dict:
     try:
-        with path.open("rb") as file:
-            return tomllib.load(file)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", path.name) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                          path.name, line) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path.name) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", path.name) from None
+        # "Expected '=' (at line 3, column 6)" → "syndicate.toml:3: ... (column 6)"
+        found = re.search(r" \(at line (\d+), (column \d+)\)$", str(exc))
+        message = str(exc)[:found.start()] + f" ({found.group(2)})" if found else str(exc)
+        raise ConfigError(f"not valid TOML: {message}", path.name, int(found.group(1)) if found else None) from None
 
 
 def _read_jekyll(path: Path) -> dict:

@@ -29,7 +29,7 @@ from syndicate import __version__
 from syndicate.config import Site
 from syndicate.content import Rendered, feed_html
 from syndicate.posts import Post
-from syndicate.text import slugify
+from syndicate.text import html_text, slugify
 from syndicate.write import safe_name
 
 # feedgen's formatRFC2822 calls locale.setlocale around strftime, which is
@@ -175,9 +175,13 @@ def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rende
         entry.category(term=term)
     # An empty <summary> is invalid Atom, and an entry with neither summary nor
     # content has no text at all: a post with no words gets its title.
-    entry.summary(rendered.excerpt or post.title)
-    if site.feed.full_content and rendered.html.strip():
-        entry.content(feed_html(rendered.html), type="html")
+    summary = rendered.excerpt or post.title
+    # RSS readers (and the W3C validator) read a description as HTML: plain
+    # text must be escaped as HTML once, or "1 < 2" is broken markup.
+    entry.summary(html_text(summary) if kind_of_feed == RSS else summary)
+    content = feed_html(rendered.html) if site.feed.full_content else ""
+    if content.strip():  # a body of only scripts or comments is blank once cleaned
+        entry.content(content, type="html")
     if post.image:
         length, kind = _image_enclosure(site, post.image)
         if kind_of_feed == RSS:

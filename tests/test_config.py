@@ -111,7 +111,7 @@ def test_missing_url(make_site):
 
 def test_not_toml(make_site):
     assert config_error(make_site, 'title = "T"\nurl = \n') == (
-        "syndicate.toml: not valid TOML: Invalid value (at line 2, column 7)")
+        "syndicate.toml:2: not valid TOML: Invalid value (column 7)")
 
 
 def test_no_configuration_at_all(tmp_path, run):
