@@ -14,8 +14,10 @@ import os
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import quote, urljoin
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import syndicate.content
 import syndicate.posts
@@ -23,6 +25,7 @@ from syndicate.build import Outcome, read_site, render_feeds, resolve_now
 from syndicate.config import load_site
 from syndicate.errors import PostError
 from syndicate.posts import HEAD_BYTES, read_post_head, read_post_text, split_front_matter
+from syndicate.text import join_url
 from tests.conftest import REPO
 
 _spec = importlib.util.spec_from_file_location("gen_posts", REPO / "bench" / "gen_posts.py")
@@ -223,3 +226,15 @@ def test_a_body_that_fails_late_gives_its_place_to_the_next_post(make_site, run)
     titles = [f"<title>Post {day}</title>" in feed for day in range(1, 23)]
     # Posts 3-21 and post 2, which took the broken post's place; not post 1.
     assert titles == [False] + [True] * 20 + [False]
+
+
+# --- join_url's shortcut gives what urljoin and quote give -------------------
+
+URL_PIECES = st.sampled_from(list("ab/.:%?#~-_ 서@") + ["..", "./", "//", "http://", "https://h.com/", "%2F", "\t"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(URL_PIECES, max_size=10).map("".join), st.lists(URL_PIECES, max_size=10).map("".join))
+def test_join_url_is_urljoin_then_quote(tail, url):
+    for base in (tail, "https://h.com/" + tail, "http://news.example.com:8080/x/" + tail):
+        assert join_url(base, url) == quote(urljoin(base, url.strip()), safe="!#$%&'()*+,/:;=?@[]~")
