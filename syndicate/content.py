@@ -119,6 +119,12 @@ FEED_STYLE_PROPERTIES = {
     "font-style", "font-weight", "line-height", "letter-spacing", "white-space", "vertical-align",
     "width", "height", "float", "clear", "direction", "list-style-type", "border-collapse",
 }
+# A declaration's value as the validator accepts it: words, numbers, units,
+# #hex and whole-number rgb(); nothing that can call url() or expression().
+PLAIN_CSS_VALUE = re.compile(r"[#\w.%]+(?:-[\w.%]+)*(?:\s+[#\w.%]+(?:-[\w.%]+)*)*"
+                             r"|rgb\(\s*\d{1,3}%?\s*,\s*\d{1,3}%?\s*,\s*\d{1,3}%?\s*\)", re.ASCII)
+# background-* values are held to the validator's colours only.
+PLAIN_CSS_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|rgb\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\)")
 EMBEDS = {"iframe": "src", "embed": "src", "object": "data"}
 
 
@@ -132,6 +138,31 @@ def _data_urls_for_images_only(element: str, attribute: str, value: str) -> str 
         if element not in ("img", "source") or value.lstrip()[5:11].lower() != "image/":
             return None
     return value
+
+
+def plain_style(value: str) -> str | None:
+    """Only the declarations of an inline style that readers and the validator accept.
+
+    ``color: rgba(0,0,0,.5)`` or ``width: calc(…)`` would earn a "dangerous
+    content" warning for the whole feed; they go, ``color: #ee2323`` stays.
+    """
+    kept = []
+    for declaration in value.split(";"):
+        name, _, text = declaration.partition(":")
+        name, text = name.strip().lower(), text.strip()
+        if name not in FEED_STYLE_PROPERTIES or not PLAIN_CSS_VALUE.fullmatch(text):
+            continue
+        if name.startswith("background") and not PLAIN_CSS_COLOUR.fullmatch(text):
+            continue
+        kept.append(f"{name}: {text}")
+    return "; ".join(kept) or None
+
+
+def _feed_attribute(element: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter for feeds: data: URLs for images only, plain styles only."""
+    if attribute == "style":
+        return plain_style(value)
+    return _data_urls_for_images_only(element, attribute, value)
 
 
 @lru_cache(maxsize=512)
@@ -164,7 +195,7 @@ def feed_html(html: str) -> str:
     clean = nh3.clean(html, tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, generic_attribute_prefixes={"data-"},
                       clean_content_tags={"script", "style", "template", "noscript", "textarea", "select"},
                       url_schemes={"http", "https", "mailto", "tel", "ftp", "data"}, link_rel=None,
-                      attribute_filter=_data_urls_for_images_only,
+                      attribute_filter=_feed_attribute,
                       strip_comments=True, filter_style_properties=FEED_STYLE_PROPERTIES)
     # html5ever writes U+00A0 as "&nbsp;"; a literal "&" is always "&amp;",
     # so this touches the entity only.

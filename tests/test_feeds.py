@@ -430,6 +430,7 @@ def test_feed_content_is_made_safe_and_keeps_the_text(make_site, run):
         <iframe src="https://www.youtube.com/embed/xyz" title="Launch video"></iframe>
         <script>document.write("x")</script><style>p { color: red }</style>
         <p style="text-align: center; position: fixed">Centred&nbsp;text</p>
+        <span style="color: rgba(0,0,0,.5)">a</span><span style="color: #ee2323; background: url(x.png)">b</span>
         <form action="/s"><input name="e"><button>Subscribe</button></form>
         <img src="a.png" onerror="alert(1)"> <a href="javascript:alert(1)">bad</a>
         """})
@@ -440,6 +441,7 @@ def test_feed_content_is_made_safe_and_keeps_the_text(make_site, run):
             '<p data-ke-size="size16">Watch:</p>\n'
             '<a href="https://www.youtube.com/embed/xyz">Launch video</a>\n\n'
             '<p style="text-align:center">Centred\u00a0text</p>\n'
+            '<span>a</span><span style="color:#ee2323">b</span>\n'
             "Subscribe\n"
             '<img src="https://example.com/blog/2026/11/20/a.png"> <a>bad</a>')
 
