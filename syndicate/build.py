@@ -152,8 +152,14 @@ def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcom
     loaded, published, notices = read_site(site, now, progress, index)
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
     write_outputs(site, render_feeds(site, published, outcome, index.render_post), outcome)
-    save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
-    index.save()
+    # A state folder that cannot be written (disk full) is one more problem
+    # to list beside the feeds', not a reason to drop the ones already found.
+    for save in (lambda: save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path]),
+                 index.save):
+        try:
+            save()
+        except SyndicateError as exc:
+            outcome.errors.append(exc)
     remember_run(site, now, scan, loaded, published, outcome)
     return outcome
 

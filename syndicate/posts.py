@@ -240,9 +240,12 @@ def _post_size(path: Path, name: str) -> int:
 def read_post_text(path: Path, name: str) -> str:
     """Read and decode a post file, refusing files too large to be a post."""
     try:
-        _post_size(path, name)
+        size = _post_size(path, name)
         with path.open("rb") as file:
-            raw = file.read(MAX_POST_BYTES + 1)  # the file may have grown since
+            # read(n) sets n bytes aside first: ask for the size, not the limit.
+            raw = file.read(size + 1)
+            if len(raw) > size:  # the file grew since
+                raw += file.read(MAX_POST_BYTES + 1 - len(raw))
         if len(raw) > MAX_POST_BYTES:
             raise PostError(f"file is over {MAX_POST_BYTES // (1024 * 1024)} MB; posts that large are refused", name)
         return decode_post(raw, name)
@@ -270,7 +273,7 @@ def read_post_head(path: Path, name: str) -> str:
         with path.open("rb") as file:
             raw = file.read(HEAD_BYTES)
             if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return decode_post(raw + file.read(MAX_POST_BYTES), name)
+                return decode_post(raw + file.read(max(size - len(raw), 0) + 1), name)
             while len(raw) < size:
                 cut = raw.rfind(b"\n") + 1
                 if cut:

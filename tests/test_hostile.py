@@ -1,0 +1,662 @@
+"""Hostile and broken input: every bad post gets one clear line, nothing else is lost.
+
+Each family of cases is a folder of posts under tests/hostile/ (front-matter,
+encoding, characters, collisions, paths, html, config); the filesystem cases
+are made in the test. A family's site is checked and built through the CLI,
+and its feeds are read back with feedparser and, where it is installed, the
+W3C feed validator.
+"""
+
+from __future__ import annotations
+
+import email
+import errno
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tracemalloc
+from email import policy
+from pathlib import Path
+
+import feedparser
+import pytest
+import yaml
+from lxml import etree
+
+from syndicate import safe_yaml
+from syndicate.errors import PublishError
+from syndicate.posts import legacy_korean
+from syndicate.text import XML_FORBIDDEN
+from syndicate.write import output_path, safe_name
+from tests.conftest import NOW
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+SITE_URL = "https://example.com/blog/"
+CONFIG = f"""\
+title = "Hostile"
+url = "{SITE_URL}"
+timezone = "Asia/Seoul"
+author = {{ name = "Tess Ter", email = "tess@example.com" }}
+
+[feed]
+categories = true
+tags = true
+
+[digest]
+full_content = true
+unsubscribe_url = "https://example.com/unsubscribe"
+
+[email]
+from = "Hostile <news@example.com>"
+"""
+VALIDATOR = Path("/tmp/validate.py")
+VALIDATOR_PYTHON = Path("/tmp/fvenv/bin/python")
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def hostile_site(tmp_path: Path, *families: str) -> Path:
+    """A site whose posts folder holds the posts of ``families``."""
+    root = tmp_path / "site"
+    (root / "posts").mkdir(parents=True, exist_ok=True)
+    (root / "syndicate.toml").write_text(CONFIG, encoding="utf-8")
+    for family in families:
+        shutil.copytree(HOSTILE / family / "posts", root / "posts", dirs_exist_ok=True)
+    return root
+
+
+def lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def feeds(root: Path) -> list[Path]:
+    return sorted((root / "public").rglob("*.xml"))
+
+
+def parsed(path: Path):
+    feed = feedparser.parse(path.read_bytes())
+    assert feed.bozo == 0, (path, feed.get("bozo_exception"))
+    return feed
+
+
+def titles(root: Path, name: str = "atom.xml") -> set[str]:
+    return {entry.title for entry in parsed(root / "public" / name).entries}
+
+
+def assert_feeds_are_sound(root: Path) -> None:
+    """Every feed parses (bozo 0), holds no XML-forbidden character, and both main feeds agree."""
+    assert feeds(root), "no feeds were written"
+    for path in feeds(root):
+        parsed(path)
+        text = path.read_bytes().decode("utf-8")
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", text), path
+        etree.fromstring(path.read_bytes())  # well-formed for a strict XML parser too
+    assert titles(root, "feed.xml") == titles(root, "atom.xml")
+
+
+def validate(root: Path) -> str:
+    """The W3C feed validator's verdict on every feed of ``root``, or skip when it is not installed."""
+    if not (VALIDATOR.exists() and VALIDATOR_PYTHON.exists()):
+        pytest.skip("the W3C feed validator is not installed at /tmp/fv")
+    result = subprocess.run([str(VALIDATOR_PYTHON), str(VALIDATOR), SITE_URL, *map(str, feeds(root))],
+                            capture_output=True, text=True, check=False)
+    return result.stdout + result.stderr
+
+
+# --- front matter -------------------------------------------------------------
+
+FRONT_MATTER_PROBLEMS = [
+    "posts/alias-bomb.md:7: invalid front matter: too large once its aliases are expanded (over 10000 values)",
+    "posts/alias-loop.md:3: invalid front matter: an alias refers to the list or mapping it is in",
+    'posts/date-impossible-quoted.md:3: \'date\' is not a date: "2024-13-45"',
+    'posts/date-impossible.md:3: invalid front matter: "2024-13-45" is not a date (month must be in 1..12)',
+    'posts/date-soon.md:3: \'date\' is not a date: "soon"',
+    "posts/deep-nesting.md:2: invalid front matter: exceeded maximum nesting depth",
+    "posts/duplicate-keys.md:4: invalid front matter: duplicate key 'title' (first on line 2)",
+    "posts/huge-number.md:3: invalid front matter: number too long (5000 characters)",
+    "posts/invalid-yaml.md:3: invalid front matter: did not find expected ',' or ']' "
+    "(while parsing a flow sequence started on line 2)",
+    "posts/json-invalid.md:3: invalid front matter: Expecting value",
+    "posts/list-not-mapping.md:2: invalid front matter: expected key: value pairs, got a list",
+    "posts/string-not-mapping.md:2: invalid front matter: expected key: value pairs, got a string",
+    "posts/title-list.md:2: title must be text, got a list",
+    "posts/title-mapping.md:2: title must be text, got a mapping",
+    "posts/toml-invalid.md:3: invalid front matter: Invalid value",
+    "posts/unclosed.md:1: front matter is never closed (no closing ---)",
+    "posts/2024-03-07-empty.md: warning: skipped: the file is empty",
+    'posts/2024-03-09-body-only.md: warning: no title; using "Body only"',
+    "failed: 16 problem(s)",
+]
+
+
+def test_front_matter_problems_are_one_line_each_and_the_good_posts_publish(tmp_path, run):
+    root = hostile_site(tmp_path, "front-matter")
+    check = run("check", "--site", root, "--now", NOW)
+    assert check.exit_code == 1
+    assert lines(check.stderr) == FRONT_MATTER_PROBLEMS
+    build = run("build", "--site", root, "--now", NOW)
+    assert build.exit_code == 1
+    assert lines(build.stderr) == FRONT_MATTER_PROBLEMS
+    # A number is a title; a file with no front matter, or no body, is a post.
+    assert titles(root) == {"A good post", "1984", "Front matter only", "Body only"}
+    assert_feeds_are_sound(root)
+
+
+@pytest.mark.parametrize("loader", [safe_yaml.SafeLoader, safe_yaml.PythonSafeLoader], ids=["libyaml", "python"])
+@pytest.mark.parametrize("document, problem", [
+    ((HOSTILE / "front-matter/posts/alias-bomb.md").read_text().split("---")[1],
+     "too large once its aliases are expanded (over 10000 values)"),
+    ("tags: &t [news, *t]", "an alias refers to the list or mapping it is in"),
+    ("title: " + "[" * 60 + "]" * 60, "nested more than 50 levels deep"),
+    ("a: &a {k: v}\nb: {<<: *a, j: w}\nb: 2", "duplicate key 'b' (first on line 2)"),
+    ("n: " + "1" * 5000, "number too long (5000 characters)"),
+])
+def test_both_yaml_loaders_refuse_before_building_anything(monkeypatch, loader, document, problem):
+    # The LibYAML loader composes in C; the pure-Python one is the fallback
+    # where PyYAML was built without it. Neither may build a value first.
+    built = []
+    original = yaml.constructor.BaseConstructor.construct_object
+    monkeypatch.setattr(yaml.constructor.BaseConstructor, "construct_object",
+                        lambda self, node, deep=False: built.append(node) or original(self, node, deep))
+    with pytest.raises(yaml.YAMLError) as caught:
+        yaml.load(document, Loader=loader)
+    assert caught.value.problem == problem
+    if "number" not in problem and "duplicate" not in problem:
+        assert built == []
+
+
+def test_the_bounded_loader_still_reads_ordinary_front_matter():
+    document = "title: Hi\ntags: &t [a, b]\nalso: *t\nbase: &b {x: 1}\nmerged: {<<: *b, y: 2}\nn: 0x1F"
+    for loader in (safe_yaml.SafeLoader, safe_yaml.PythonSafeLoader):
+        assert yaml.load(document, Loader=loader) == {
+            "title": "Hi", "tags": ["a", "b"], "also": ["a", "b"], "base": {"x": 1},
+            "merged": {"x": 1, "y": 2}, "n": 31}
+    # _config.yml keeps Jekyll's rule: the last of two keys wins.
+    assert safe_yaml.load("a: 1\na: 2", unique_keys=False) == {"a": 2}
+
+
+def test_a_50_mb_post_is_refused_without_being_read(tmp_path, run):
+    root = hostile_site(tmp_path)
+    (root / "posts" / "2024-03-11-good.md").write_text("---\ntitle: Good\n---\nx\n")
+    run("check", "--site", root, "--now", NOW)  # imports and caches are not the post's doing
+    with (root / "posts" / "2024-03-10-huge.md").open("wb") as file:
+        file.truncate(50 * 1024 * 1024)  # sparse: costs no disk
+    tracemalloc.start()
+    try:
+        result = run("check", "--site", root, "--now", NOW)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "posts/2024-03-10-huge.md: file is 50 MB; posts over 10 MB are refused" in lines(result.stderr)
+    # Not a timing: reading the file at all would need 50 MB.
+    assert peak < 5 * 1024 * 1024
+    assert run("build", "--site", root, "--now", NOW).exit_code == 1
+    assert titles(root) == {"Good"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_named_like_a_post_is_refused_not_waited_on(tmp_path, run):
+    root = hostile_site(tmp_path)
+    (root / "posts" / "2024-03-11-good.md").write_text("---\ntitle: Good\n---\nx\n")
+    os.mkfifo(root / "posts" / "pipe.md")  # opening it for reading would block forever
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert lines(result.stderr) == ["posts/pipe.md: not a regular file (a device, pipe or socket); not read",
+                                    "failed: 1 problem(s)"]
+    assert titles(root) == {"Good"}
+
+
+def test_a_link_to_a_file_outside_the_site_is_not_published(tmp_path, run):
+    root = hostile_site(tmp_path)
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    (root / "posts" / "key.md").symlink_to(secret)
+    (root / "posts" / "2024-03-12-good.md").write_text("---\ntitle: Good\n---\nx\n")
+    inside = root / "drafts" / "2024-03-13-linked.md"
+    inside.parent.mkdir()
+    inside.write_text("---\ntitle: Linked from inside\n---\nx\n")
+    (root / "posts" / "2024-03-13-linked.md").symlink_to(inside)
+    result = run("build", "--site", root, "--now", NOW)
+    assert lines(result.stderr) == ["posts/key.md: a link to a file outside the site folder; not read",
+                                    "failed: 1 problem(s)"]
+    assert titles(root) == {"Good", "Linked from inside"}
+    for path in feeds(root):
+        assert b"PRIVATE KEY" not in path.read_bytes()
+
+
+# --- encoding -----------------------------------------------------------------
+
+
+def test_encodings_are_decoded_or_named_and_leftovers_are_ignored(tmp_path, run):
+    root = hostile_site(tmp_path, "encoding")
+    posts = root / "posts"
+    # Editor and OS leftovers: never a word about them.
+    for name in (".2024-04-09-good.md.swp", "2024-04-09-good.md~", ".DS_Store", ".hidden.md", "#draft.md#",
+                 ".#draft.md", "_unpublished.md"):
+        (posts / name).write_bytes(b"\x00\x01 leftover \xff")
+    (posts / ".git").mkdir()
+    (posts / ".git" / "HEAD.md").write_text("ref: refs/heads/main\n")
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert lines(result.stderr) == [
+        "posts/invalid-utf8.md:6: not UTF-8 text (byte 0xff); save the file as UTF-8",
+        "posts/latin-1.md:2: not UTF-8 text (byte 0xe9); save the file as UTF-8",
+        "posts/picture.md:3: binary file, not a text post (it contains NUL bytes)",
+        "posts/utf16-odd.md:4: not UTF-16 text (byte 0x00); save the file as UTF-8",
+        "posts/photo.png: warning: skipped: not a post (only .htm, .html, .markdown, .md files are read)",
+        "failed: 4 problem(s)",
+    ]
+    feed = parsed(root / "public" / "atom.xml")
+    assert {(e.title, e.summary) for e in feed.entries} == {
+        ("UTF-8 with a BOM", "본문"),
+        ("UTF-16 LE 한글", "본문"),
+        ("UTF-16 BE 한글", "본문"),
+        # 똠 is one of CP949's additions to EUC-KR.
+        ("서울 경제 소식 똠방각하", "안녕하세요. 옛 인코딩으로 저장한 글입니다."),
+        ("부산 소식", "부산에서 보내는 편지입니다."),
+        ("Plain UTF-8", "Fine."),
+    }
+    assert_feeds_are_sound(root)
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("Déjà vu à la française, été comme hiver.", "latin-1"),
+    ("Übergröße für Straßenbahnen.", "latin-1"),
+    ("Año nuevo, señor; ¿qué tal?", "cp1252"),
+    ("日本語のテキストです。東京都。", "shift_jis"),
+    ("中文文本，北京。", "gb2312"),
+    ("Ελληνικά κείμενα.", "iso8859_7"),
+])
+def test_other_legacy_encodings_are_not_taken_for_korean(text, encoding):
+    raw = text.encode(encoding)
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert legacy_korean(raw) is None
+
+
+def test_korean_in_euc_kr_and_cp949_is_recognised():
+    for text in ("서울 소식입니다.", "한글 본문, 漢字 한두 자와 “따옴표”.", "똠방각하 똘똘이"):
+        assert legacy_korean(text.encode("cp949")) == text
+
+
+# --- characters ---------------------------------------------------------------
+
+
+def test_forbidden_characters_are_removed_with_a_warning_and_rtl_and_combining_text_kept(tmp_path, run):
+    root = hostile_site(tmp_path, "characters")
+    result = run("build", "--site", root, "--now", NOW)
+    assert lines(result.stderr) == [
+        # PyYAML refuses a lone surrogate in an escape; the line says where.
+        "posts/2024-05-06-yaml-surrogate.md:2: invalid front matter: found invalid Unicode character escape code",
+        "posts/2024-05-01-controls.md: warning: removed 7 control character(s) from the front matter",
+        "posts/2024-05-02-raw-title.md: warning: removed 2 control character(s) from the front matter",
+        "posts/2024-05-03-surrogates.md: warning: removed 2 control character(s) from the front matter",
+        "posts/2024-05-03-surrogates.md: warning: removed 1 control character(s) from the body",
+        "posts/2024-05-01-controls.md: warning: removed 7 control character(s) from the body",
+        "failed: 1 problem(s)",
+    ]
+    assert_feeds_are_sound(root)
+    for name in ("atom.xml", "feed.xml"):
+        entries = {e.title: e for e in parsed(root / "public" / name).entries}
+        assert set(entries) == {
+            "Bell NUL FFFE FFFF end", "Rawcontrol title", "Lone surrogate",
+            "שלום עולם — مرحبا بالعالم",
+            "Cafe\u0301 \u1112\u1161\u11ab\u1100\u1173\u11af and Z\u0351\u0308",  # not normalised
+        }
+        controls = entries["Bell NUL FFFE FFFF end"]
+        assert controls.summary == "Tab formfeed"
+        assert [t.term for t in controls.tags] == ["news"]
+        assert controls.author == "Kim" if name == "feed.xml" else controls.author_detail.name == "Kim"
+        rtl = entries["שלום עולם — مرحبا بالعالم"]
+        assert rtl.summary == "\u200fקצר\u200e"  # direction marks kept
+        body = html.unescape(rtl.content[0].value)
+        assert "עברית ועربية" in body and "e\u0301 a\u0308 \u1100\u1161\u11a8" in body and "\u0915\u094d\u0937" in body
+        assert "Raw  and  controls, references     and  in the body." in html.unescape(
+            controls.content[0].value)
+
+
+# --- collisions ---------------------------------------------------------------
+
+
+def test_posts_sharing_a_url_or_id_keep_distinct_feed_ids_and_one_warning_names_both(tmp_path, run):
+    root = hostile_site(tmp_path, "collisions")
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 0
+    assert lines(result.stderr) == [
+        "posts/2024-06-01-same.md: warning: same id as posts/2024-06-01-same.html "
+        "(https://example.com/blog/2024/06/01/same.html); this post's feed id gets #posts-2024-06-01-same-md added",
+        "posts/guid-b.md: warning: same id as posts/guid-a.md (tag:example.com,2024:1); "
+        "this post's feed id gets #posts-guid-b-md added",
+        "posts/url-b.md: warning: same URL as posts/url-a.md (https://example.com/blog/shared/); "
+        "feed readers will link both posts to one page",
+    ]
+    assert_feeds_are_sound(root)
+    for name in ("atom.xml", "feed.xml"):
+        entries = parsed(root / "public" / name).entries
+        assert len(entries) == 6
+        assert len({e.id for e in entries}) == 6
+    # Run to run the ids stay put: a reader must not see the posts as new.
+    first = (root / "public" / "atom.xml").read_bytes()
+    assert run("build", "--site", root, "--now", NOW).exit_code == 0
+    assert (root / "public" / "atom.xml").read_bytes() == first
+
+
+# --- paths --------------------------------------------------------------------
+
+
+def all_files(folder: Path) -> set[Path]:
+    return {path for path in folder.rglob("*") if path.is_file()}
+
+
+def test_slugs_permalinks_and_categories_never_lead_outside_the_output_folder(tmp_path, run):
+    root = hostile_site(tmp_path, "paths")
+    before = all_files(tmp_path)
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 0
+    assert lines(result.stderr) == [
+        "posts/2024-07-06-nul.md: warning: removed 4 control character(s) from the front matter",
+        'posts/2024-07-07-scheme.md: warning: image "javascript:alert(1)" is not an http(s) URL; left out',
+        'posts/2024-07-08-data-image.md: warning: image "data:text/html,<script>alert(1)</script>" '
+        "is not an http(s) URL; left out",
+    ]
+    written = all_files(tmp_path) - before
+    assert written and all(path.is_relative_to(root / "public") or path.is_relative_to(root / ".syndicate")
+                           for path in written)
+    for path in written:
+        name = path.name
+        assert len(name.encode("utf-8")) <= 255 and not re.search(r"[\x00-\x1f\\:*?\"<>|]", name)
+        assert name.split(".")[0].lower() not in WINDOWS_RESERVED
+    categories = {p.name for p in (root / "public" / "feeds" / "category").iterdir()}
+    assert {"etc-passwd.xml", "abs-path.xml", "c-windows-system32.xml", "con-.xml", "nul-.xml",
+            "null.xml"} <= categories
+    assert_feeds_are_sound(root)
+    for name in ("atom.xml", "feed.xml"):
+        for entry in parsed(root / "public" / name).entries:
+            assert entry.link.startswith(SITE_URL), entry.link
+            assert all(link.href.startswith("https://") for link in entry.links)
+    assert b"javascript:alert" not in (root / "public" / "feed.xml").read_bytes().split(b"<link>")[0]
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("../../etc/passwd.xml", "-..-etc-passwd.xml"),
+    ("/abs/path.xml", "-abs-path.xml"),
+    ("con.xml", "con-.xml"),
+    ("CON", "CON-"),
+    ("a\x00b.xml", "a-b.xml"),
+    ("가" * 500 + ".xml", "가" * 65 + ".xml"),
+])
+def test_safe_name_is_one_harmless_path_component(name, safe):
+    assert safe_name(name) == safe
+
+
+@pytest.mark.parametrize("name", ["", "..", ".", "\x00", "/"])
+def test_safe_name_refuses_a_name_with_nothing_left(name):
+    with pytest.raises(ValueError):
+        safe_name(name)
+
+
+@pytest.mark.parametrize("relative", ["../outside.xml", "/etc/passwd", "feeds/../../x.xml", ".", ""])
+def test_output_path_refuses_anything_outside_the_output_folder(tmp_path, relative):
+    with pytest.raises(PublishError):
+        output_path(tmp_path / "public", relative)
+
+
+# --- HTML ---------------------------------------------------------------------
+
+DANGERS = re.compile(r"<script|<style|<iframe|<object|<embed|<form|<input|<svg|<math|\son\w+\s*=|javascript:"
+                     r"|data:text/html|vbscript:", re.IGNORECASE)
+
+
+def test_dangerous_html_is_removed_from_feeds_and_nothing_else_is_lost(tmp_path, run):
+    root = hostile_site(tmp_path, "html")
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert_feeds_are_sound(root)
+    for name in ("atom.xml", "feed.xml"):
+        entries = {e.title: e for e in parsed(root / "public" / name).entries}
+        for title in ("Dangerous HTML", "Dangerous Markdown"):
+            # The escaped HTML as it is in the XML, not feedparser's own sanitising.
+            body = entries[title].content[0].value
+            assert not DANGERS.search(body), (name, title, DANGERS.search(body))
+            # Text after the <embed> (which libxml2 nests the rest inside) survives.
+            for words in ("Before the dangers.", "Handlers", "js link", "Unclosed", "bold", "italic",
+                          "CDATA-looking ]]&gt; text", "A video"):
+                assert words in body, (name, title, words)
+            assert 'href="https://www.youtube.com/embed/xyz"' in body
+    raw = {name: (root / "public" / name).read_text(encoding="utf-8") for name in ("atom.xml", "feed.xml")}
+    for text in raw.values():
+        assert "<script" not in html.unescape(text).lower().replace("&lt;script", "")
+
+
+def test_content_is_checked_in_the_raw_xml_not_only_through_feedparser(tmp_path, run):
+    root = hostile_site(tmp_path, "html")
+    run("build", "--site", root, "--now", NOW)
+    for name in ("atom.xml", "feed.xml"):
+        tree = etree.parse(str(root / "public" / name))
+        bodies = [element.text or "" for element in tree.iter()
+                  if etree.QName(element).localname in ("content", "encoded")]
+        assert bodies and not any(DANGERS.search(body) for body in bodies)
+
+
+def test_titles_and_excerpts_are_escaped_exactly_once(tmp_path, run):
+    root = hostile_site(tmp_path, "html")
+    run("build", "--site", root, "--now", NOW)
+    title = "Q&A: 5 < 6 > 4, \"quoted\" and 'single' — Fish & Chips"
+    excerpt = 'AT&T says 1 < 2 & "yes"; <b> is shown, not bold'
+    atom = {e.title: e for e in parsed(root / "public" / "atom.xml").entries}
+    assert atom[title].summary == excerpt and atom[title].title_detail.type == "text/plain"
+    assert "Ends ]]> here" in atom
+    rss = {e.title: e for e in parsed(root / "public" / "feed.xml").entries}
+    # An RSS description is HTML to every reader: it must read back as the text.
+    assert html.unescape(rss[title].summary) == excerpt
+    assert "Ends ]]> here" in rss
+    for name in ("atom.xml", "feed.xml"):
+        tree = etree.parse(str(root / "public" / name))
+        texts = {element.text for element in tree.iter() if etree.QName(element).localname == "title"}
+        assert title in texts  # the XML text is the title itself: escaped once, by the XML writer
+        assert "&amp;amp;" not in "".join(re.findall(r"<title>.*?</title>", (root / "public" / name).read_text()))
+    assert "&amp;amp;" not in (root / "public" / "atom.xml").read_text()
+
+
+def test_the_html_feeds_pass_the_w3c_validator(tmp_path, run):
+    root = hostile_site(tmp_path, "html")
+    run("build", "--site", root, "--now", NOW)
+    verdict = validate(root)
+    assert "==" not in verdict, verdict
+
+
+@pytest.mark.parametrize("family", ["front-matter", "encoding", "characters", "collisions", "paths"])
+def test_every_familys_feeds_pass_the_w3c_validator(tmp_path, run, family):
+    root = hostile_site(tmp_path, family)
+    run("build", "--site", root, "--now", NOW)
+    verdict = validate(root)
+    assert "==" not in verdict, verdict
+
+
+def test_the_email_digest_holds_none_of_the_dangerous_parts(tmp_path, run):
+    root = hostile_site(tmp_path, "html")
+    result = run("digest", "--site", root, "--now", NOW, "--since", "2024-08-01", "--until", "2024-08-06")
+    assert result.exit_code == 0, result.output
+    folder = root / "public" / "digest"
+    message = email.message_from_bytes((folder / "latest.eml").read_bytes(), policy=policy.default)
+    html_part = message.get_body(("html",)).get_content()
+    text_part = message.get_body(("plain",)).get_content()
+    assert html_part.replace("\r\n", "\n") == (folder / "latest.html").read_text(encoding="utf-8")
+    body = html_part[html_part.index("<body"):]  # the template's own <style> is in the head
+    assert not DANGERS.search(body), DANGERS.search(body)
+    assert "Handlers" in html_part and "Unclosed" in html_part
+    assert "Fish &amp; Chips" in html_part and "&amp;amp;" not in html_part
+    assert "Q&A: 5 < 6 > 4, \"quoted\" and 'single' — Fish & Chips" in text_part
+    assert "javascript:" not in text_part.lower() and "<script" not in text_part.lower()
+
+
+# --- configuration ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config, message", [
+    ("missing-url.toml", "syndicate.toml: url is required"),
+    ("relative-url.toml", 'syndicate.toml: url must be an absolute http(s) URL, got "/blog/"'),
+    ("unknown-timezone.toml",
+     'syndicate.toml: timezone must be an IANA time zone such as "Asia/Seoul", got "Mars/Olympus_Mons"'),
+    ("negative-limit.toml", "syndicate.toml: feed.limit must be a positive integer, got -5"),
+    ("not-toml.toml", "syndicate.toml:1: not valid TOML: Expected '=' after a key in a key/value pair (column 6)"),
+    ("not-utf8.toml", "syndicate.toml:1: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+    ("several-problems.toml",
+     'syndicate.toml: url must be an absolute http(s) URL, got "example.com"\n'
+     'syndicate.toml: timezone must be an IANA time zone such as "Asia/Seoul", got "Nowhere"\n'
+     "syndicate.toml: feed.limit must be a positive integer, got 0\n"
+     "syndicate.toml: title is required"),
+])
+def test_a_bad_configuration_is_one_clear_message_naming_the_key(tmp_path, run, config, message):
+    root = hostile_site(tmp_path, "front-matter")
+    shutil.copy(HOSTILE / "config" / config, root / "syndicate.toml")
+    for command in ("check", "build"):
+        result = run(command, "--site", root, "--now", NOW)
+        assert result.exit_code == 1
+        assert result.stderr == message + "\n"
+    assert not (root / "public").exists()
+
+
+def test_a_jekyll_config_alias_bomb_is_refused(tmp_path, run):
+    root = tmp_path / "site"
+    (root / "_posts").mkdir(parents=True)
+    bomb = (HOSTILE / "front-matter/posts/alias-bomb.md").read_text().split("---")[1]
+    (root / "_config.yml").write_text("url: https://example.com\n" + bomb, encoding="utf-8")
+    result = run("check", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert result.stderr == ("_config.yml:8: not valid YAML: too large once its aliases are expanded "
+                             "(over 10000 values)\n")
+
+
+# --- filesystem ---------------------------------------------------------------
+
+
+def test_a_missing_posts_folder_is_one_clear_error(tmp_path, run):
+    root = hostile_site(tmp_path)
+    (root / "posts").rmdir()
+    for command in ("check", "build"):
+        result = run(command, "--site", root, "--now", NOW)
+        assert result.exit_code == 1
+        assert result.stderr == "posts folder posts does not exist\n"
+
+
+def test_an_unreadable_post_is_named_and_the_others_publish(tmp_path, run, monkeypatch):
+    root = hostile_site(tmp_path, "encoding")
+    locked = root / "posts" / "2024-04-10-locked.md"
+    locked.write_text("---\ntitle: Locked\n---\nx\n")
+    locked.chmod(0)
+    if os.access(locked, os.R_OK):  # root reads anything: make the open fail as it would for a user
+        real_open = Path.open
+
+        def deny(self, *args, **kwargs):
+            if self.name == locked.name:
+                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+            return real_open(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "open", deny)
+        import syndicate.cache
+
+        def read_bytes(path):
+            with deny(path, "rb") as file:
+                return file.read()
+
+        monkeypatch.setattr(syndicate.cache, "read_post_bytes", read_bytes)
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert "posts/2024-04-10-locked.md: cannot read: Permission denied" in lines(result.stderr)
+    assert "Plain UTF-8" in titles(root) and "Locked" not in titles(root)
+
+
+def published_site(tmp_path, run) -> tuple[Path, dict[Path, bytes]]:
+    root = hostile_site(tmp_path, "encoding")
+    assert run("build", "--site", root, "--now", NOW).exit_code == 1  # the family's bad posts
+    (root / "posts" / "2024-04-11-new.md").write_text("---\ntitle: New post\n---\nx\n", encoding="utf-8")
+    return root, {path: path.read_bytes() for path in feeds(root)}
+
+
+def test_an_output_folder_that_cannot_be_written_leaves_the_published_feeds_intact(tmp_path, run, monkeypatch):
+    root, before = published_site(tmp_path, run)
+    import syndicate.write
+
+    real_mkstemp = syndicate.write.tempfile.mkstemp
+
+    def refuse(*args, dir=None, **kwargs):
+        if Path(dir).is_relative_to(root / "public"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(syndicate.write.tempfile, "mkstemp", refuse)
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert f"cannot write {root / 'public' / 'feed.xml'}: Permission denied" in lines(result.stderr)
+    assert f"cannot write {root / 'public' / 'atom.xml'}: Permission denied" in lines(result.stderr)
+    assert {path: path.read_bytes() for path in feeds(root)} == before
+
+
+def test_a_full_disk_leaves_the_published_feeds_intact_and_no_temporary_files(tmp_path, run, monkeypatch):
+    root, before = published_site(tmp_path, run)
+    import syndicate.write
+
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, file):
+            self.file = file
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, data):
+            self.file.write(data[:10])  # a little gets out, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+    monkeypatch.setattr(syndicate.write.os, "fdopen", lambda fd, mode="r": FullDisk(real_fdopen(fd, mode)))
+    result = run("build", "--site", root, "--now", NOW)
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert (f"cannot write {root / 'public' / 'feed.xml'}: the disk is full; the previous file is left as it was"
+            in lines(result.stderr))
+    assert {path: path.read_bytes() for path in feeds(root)} == before
+    assert not [p for p in (root / "public").rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(tmp_path, run):
+    if sys.platform == "darwin":
+        pytest.skip("macOS file systems refuse names that are not UTF-8")
+    root = hostile_site(tmp_path)
+    posts = os.fsencode(root / "posts")
+    with open(posts + b"/2024-09-01-\xbc\xad.md", "wb") as file:
+        file.write(b"---\ntitle: Legacy name\n---\nx\n")
+    (root / "posts" / "2024-09-02-new\nline.md").write_text("---\ntitle: Newline\n---\nx\n")
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert lines(result.stderr) == [
+        "posts/2024-09-01-\\xbc\\xad.md: the file name is not UTF-8 text; rename the file",
+        "posts/2024-09-02-new\\x0aline.md: warning: no date in front matter or file name; "
+        "dated 2026-11-25T09:00:00+09:00, when first seen",
+        "failed: 1 problem(s)"]
+    assert titles(root) == {"Newline"}
+    # And again, now that the state folder knows the posts.
+    assert run("build", "--site", root, "--now", NOW).exit_code == 1
+
+
+def test_control_characters_in_a_shown_path_stay_on_one_line(tmp_path, run):
+    root = hostile_site(tmp_path)
+    (root / "posts" / "bad\nname.md").write_text("---\ntitle: [x\n---\n")
+    result = run("check", "--site", root, "--now", NOW)
+    assert lines(result.stderr)[0].startswith("posts/bad\\x0aname.md:")
+    assert len(lines(result.stderr)) == 2
+
+
+def test_forbidden_character_references_are_counted_like_the_characters():
+    assert XML_FORBIDDEN.findall("&#1; &#x0B; &#xFFFE; &#65535; &#0; &#55296;") != []
+    for kept in ("&#9;", "&#10;", "&#13;", "&#32;", "&#x41;", "&#65533;", "&#80;", "&#x1F600;"):
+        assert XML_FORBIDDEN.search(kept) is None, kept
