@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.utils
 import mimetypes
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -122,6 +123,25 @@ class _AtomLanguage(BaseEntryExtension):
         return entry
 
 
+# RSS elements that hold plain text, as lxml writes them (their text never
+# holds a raw "<"). The channel's <description> is the first one in the file.
+RSS_PLAIN_TEXT = re.compile(rb"(<(?:title|category|dc:creator)>)([^<]*)(</)")
+RSS_CHANNEL_DESCRIPTION = re.compile(rb"(<description>)([^<]*)(</description>)")
+
+
+def _hex_references(rss: bytes) -> bytes:
+    """Write "&" and "<" in RSS plain text as ``&#x26;`` and ``&#x3C;``.
+
+    The same characters to any XML parser; but RSS never said whether a title
+    is text or HTML, and the RSS Profile (and the W3C validator) ask for
+    hexadecimal references so no reader takes "Using <details>" for markup.
+    """
+    def encode(found: re.Match) -> bytes:
+        return found[1] + found[2].replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;") + found[3]
+
+    return RSS_CHANNEL_DESCRIPTION.sub(encode, RSS_PLAIN_TEXT.sub(encode, rss), count=1)
+
+
 def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> bytes:
     """The bytes of one feed file; the same posts always give the same bytes."""
     generator = FeedGenerator()
@@ -147,7 +167,7 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     for post in spec.posts:
         _add_entry(site, generator, post, bodies[post.name], spec.kind)
     if spec.kind == RSS:
-        return generator.rss_str(pretty=True)
+        return _hex_references(generator.rss_str(pretty=True))
     return generator.atom_str(pretty=True)
 
 

@@ -508,3 +508,21 @@ def test_a_post_in_another_language_says_so(make_site, run):
     assert [(e.title, e.get("language")) for e in rss.entries] == [("한국어", None), ("English", "en-US")]
     atom = parse_feed(site / "public" / "atom.xml")
     assert [(e.title, e.title_detail.language) for e in atom.entries] == [("한국어", "ko"), ("English", "en-US")]
+
+
+def test_rss_plain_text_uses_hexadecimal_references(make_site, run):
+    site = make_site({"posts/2026-11-20-tags.md": "---\ntitle: Using &lt;details&gt; & more\n"
+                                                  "categories: [Q&A]\n---\nx\n"},
+                     config=BASIC_CONFIG.replace('description = "A site for tests."',
+                                                 'description = "Tips & <tricks>"'))
+    run("build", "--site", site, "--now", NOW)
+    raw = (site / "public" / "feed.xml").read_text(encoding="utf-8")
+    # What the RSS Profile asks for, so no reader takes the text for markup.
+    assert "<title>Using &#x3C;details&gt; &#x26; more</title>" in raw
+    assert "<description>Tips &#x26; &#x3C;tricks&gt;</description>" in raw
+    assert "<category>Q&#x26;A</category>" in raw
+    for name in ("feed.xml", "atom.xml"):
+        feed = parse_feed(site / "public" / name)
+        assert feed.feed.subtitle == "Tips & <tricks>"
+        [entry] = feed.entries
+        assert (entry.title, entry.tags[0].term) == ("Using <details> & more", "Q&A")
