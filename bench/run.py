@@ -84,11 +84,32 @@ def has_command(name: str) -> bool:
     return probe.returncode == 0
 
 
-def generate_site(site: Path, size: int, seed: int) -> None:
-    """Generate in a child process: a child forked from a large parent would
-    start with the parent's memory and report it as its own peak RSS."""
+# Run in a child: dates every post a minute back (as a clone made before the
+# first run) and prints the newest published post (the digest week ends
+# before NOW's day), which lands in every main feed.
+PREPARE = r"""
+import os, sys, time
+folder, today = sys.argv[1], sys.argv[2]
+checked_out = time.time() - 60
+names = sorted(os.listdir(folder))
+for name in names:
+    os.utime(os.path.join(folder, name), (checked_out, checked_out))
+print(max(name for name in names if name < today))
+"""
+
+
+def generate_site(site: Path, size: int, seed: int) -> Path:
+    """Generate the site; return the post to edit.
+
+    Both happen in child processes: a child forked from a large parent starts
+    with the parent's memory and reports it as its own peak RSS, so the
+    parent must stay small.
+    """
     subprocess.run([sys.executable, str(Path(__file__).with_name("gen_posts.py")), str(site), str(size),
                     "--seed", str(seed)], check=True)
+    found = subprocess.run([sys.executable, "-c", PREPARE, str(site / "_posts"), NOW[:10]],
+                           check=True, capture_output=True, text=True)
+    return site / "_posts" / found.stdout.strip()
 
 
 def reset_outputs(site: Path) -> None:
@@ -115,14 +136,7 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
     """Every case at one size; returns case → (list of Measure) or a reason string."""
     site = work / f"site-{size}"
     started = time.perf_counter()
-    generate_site(site, size, seed)
-    checked_out = time.time() - 60  # as a clone made a minute before the first run
-    with os.scandir(site / "_posts") as entries:
-        names = sorted(entry.name for entry in entries)
-    for name in names:
-        os.utime(site / "_posts" / name, (checked_out, checked_out))
-    # The newest published post (the digest week ends before NOW's day); it is in every main feed.
-    target = site / "_posts" / max(name for name in names if name < NOW[:10])
+    target = generate_site(site, size, seed)
     print(f"[{size}] generated in {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
     now = ("--now", NOW)
     results: dict[str, list[Measure] | str] = {}
