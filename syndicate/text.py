@@ -8,9 +8,11 @@ from functools import lru_cache
 
 # What XML 1.0 forbids: feedgen (lxml) raises on these at serialisation. The
 # numeric references to them count too: lxml's HTML parser turns "&#1;" into
-# the character itself and then refuses it.
+# the character itself and then refuses it. DEL and the C1 controls XML only
+# discourages go as well: feed readers take them for Windows-1252 ("\x80" is
+# shown as "€"), and no one means them in text.
 XML_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
     "|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])(?![0-9a-fA-F])"
     "|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}"
     "|573[0-3][0-9]|5734[0-3]|6553[45])(?![0-9]));?"
