@@ -30,7 +30,7 @@ from syndicate import __version__
 from syndicate.config import Site
 from syndicate.content import Rendered, feed_html
 from syndicate.posts import Post
-from syndicate.text import html_text, slugify
+from syndicate.text import html_text, plain_text, slugify
 from syndicate.write import safe_name
 
 # feedgen's formatRFC2822 calls locale.setlocale around strftime, which is
@@ -150,8 +150,9 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     generator.register_extension("xml_lang", BaseExtension, _AtomLanguage, atom=True, rss=False)
     self_url = site.absolute_url(quote(spec.path))
     generator.id(site.url if spec.path in ("feed.xml", "atom.xml") else self_url)
-    generator.title(spec.title)
-    generator.subtitle(site.description or spec.title)
+    # Plain text, as post titles are: a site description may hold HTML.
+    generator.title(plain_text(spec.title))
+    generator.subtitle(plain_text(site.description) or plain_text(spec.title))
     generator.link(href=self_url, rel="self", type="application/rss+xml" if spec.kind == RSS
                    else "application/atom+xml")
     generator.link(href=site.url, rel="alternate", type="text/html")

@@ -508,8 +508,9 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
             break
 
     categories = _words(meta.get("categories"), "categories") + _words(meta.get("category"), "category")
-    categories = tuple(dict.fromkeys(c for c in categories))  # drop repeats, keep order
-    tags = tuple(dict.fromkeys(_words(meta.get("tags"), "tags")))
+    # Terms are plain text like titles ("R&amp;D" is "R&D"); repeats go, order stays.
+    categories = tuple(dict.fromkeys(term for term in map(plain_text, categories) if term))
+    tags = tuple(dict.fromkeys(term for term in map(plain_text, _words(meta.get("tags"), "tags")) if term))
 
     excerpt, _ = _str_field(meta, "excerpt", "summary", "description")
     excerpt = plain_text(excerpt) if excerpt is not None else None

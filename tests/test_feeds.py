@@ -485,6 +485,14 @@ def test_example_feed_level_fields(example_site, run):
     assert atom.id == "https://news.example.com/"
 
 
+def test_site_title_and_description_are_plain_text(make_site, run):
+    site = make_site(config=BASIC_CONFIG.replace('description = "A site for tests."',
+                                                 'description = "News <b>from</b> Seoul &amp; Busan"'))
+    run("build", "--site", site, "--now", NOW)
+    for name in ("feed.xml", "atom.xml"):
+        assert parse_feed(site / "public" / name).feed.subtitle == "News from Seoul & Busan"
+
+
 def test_building_never_switches_the_process_locale(example_site, run, monkeypatch):
     import locale
 
@@ -514,15 +522,15 @@ def test_rss_plain_text_uses_hexadecimal_references(make_site, run):
     site = make_site({"posts/2026-11-20-tags.md": "---\ntitle: Using &lt;details&gt; & more\n"
                                                   "categories: [Q&A]\n---\nx\n"},
                      config=BASIC_CONFIG.replace('description = "A site for tests."',
-                                                 'description = "Tips & <tricks>"'))
+                                                 'description = "Tips & tricks: 1 < 2"'))
     run("build", "--site", site, "--now", NOW)
     raw = (site / "public" / "feed.xml").read_text(encoding="utf-8")
     # What the RSS Profile asks for, so no reader takes the text for markup.
     assert "<title>Using &#x3C;details&gt; &#x26; more</title>" in raw
-    assert "<description>Tips &#x26; &#x3C;tricks&gt;</description>" in raw
+    assert "<description>Tips &#x26; tricks: 1 &#x3C; 2</description>" in raw
     assert "<category>Q&#x26;A</category>" in raw
     for name in ("feed.xml", "atom.xml"):
         feed = parse_feed(site / "public" / name)
-        assert feed.feed.subtitle == "Tips & <tricks>"
+        assert feed.feed.subtitle == "Tips & tricks: 1 < 2"
         [entry] = feed.entries
         assert (entry.title, entry.tags[0].term) == ("Using <details> & more", "Q&A")

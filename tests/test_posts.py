@@ -85,6 +85,14 @@ def test_tags_and_categories_jekyll_style(make_site):
     assert posts["2026-11-01-a.md"].url == "https://example.com/blog/local/news/2026/11/01/a.html"
 
 
+def test_categories_and_tags_are_plain_text(make_site):
+    root = make_site({"posts/2026-11-01-a.md": "---\ntitle: A\ncategories: ['R&amp;D', '<b>Bold</b>', '<i></i>']\n"
+                                                "tags: [Q&amp;A, 'q&a']\n---\nx\n"})
+    post = read(root)[0]["2026-11-01-a.md"]
+    assert post.categories == ("R&D", "Bold")
+    assert post.tags == ("Q&A", "q&a")
+
+
 def test_other_keys(make_site):
     root = make_site({"posts/2026-11-01-keys.md": """\
         ---
