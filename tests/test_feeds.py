@@ -534,3 +534,16 @@ def test_rss_plain_text_uses_hexadecimal_references(make_site, run):
         assert feed.feed.subtitle == "Tips & tricks: 1 < 2"
         [entry] = feed.entries
         assert (entry.title, entry.tags[0].term) == ("Using <details> & more", "Q&A")
+
+
+def test_rss_description_is_the_excerpt_as_html(make_site, run):
+    import html
+
+    site = make_site({"posts/2026-11-20-code.md": "---\ntitle: Code\n"
+                                                  "excerpt: 'if a &lt; b: print(\"&\") &amp; Q & A'\n---\nx\n"})
+    run("build", "--site", site, "--now", NOW)
+    raw = (site / "public" / "feed.xml").read_text(encoding="utf-8")
+    # Escaped once as HTML, once as XML: every "&", even before a quote or a space.
+    assert '<description>if a &amp;lt; b: print("&amp;amp;") &amp;amp; Q &amp;amp; A</description>' in raw
+    [entry] = parse_feed(site / "public" / "feed.xml").entries
+    assert html.unescape(entry.summary) == 'if a < b: print("&") & Q & A'
