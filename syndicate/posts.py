@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import posixpath
 import re
 import sys
@@ -596,7 +597,8 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     if UNDECODED_BYTE.search(name):
         # Python keeps such bytes as lone surrogates, which no output can hold.
         raise PostError("the file name is not UTF-8 text; rename the file", name)
-    if path.is_symlink() and not path.resolve().is_relative_to(site.root):
+    # realpath, not Path.resolve: that raises RuntimeError on a link to itself.
+    if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(site.root):
         # A cloned site must not publish ~/.ssh/id_rsa through posts/key.md.
         raise PostError("a link to a file outside the site folder; not read", name)
     text = read_post_head(path, name)

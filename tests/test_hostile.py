@@ -226,6 +226,31 @@ def test_a_link_to_a_file_outside_the_site_is_not_published(tmp_path, run):
         assert b"PRIVATE KEY" not in path.read_bytes()
 
 
+def test_a_link_to_itself_and_a_dangling_link_are_named(tmp_path, run):
+    root = hostile_site(tmp_path)
+    (root / "posts" / "loop.md").symlink_to("loop.md")
+    (root / "posts" / "dangling.md").symlink_to("gone.md")
+    (root / "posts" / "2024-03-14-good.md").write_text("---\ntitle: Good\n---\nx\n")
+    result = run("build", "--site", root, "--now", NOW)
+    assert lines(result.stderr) == ["posts/dangling.md: cannot read: No such file or directory",
+                                    "posts/loop.md: cannot read: Too many levels of symbolic links",
+                                    "failed: 2 problem(s)"]
+    assert titles(root) == {"Good"}
+
+
+@pytest.mark.parametrize("markdown", [
+    "*a " * 10000, "[" * 10000 + "x" + "]" * 10000, "> " * 10000 + "x", "_a" * 10000, "`a" * 10000,
+    "".join("  " * depth + "- x\n" for depth in range(1000)), "<div>" * 10000 + "x" + "</div>" * 10000,
+])
+def test_pathological_markdown_and_nesting_still_give_sound_feeds(tmp_path, run, markdown):
+    root = hostile_site(tmp_path)
+    (root / "posts" / "2024-03-15-nested.md").write_text("---\ntitle: Nested\n---\n" + markdown + "\n")
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert titles(root) == {"Nested"}
+    assert_feeds_are_sound(root)
+
+
 # --- encoding -----------------------------------------------------------------
 
 
