@@ -411,17 +411,22 @@ def _build_sections(values: dict) -> None:
     values["publish"] = PublishConfig(**values.get("publish", {}))
 
 
-def _read_toml(path: Path) -> dict:
+def _read_text(path: Path) -> str:
+    """A configuration file's text; ConfigError with the line of a byte that is not UTF-8."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}", path.name) from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
                           path.name, line) from None
+
+
+def _read_toml(path: Path) -> dict:
+    text = _read_text(path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -437,13 +442,11 @@ def _read_jekyll(path: Path) -> dict:
 
     try:
         # Jekyll accepts a key said twice (the last wins), so this does too.
-        config = safe_yaml.load(path.read_text(encoding="utf-8-sig"), unique_keys=False) or {}
+        config = safe_yaml.load(_read_text(path), unique_keys=False) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path.name, line) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", path.name) from None
     if not isinstance(config, dict):
         raise ConfigError("must be a mapping of settings", path.name)
 

@@ -555,6 +555,30 @@ def test_a_jekyll_config_alias_bomb_is_refused(tmp_path, run):
                              "(over 10000 values)\n")
 
 
+def test_a_jekyll_config_that_is_not_utf8_names_its_line(tmp_path, run):
+    root = tmp_path / "site"
+    (root / "_posts").mkdir(parents=True)
+    (root / "_config.yml").write_bytes("url: https://example.com\ntitle: Caf\xe9\n".encode("latin-1"))
+    result = run("check", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert result.stderr == "_config.yml:2: not UTF-8 text (byte 0xe9); save the file as UTF-8\n"
+
+
+def test_an_unreadable_config_is_one_line(tmp_path, run, monkeypatch):
+    root = hostile_site(tmp_path)
+    real_read_bytes = Path.read_bytes
+
+    def deny(self):
+        if self.name == "syndicate.toml":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    result = run("check", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert result.stderr == "syndicate.toml: cannot read: Permission denied\n"
+
+
 # --- filesystem ---------------------------------------------------------------
 
 
