@@ -27,6 +27,7 @@ not exist in this checkout are listed as such. Run by hand, never by pytest.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import statistics
@@ -248,20 +249,36 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
     commands = {name: has_command(name) for name in ("publish", "digest")}
-    rows = []
+    # The small cases first, while this process is smallest (see generate_site).
+    lines = [startup(args.repeat)]
+    if commands["digest"]:
+        lines.insert(0, small_digest(args.work, args.repeat, args.seed))
+    rows, changed = [], []
     for size in sizes:
         repeat = 1 if size > args.single_above else args.repeat
+        before = code_hash()
         rows.append((size, measure_size(size, repeat, args.work, args.seed, commands)))
+        if code_hash() != before:
+            changed.append(size)
         if not args.keep:
             shutil.rmtree(args.work / f"site-{size}", ignore_errors=True)
     print(f"Machine: {machine()}; --now {NOW}.\n")
     print(table(rows))
     print()
-    if commands["digest"]:
-        print(small_digest(args.work, args.repeat, args.seed))
-        print()
-    print(startup(args.repeat))
+    print("\n\n".join(lines))
+    if changed:
+        # Every run after a code change is a cold one: the caches are keyed by the code.
+        print(f"\nWARNING: syndicate's code changed while {', '.join(map(str, changed))} posts were "
+              "measured; those rows are not comparable.")
     return 0
+
+
+def code_hash() -> str:
+    """The package's source, to notice an edit made while the benchmark runs."""
+    digest = hashlib.sha256()
+    for module in sorted((Path(__file__).resolve().parent.parent / "syndicate").glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
 
 
 if __name__ == "__main__":
