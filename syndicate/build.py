@@ -41,7 +41,9 @@ class Outcome:
 def resolve_now(text: str | None, site: Site) -> datetime:
     """The clock: ``--now`` when given (naive means the site's time zone), else now."""
     if text is None:
-        return datetime.now(timezone.utc).astimezone(site.timezone)
+        # Whole seconds: a dateless post is dated by this clock, and its date
+        # is shown in feeds and kept in first-seen.json.
+        return datetime.now(timezone.utc).replace(microsecond=0).astimezone(site.timezone)
     try:
         return parse_date(text, site.timezone).astimezone(site.timezone)
     except (ValueError, OverflowError):

@@ -96,6 +96,15 @@ def test_naive_now_is_in_the_site_time_zone(example_site, run):
         '{\n  "posts/korean-markdown-notes.md": "2026-11-25T09:00:00+09:00"\n}\n')
 
 
+def test_the_real_clock_dates_in_whole_seconds(make_site, run):
+    import re
+
+    root = make_site({"posts/undated.md": "---\ntitle: Undated\n---\nx\n"})
+    assert run("build", "--site", root, "-q").exit_code == 0  # no --now: today, whatever it is
+    stored = (root / ".syndicate" / "first-seen.json").read_text(encoding="utf-8")
+    assert re.fullmatch(r'\{\n  "posts/undated.md": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00"\n\}\n', stored), stored
+
+
 def test_missing_site_folder_is_a_usage_error(tmp_path, run):
     result = run("build", "--site", tmp_path / "nowhere")
     assert result.exit_code == 1
