@@ -67,21 +67,19 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
                                       (site.feed.tags, "tag", lambda p: p.tags)):
         if not enabled:
             continue
+        # Grouped by file name, not slug: safe_name shortens a long Hangul
+        # slug ("con" cannot be a file on Windows either), and two slugs that
+        # shorten alike must share the file, not overwrite each other's feed.
         groups: dict[str, tuple[str, list[Post]]] = {}
         for post in published:
-            for term in dict.fromkeys(slugify(t) for t in terms_of(post)):
-                if not term:
-                    continue
-                label = next(t for t in terms_of(post) if slugify(t) == term)
-                name, members = groups.setdefault(term, (label, []))
+            for file in dict.fromkeys(safe_name(slugify(t) + ".xml") for t in terms_of(post) if slugify(t)):
+                label = next(t for t in terms_of(post) if slugify(t) and safe_name(slugify(t) + ".xml") == file)
+                name, members = groups.setdefault(file, (label, []))
                 if len(members) < limit:
                     members.append(post)
-        for term in sorted(groups):
-            label, members = groups[term]
-            # safe_name: a long Hangul name is more bytes than a file name may
-            # have, and "con" cannot be a file on Windows.
-            specs.append(FeedSpec(f"feeds/{folder}/{safe_name(term + '.xml')}", RSS, f"{site.title} — {label}",
-                                  tuple(members)))
+        for file in sorted(groups, key=lambda file: file[:-len(".xml")]):  # by slug, as ever
+            label, members = groups[file]
+            specs.append(FeedSpec(f"feeds/{folder}/{file}", RSS, f"{site.title} — {label}", tuple(members)))
     return specs
 
 

@@ -404,6 +404,17 @@ def test_slugs_permalinks_and_categories_never_lead_outside_the_output_folder(tm
     assert b"javascript:alert" not in (root / "public" / "feed.xml").read_bytes().split(b"<link>")[0]
 
 
+def test_categories_whose_long_names_shorten_alike_share_one_feed(tmp_path, run):
+    root = hostile_site(tmp_path)
+    for day, end in ((1, "A"), (2, "B")):  # 80 Hangul letters are 240 bytes: both names are cut at 65
+        (root / "posts" / f"2024-07-1{day}-{end}.md").write_text(
+            f"---\ntitle: {end}\ncategories: [\"{'가' * 80}{end}\"]\n---\nx\n", encoding="utf-8")
+    assert run("build", "--site", root, "--now", NOW).exit_code == 0
+    [feed] = (root / "public" / "feeds" / "category").iterdir()
+    assert feed.name == "가" * 65 + ".xml"
+    assert {entry.title for entry in parsed(feed).entries} == {"A", "B"}  # neither overwrote the other
+
+
 @pytest.mark.parametrize("name, safe", [
     ("../../etc/passwd.xml", "-..-etc-passwd.xml"),
     ("/abs/path.xml", "-abs-path.xml"),
