@@ -164,6 +164,16 @@ def test_new_writes_a_post_that_builds(make_site, run):
     assert entry.title == "서울 소식: 첫 주"
 
 
+def test_new_in_a_jekyll_site_writes_to_posts(tmp_path, run):
+    (tmp_path / "_config.yml").write_text("title: Blog\nurl: https://blog.example.com\ntimezone: Asia/Seoul\n",
+                                          encoding="utf-8")
+    result = run("new", "Hello Jekyll", "--site", tmp_path, "--now", NOW)
+    assert (result.exit_code, result.output) == (0, "created _posts/2026-11-25-hello-jekyll.md\n")
+    assert run("build", "--site", tmp_path, "--now", NOW).exit_code == 0
+    [entry] = parse_feed(tmp_path / "public" / "feed.xml").entries
+    assert entry.link == "https://blog.example.com/2026/11/25/hello-jekyll.html"
+
+
 def test_new_refuses_to_overwrite(make_site, run):
     root = make_site()
     run("new", "Hello", "--site", root, "--now", NOW)
