@@ -207,6 +207,23 @@ def _timezone(value: Any) -> ZoneInfo:
 EMAIL_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+")
 
 
+# BCP 47's shape, as xml:lang and dc:language need it: "ko", "en-US", "zh-Hant-TW".
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def language_tag(value: str) -> str | None:
+    """``value`` as a language tag (Jekyll's ``ko_KR`` becomes ``ko-KR``), or None if it is not one."""
+    tag = value.strip().replace("_", "-")
+    return tag if LANGUAGE_TAG.fullmatch(tag) else None
+
+
+def _language(value: Any) -> str:
+    tag = language_tag(_nonempty_text(value))
+    if tag is None:
+        raise ValueError("must be a language tag such as \"ko\" or \"en-US\"")
+    return tag
+
+
 def _author(value: Any) -> Author:
     if isinstance(value, str) and value.strip():
         return Author(value.strip())
@@ -286,7 +303,7 @@ SCHEMA: dict[str, Any] = {
     "title": _nonempty_text,
     "url": _absolute_url,
     "description": _text,
-    "language": _nonempty_text,
+    "language": _language,
     "timezone": _timezone,
     "author": _author,
     "posts_dir": _relative_dir,

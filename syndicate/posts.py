@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
-from syndicate.config import EMAIL_ADDRESS, Author, Site
+from syndicate.config import EMAIL_ADDRESS, Author, Site, language_tag
 from syndicate.errors import Notice, PostError
 from syndicate.safe_yaml import SafeLoader
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
@@ -402,9 +402,13 @@ def _feed_id(site: Site, value: str) -> str:
 
     A URI (``tag:…``, ``urn:uuid:…``, a URL) is kept; anything else, such as
     ``post-123``, is made absolute on the site, as jekyll-feed does, because
-    an Atom id must be a URI and feed readers compare ids as given.
+    an Atom id must be a URI and feed readers compare ids as given. A script
+    or data "URI" is made a path on the site too: some readers link an id.
     """
-    return join_url(site.url, value.strip().lstrip("/"))
+    value = value.strip().lstrip("/")
+    if urlsplit(value).scheme.lower() in ("javascript", "vbscript", "data", "file"):
+        value = value.replace(":", "%3A", 1)
+    return join_url(site.url, value)
 
 
 def _image_url(site: Site, post_url: str, image: str) -> str:
@@ -425,10 +429,11 @@ def _author(value: Any) -> Author | None:
     if isinstance(value, list):
         value = value[0] if value else None
         return _author(value)
+    # A name is plain text like a title: "<b>Bob</b> &amp; co" is "Bob & co".
     if isinstance(value, str):
-        return Author(value.strip()) if value.strip() else None
+        return Author(plain_text(value)) if plain_text(value) else None
     if isinstance(value, dict) and isinstance(value.get("name"), str):
-        return Author(value["name"].strip(), str(value.get("email") or "").strip())
+        return Author(plain_text(value["name"]), str(value.get("email") or "").strip())
     raise ValueError("author must be a name or a mapping with a name")
 
 
@@ -525,6 +530,10 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     guid, _ = _str_field(meta, "id", "guid")
     image = _image(meta.get("image"))
     lang, _ = _str_field(meta, "lang")
+    if lang is not None and language_tag(lang) is None:
+        notices.append(Notice(f"lang {json.dumps(lang[:40], ensure_ascii=False)} is not a language tag "
+                              "such as \"ko\" or \"en-US\"; left out", name))
+    lang = language_tag(lang) if lang is not None else None
     published = meta.get("published", True)
     draft = meta.get("draft", False) is True or published is False
     author = _author(meta.get("author"))

@@ -448,7 +448,9 @@ DANGERS = re.compile(r"<script|<style|<iframe|<object|<embed|<form|<input|<svg|<
 def test_dangerous_html_is_removed_from_feeds_and_nothing_else_is_lost(tmp_path, run):
     root = hostile_site(tmp_path, "html")
     result = run("build", "--site", root, "--now", NOW)
-    assert result.exit_code == 0 and result.stderr == ""
+    assert result.exit_code == 0
+    assert lines(result.stderr) == ['posts/2024-08-06-hostile-fields.md: warning: lang "<script>alert(1)</script>" '
+                                    'is not a language tag such as "ko" or "en-US"; left out']
     assert_feeds_are_sound(root)
     for name in ("atom.xml", "feed.xml"):
         entries = {e.title: e for e in parsed(root / "public" / name).entries}
@@ -496,6 +498,17 @@ def test_titles_and_excerpts_are_escaped_exactly_once(tmp_path, run):
     assert "&amp;amp;" not in (root / "public" / "atom.xml").read_text()
 
 
+def test_other_fields_carry_no_markup_or_script_urls_into_the_feeds(tmp_path, run):
+    root = hostile_site(tmp_path, "html")
+    run("build", "--site", root, "--now", NOW)
+    atom = {e.title: e for e in parsed(root / "public" / "atom.xml").entries}["Hostile fields"]
+    assert atom.author_detail.name == "Bob & co"
+    assert atom.id == "https://example.com/blog/javascript%3Aalert(1)"
+    for name in ("atom.xml", "feed.xml"):
+        raw = (root / "public" / name).read_text(encoding="utf-8")
+        assert "alert(1)</script>" not in html.unescape(raw) and "<b>Bob" not in html.unescape(raw)
+
+
 def test_the_html_feeds_pass_the_w3c_validator(tmp_path, run):
     root = hostile_site(tmp_path, "html")
     run("build", "--site", root, "--now", NOW)
@@ -537,6 +550,7 @@ def test_the_email_digest_holds_none_of_the_dangerous_parts(tmp_path, run):
     ("unknown-timezone.toml",
      'syndicate.toml: timezone must be an IANA time zone such as "Asia/Seoul", got "Mars/Olympus_Mons"'),
     ("negative-limit.toml", "syndicate.toml: feed.limit must be a positive integer, got -5"),
+    ("bad-language.toml", 'syndicate.toml: language must be a language tag such as "ko" or "en-US", got "<script>"'),
     ("not-toml.toml", "syndicate.toml:1: not valid TOML: Expected '=' after a key in a key/value pair (column 6)"),
     ("not-utf8.toml", "syndicate.toml:1: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
     ("several-problems.toml",
@@ -564,6 +578,15 @@ def test_a_jekyll_config_alias_bomb_is_refused(tmp_path, run):
     assert result.exit_code == 1
     assert result.stderr == ("_config.yml:8: not valid YAML: too large once its aliases are expanded "
                              "(over 10000 values)\n")
+
+
+def test_a_jekyll_locale_style_language_is_taken_as_a_tag(tmp_path, run):
+    root = tmp_path / "site"
+    (root / "_posts").mkdir(parents=True)
+    (root / "_posts" / "2024-01-01-a.md").write_text("---\ntitle: A\n---\nx\n")
+    (root / "_config.yml").write_text("title: T\nurl: https://example.com\nlang: ko_KR\n")
+    assert run("build", "--site", root, "--now", NOW).exit_code == 0
+    assert parsed(root / "public" / "feed.xml").feed.language == "ko-KR"
 
 
 def test_a_jekyll_config_that_is_not_utf8_names_its_line(tmp_path, run):
