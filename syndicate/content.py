@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from urllib.parse import urlsplit
 
 from syndicate.config import Site
@@ -49,7 +50,8 @@ def to_html(body: str, body_format: str) -> str:
 def _serialise_children(root) -> str:
     import lxml.html
 
-    return (root.text or "") + "".join(
+    # root.text is decoded text: written back as it is, "&lt;b&gt;" would become markup.
+    return escape(root.text or "", quote=False) + "".join(
         lxml.html.tostring(child, encoding="unicode", method="html") for child in root)
 
 

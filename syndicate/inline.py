@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
+from html import escape
 from typing import Callable, Iterator
 from urllib.parse import urljoin
 
@@ -73,7 +74,8 @@ def sanitise_body(html: str) -> str:
             image.set("width", str(CONTENT_WIDTH))
             if height.isdigit():
                 image.set("height", str(round(int(height) * CONTENT_WIDTH / int(width))))
-    return (root.text or "") + "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
+    # root.text is decoded text: written back as it is, "&lt;script&gt;" would become a script.
+    return escape(root.text or "", quote=False) + "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
 
 
 def split_css(css: str) -> tuple[str, str, list[str]]:

@@ -498,6 +498,23 @@ def test_titles_and_excerpts_are_escaped_exactly_once(tmp_path, run):
     assert "&amp;amp;" not in (root / "public" / "atom.xml").read_text()
 
 
+def test_escaped_markup_before_the_first_element_stays_text(tmp_path, run):
+    # lxml gives the text before a fragment's first element decoded; written
+    # back unescaped, "&lt;script&gt;" became a live <script> in the email.
+    root = hostile_site(tmp_path)
+    (root / "posts" / "2024-08-07-code.html").write_text(
+        "---\ntitle: Code\n---\n&lt;script&gt;alert(1)&lt;/script&gt; and &lt;b&gt;not bold&lt;/b&gt;"
+        '<img src="x.png" alt="x">\n', encoding="utf-8")
+    assert run("build", "--site", root, "--now", NOW).exit_code == 0
+    [entry] = parsed(root / "public" / "atom.xml").entries
+    assert entry.content[0].value.startswith("&lt;script&gt;alert(1)&lt;/script&gt; and &lt;b&gt;not bold")
+    result = run("digest", "--site", root, "--now", NOW, "--since", "2024-08-07", "--until", "2024-08-07")
+    assert result.exit_code == 0, result.output
+    digest = (root / "public" / "digest" / "latest.html").read_text(encoding="utf-8")
+    assert "<script" not in digest.lower() and "<b>not bold" not in digest
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; and &lt;b&gt;not bold&lt;/b&gt;" in digest
+
+
 def test_other_fields_carry_no_markup_or_script_urls_into_the_feeds(tmp_path, run):
     root = hostile_site(tmp_path, "html")
     run("build", "--site", root, "--now", NOW)

@@ -130,3 +130,49 @@ def test_a_title_reads_back_from_both_feeds_as_its_plain_text(title):
 @given(st.text(st.one_of(st.sampled_from(list("&#;x0123456789abltgmpAZ <>")), st.characters()), max_size=40))
 def test_html_text_reads_back_as_the_text(text):
     assert html.unescape(html_text(text)) == text
+
+
+ATTACKS = st.sampled_from([
+    "<script>alert(1)</script>", "<SCRIPT SRC=//x.example/x.js></SCRIPT>", "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>", "<iframe src=javascript:alert(1)>", "<object data=javascript:alert(1)>",
+    "<embed src=data:text/html,x>", "<form action=javascript:alert(1)><button>", "<a href=\" jav&#x09;ascript:x\">",
+    "<a href=\"JaVaScRiPt:alert(1)\">", "<a href=\"data:text/html;base64,PHNjcmlwdD4=\">", "<a href=vbscript:x>",
+    "<math><mtext><style><img src=x onerror=y>", "<div style=\"background:url(javascript:x)\">",
+    "<body onload=x>", "<meta http-equiv=refresh content=\"0;url=javascript:x\">", "<base href=javascript:x>",
+    "<link rel=stylesheet href=//x.example/x.css>", "<p title=\"\"><script>x</script>\">", "<!--<script>-->",
+    "<![CDATA[<script>]]>", "<noscript><p title=\"</noscript><img src=x onerror=y>\">",
+])
+DANGEROUS_TAGS = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "svg", "math",
+                  "meta", "base", "link", "body", "noscript", "frame", "frameset", "applet"}
+
+
+def assert_inert(fragment: str) -> None:
+    """No element, attribute or URL in ``fragment`` can run or fetch anything."""
+    from syndicate.text import parse_fragment
+
+    if not fragment.strip():
+        return
+    for element in parse_fragment(fragment).iter():
+        if not isinstance(element.tag, str):
+            continue
+        assert element.tag not in DANGEROUS_TAGS, (element.tag, fragment)
+        for attribute, value in element.attrib.items():
+            assert not attribute.lower().startswith("on"), (attribute, fragment)
+            scheme = re.sub(r"[\s\x00-\x1f]", "", value).split(":", 1)[0].lower() if ":" in value else ""
+            if attribute in ("href", "src", "action", "data", "poster", "srcset", "background", "formaction"):
+                assert scheme not in ("javascript", "vbscript"), (attribute, value, fragment)
+                assert scheme != "data" or (element.tag == "img" and value.lower().startswith("data:image/")), value
+            if attribute == "style":
+                assert "javascript:" not in value.lower() and "url(" not in value.lower(), value
+
+
+@PROPERTIES
+@given(st.lists(st.one_of(ATTACKS, HTML_PIECES, ANY_TEXT), max_size=12).map("".join))
+def test_no_script_survives_into_feed_or_email_html(body):
+    from syndicate.content import absolute_urls, feed_html, to_html
+    from syndicate.inline import sanitise_body
+
+    for body_format in ("html", "markdown"):
+        html_body = absolute_urls(to_html(XML_FORBIDDEN.sub("", body), body_format), "https://example.com/blog/p.html")
+        assert_inert(feed_html(html_body))
+        assert_inert(sanitise_body(html_body))
