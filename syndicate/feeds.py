@@ -17,6 +17,7 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -72,15 +73,31 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
         # shorten alike must share the file, not overwrite each other's feed.
         groups: dict[str, tuple[str, list[Post]]] = {}
         for post in published:
-            for file in dict.fromkeys(safe_name(slugify(t) + ".xml") for t in terms_of(post) if slugify(t)):
-                label = next(t for t in terms_of(post) if slugify(t) and safe_name(slugify(t) + ".xml") == file)
-                name, members = groups.setdefault(file, (label, []))
+            files = set()
+            for term in terms_of(post):
+                file = _feed_file(term)
+                if file is None or file in files:
+                    continue
+                files.add(file)
+                if file not in groups:
+                    groups[file] = (term, [])  # named as the newest post spells it
+                members = groups[file][1]
                 if len(members) < limit:
                     members.append(post)
         for file in sorted(groups, key=lambda file: file[:-len(".xml")]):  # by slug, as ever
             label, members = groups[file]
             specs.append(FeedSpec(f"feeds/{folder}/{file}", RSS, f"{site.title} — {label}", tuple(members)))
     return specs
+
+
+@lru_cache(maxsize=4096)
+def _feed_file(term: str) -> str | None:
+    """The file name of a category or tag's feed; None for a term with no slug.
+
+    Cached: feed_specs asks for every term of every published post.
+    """
+    slug = slugify(term)
+    return safe_name(slug + ".xml") if slug else None
 
 
 def _image_enclosure(site: Site, url: str) -> tuple[str, str]:
