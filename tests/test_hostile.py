@@ -121,13 +121,15 @@ FRONT_MATTER_PROBLEMS = [
     "posts/json-invalid.md:3: invalid front matter: Expecting value",
     "posts/list-not-mapping.md:2: invalid front matter: expected key: value pairs, got a list",
     "posts/string-not-mapping.md:2: invalid front matter: expected key: value pairs, got a string",
+    "posts/tab-indent.md:3: invalid front matter: found a tab character that violates indentation "
+    "(while scanning a plain scalar started on line 2)",
     "posts/title-list.md:2: title must be text, got a list",
     "posts/title-mapping.md:2: title must be text, got a mapping",
     "posts/toml-invalid.md:3: invalid front matter: Invalid value",
     "posts/unclosed.md:1: front matter is never closed (no closing ---)",
     "posts/2024-03-07-empty.md: warning: skipped: the file is empty",
     'posts/2024-03-09-body-only.md: warning: no title; using "Body only"',
-    "failed: 16 problem(s)",
+    "failed: 17 problem(s)",
 ]
 
 
@@ -140,8 +142,12 @@ def test_front_matter_problems_are_one_line_each_and_the_good_posts_publish(tmp_
     assert build.exit_code == 1
     assert lines(build.stderr) == FRONT_MATTER_PROBLEMS
     # A number is a title; a file with no front matter, or no body, is a post.
-    assert titles(root) == {"A good post", "1984", "Front matter only", "Body only"}
+    assert titles(root) == {"A good post", "1984", "Front matter only", "Body only", "Windows line ends",
+                            "Old Mac line ends"}
     assert_feeds_are_sound(root)
+    entries = {e.title: e for e in parsed(root / "public" / "atom.xml").entries}
+    assert entries["Windows line ends"].summary == "Body line one. Body line two."
+    assert "\r" not in (root / "public" / "atom.xml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("loader", [safe_yaml.SafeLoader, safe_yaml.PythonSafeLoader], ids=["libyaml", "python"])

@@ -24,7 +24,7 @@ FAMILIES = ("front-matter", "encoding", "characters", "collisions", "paths", "ht
 # Every post that must come out, by title; the others are broken on purpose.
 GOOD_TITLES = {
     # front matter
-    "A good post", "1984", "Front matter only", "Body only",
+    "A good post", "1984", "Front matter only", "Body only", "Windows line ends", "Old Mac line ends",
     # encoding
     "UTF-8 with a BOM", "UTF-16 LE 한글", "UTF-16 BE 한글", "서울 경제 소식 똠방각하", "부산 소식", "Plain UTF-8",
     # characters
@@ -44,7 +44,7 @@ BROKEN = {
     "2024-05-06-yaml-surrogate.md", "alias-bomb.md", "alias-loop.md", "date-impossible-quoted.md",
     "date-impossible.md", "date-soon.md", "deep-nesting.md", "duplicate-keys.md", "huge-number.md",
     "invalid-utf8.md", "invalid-yaml.md", "json-invalid.md", "latin-1.md", "list-not-mapping.md", "picture.md",
-    "string-not-mapping.md", "title-list.md", "title-mapping.md", "toml-invalid.md", "unclosed.md",
+    "string-not-mapping.md", "tab-indent.md", "title-list.md", "title-mapping.md", "toml-invalid.md", "unclosed.md",
     "utf16-odd.md",
     # made below
     "huge.md", "pipe.md", "secret.md", "\\xbc\\xad.md",
