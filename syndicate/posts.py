@@ -327,6 +327,22 @@ def parse_date(value: Any, tz: Any) -> datetime:
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
+def _front_matter_date(key: str, value: Any, tz: Any) -> datetime:
+    """A front-matter date in ``tz``; ValueError naming ``key`` when it is not one.
+
+    Years outside 1000-9998 are refused: moving such a date between time
+    zones (the feeds, the posts index) overflows Python's calendar.
+    """
+    shown = json.dumps(str(value), ensure_ascii=False)
+    try:
+        moment = parse_date(value, tz).astimezone(tz)
+    except (ValueError, OverflowError):
+        raise ValueError(f"'{key}' is not a date: {shown}") from None
+    if not 1000 <= moment.year <= 9998:
+        raise ValueError(f"'{key}' is out of range (years 1000 to 9998): {shown}")
+    return moment
+
+
 def _words(value: Any, key: str) -> tuple[str, ...]:
     """Jekyll's lists: a YAML list, or one space-separated string."""
     if value is None:
@@ -485,10 +501,7 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
         notices.append(Notice(f"no title; using \"{title}\"", name))
 
     if meta.get("date") is not None:
-        try:
-            moment = parse_date(meta["date"], site.timezone)
-        except (ValueError, OverflowError):
-            raise ValueError(f"'date' is not a date: {json.dumps(str(meta['date']), ensure_ascii=False)}") from None
+        moment = _front_matter_date("date", meta["date"], site.timezone)
         origin = "front matter"
     elif jekyll:
         try:
@@ -507,10 +520,7 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     updated = None
     for key in ("updated", "last_modified_at"):
         if meta.get(key) is not None:
-            try:
-                updated = parse_date(meta[key], site.timezone).astimezone(site.timezone)
-            except (ValueError, OverflowError):
-                raise ValueError(f"'{key}' is not a date: {json.dumps(str(meta[key]), ensure_ascii=False)}") from None
+            updated = _front_matter_date(key, meta[key], site.timezone)
             break
 
     categories = _words(meta.get("categories"), "categories") + _words(meta.get("category"), "category")

@@ -113,6 +113,8 @@ FRONT_MATTER_PROBLEMS = [
     'posts/date-impossible-quoted.md:3: \'date\' is not a date: "2024-13-45"',
     'posts/date-impossible.md:3: invalid front matter: "2024-13-45" is not a date (month must be in 1..12)',
     'posts/date-soon.md:3: \'date\' is not a date: "soon"',
+    'posts/date-year-9999.md:3: \'date\' is not a date: "9999-12-31 23:59:59 -1200"',
+    'posts/date-year-one.md:3: \'date\' is out of range (years 1000 to 9998): "0001-01-01"',
     "posts/deep-nesting.md:2: invalid front matter: exceeded maximum nesting depth",
     "posts/duplicate-keys.md:4: invalid front matter: duplicate key 'title' (first on line 2)",
     "posts/huge-number.md:3: invalid front matter: number too long (5000 characters)",
@@ -129,7 +131,7 @@ FRONT_MATTER_PROBLEMS = [
     "posts/unclosed.md:1: front matter is never closed (no closing ---)",
     "posts/2024-03-07-empty.md: warning: skipped: the file is empty",
     'posts/2024-03-09-body-only.md: warning: no title; using "Body only"',
-    "failed: 17 problem(s)",
+    "failed: 19 problem(s)",
 ]
 
 
