@@ -46,7 +46,9 @@ def load_first_seen(site: Site) -> dict[str, datetime]:
             moment = datetime.fromisoformat(text)
         except (TypeError, ValueError):
             continue
-        if moment.tzinfo is not None:
+        # Naive, or at an end of the calendar (year 1 overflows when moved to
+        # the site's time zone): not a date syndicate wrote, so not trusted.
+        if moment.tzinfo is not None and 1000 <= moment.year <= 9998:
             dates[name] = moment
     return dates
 

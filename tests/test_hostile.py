@@ -736,6 +736,23 @@ def test_a_full_disk_leaves_the_published_feeds_intact_and_no_temporary_files(tm
     assert not [p for p in (root / "public").rglob("*") if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize("state", [
+    '{"posts/dateless.md": "0001-01-01T00:00:00+14:00"}', '{"posts/dateless.md": ["x"]}', "[1, 2]",
+    "\x00\xff{not json",
+])
+def test_a_corrupt_state_folder_is_distrusted_not_a_crash(tmp_path, run, state):
+    root = hostile_site(tmp_path)
+    (root / "posts" / "dateless.md").write_text("---\ntitle: Dateless\n---\nx\n")
+    (root / ".syndicate").mkdir()
+    for name in ("first-seen.json", "posts-index.json", "last-run.json"):
+        (root / ".syndicate" / name).write_text(state, encoding="utf-8", errors="surrogateescape")
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert lines(result.stderr) == ["posts/dateless.md: warning: no date in front matter or file name; "
+                                    "dated 2026-11-25T09:00:00+09:00, when first seen"]
+    assert titles(root) == {"Dateless"}
+
+
 def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(tmp_path, run):
     if sys.platform == "darwin":
         pytest.skip("macOS file systems refuse names that are not UTF-8")
