@@ -28,6 +28,7 @@ from syndicate.config import EMAIL_ADDRESS, Author, Site, language_tag
 from syndicate.errors import Notice, PostError
 from syndicate.safe_yaml import SafeLoader
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
+from syndicate.write import safe_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -687,7 +688,8 @@ def new_post(site: Site, title: str, now: datetime) -> Path:
     """
     slug = slugify(title) or "post"
     day = now.astimezone(site.timezone)
-    path = site.posts_dir / f"{day:%Y-%m-%d}-{slug}.md"
+    # safe_name: a 120-letter Hangul slug is more bytes than a file name may have.
+    path = site.posts_dir / safe_name(f"{day:%Y-%m-%d}-{slug}.md")
     name = path.relative_to(site.root).as_posix() if path.is_relative_to(site.root) else str(path)
     text = (
         "---\n"

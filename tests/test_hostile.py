@@ -423,6 +423,17 @@ def test_categories_whose_long_names_shorten_alike_share_one_feed(tmp_path, run)
     assert {entry.title for entry in parsed(feed).entries} == {"A", "B"}  # neither overwrote the other
 
 
+@pytest.mark.parametrize("title", ["가" * 150, "../../etc/passwd", "/abs/path", "con", "", "\u202eevil"])
+def test_new_makes_a_post_inside_the_posts_folder_whatever_the_title(tmp_path, run, title):
+    root = hostile_site(tmp_path)
+    result = run("new", title, "--site", root, "--now", NOW)
+    assert result.exit_code == 0, result.output
+    [post] = (root / "posts").iterdir()
+    assert len(post.name.encode("utf-8")) <= 255 and post.name.startswith("2026-11-25-")
+    assert run("build", "--site", root, "--now", NOW).exit_code == 0
+    assert len(parsed(root / "public" / "atom.xml").entries) == 1
+
+
 @pytest.mark.parametrize("name, safe", [
     ("../../etc/passwd.xml", "-..-etc-passwd.xml"),
     ("/abs/path.xml", "-abs-path.xml"),
