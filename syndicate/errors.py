@@ -14,9 +14,10 @@ from pathlib import Path
 import click
 
 
-# In a file name: line breaks would split the one-line message, and bytes that
+# In a file name: line breaks (C0, C1, U+2028/9) would split the one-line
+# message, bidirectional controls would reorder it on screen, and bytes that
 # are not UTF-8 (kept by Python as lone surrogates) cannot be printed at all.
-UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(match: re.Match) -> str:
