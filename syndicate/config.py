@@ -174,6 +174,14 @@ def _nonempty_text(value: Any) -> str:
     return text
 
 
+def _one_line(value: Any) -> str:
+    """Text bound for a mail header or an SMTP command, where a line break would start a new one."""
+    text = _nonempty_text(value)
+    if "\r" in text or "\n" in text:
+        raise ValueError("must be one line")
+    return text
+
+
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError("must be a positive integer")
@@ -331,9 +339,9 @@ SCHEMA: dict[str, Any] = {
         "send": _boolean,
         "catch_up": _boolean,
     },
-    "email": {"from": _nonempty_text, "to": _nonempty_text, "reply_to": _nonempty_text},
+    "email": {"from": _one_line, "to": _one_line, "reply_to": _one_line},
     "smtp": {
-        "host": _nonempty_text,
+        "host": _one_line,
         "port": _port,
         "security": _one_of("starttls", "ssl", "none"),
         "username": _text,

@@ -586,6 +586,8 @@ def test_the_email_digest_holds_none_of_the_dangerous_parts(tmp_path, run):
     ("unknown-timezone.toml",
      'syndicate.toml: timezone must be an IANA time zone such as "Asia/Seoul", got "Mars/Olympus_Mons"'),
     ("negative-limit.toml", "syndicate.toml: feed.limit must be a positive integer, got -5"),
+    ("header-injection.toml",
+     'syndicate.toml: email.from must be one line, got "News <news@example.com>\\r\\nBcc: everyone@example.org"'),
     ("bad-language.toml", 'syndicate.toml: language must be a language tag such as "ko" or "en-US", got "<script>"'),
     ("not-toml.toml", "syndicate.toml:1: not valid TOML: Expected '=' after a key in a key/value pair (column 6)"),
     ("not-utf8.toml", "syndicate.toml:1: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
