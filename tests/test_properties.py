@@ -141,6 +141,8 @@ ATTACKS = st.sampled_from([
     "<body onload=x>", "<meta http-equiv=refresh content=\"0;url=javascript:x\">", "<base href=javascript:x>",
     "<link rel=stylesheet href=//x.example/x.css>", "<p title=\"\"><script>x</script>\">", "<!--<script>-->",
     "<![CDATA[<script>]]>", "<noscript><p title=\"</noscript><img src=x onerror=y>\">",
+    "[md](javascript:alert(1))", "![md](javascript:alert(1))", "<javascript:alert(1)>", "[ref]\n\n[ref]: vbscript:x",
+    "[d](data:text/html;base64,PHNjcmlwdD4=)", "<a href=\"&#106;avascript:alert(1)\">", "<a href=\"java\nscript:x\">",
 ])
 DANGEROUS_TAGS = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "svg", "math",
                   "meta", "base", "link", "body", "noscript", "frame", "frameset", "applet"}
