@@ -3,8 +3,9 @@
 cron runs syndicate every few minutes, and nearly every time nothing changed.
 ``.syndicate/last-run.json`` keeps what the outputs of the last run without
 errors depend on: the code, its libraries and the configuration; the name,
-size and mtime of every file in the posts folder (and of first-seen.json);
-the local images the feeds describe; the span of time in which the same posts
+size, mtime and ctime of every file in the posts folder and of first-seen.json
+(ctime changes with permissions too, so a post made unreadable is read again
+and reported); the local images the feeds describe; the span of time in which the same posts
 are published (until the next scheduled post is due); and the size and mtime
 of every output. When all of it is unchanged, a run stats each post file once,
 repeats the last run's warnings, and stops: no post is read or parsed, no feed
@@ -46,7 +47,7 @@ LIBRARIES = ("feedgen", "lxml", "markdown-it-py", "PyYAML", "python-frontmatter"
 class Scan:
     """The posts folder as one run saw it before reading any post."""
 
-    digest: str  # of every file's name, size and mtime
+    digest: str  # of every file's name, size, mtime and ctime
     newest_mtime_ns: int
     taken_ns: int
 
@@ -62,7 +63,7 @@ def scan_posts(site: Site) -> Scan:
         if stat is None:
             lines.append(f"{path}\0-")
             return
-        lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+        lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
         newest = max(newest, stat.st_mtime_ns)
 
     def walk(folder: str) -> None:
@@ -183,5 +184,5 @@ def forget(site: Site) -> None:
     """Drop the record, so the next run is a full one."""
     try:
         (site.state_dir / RECORD_NAME).unlink()
-    except FileNotFoundError:
-        pass
+    except OSError:
+        pass  # none, or not ours to delete: it is checked against every input anyway

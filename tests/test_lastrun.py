@@ -190,3 +190,15 @@ def test_publish_reads_nothing_until_the_next_digest_is_due(make_site, run, read
     output = publish("2026-11-30T09:00:00+09:00")  # Monday: the next digest is due
     assert "index" in reads
     assert "digest 2026-W48" in output
+
+
+def test_a_change_of_permissions_means_a_full_run(site_root, run, reads):
+    """chmod moves the ctime, not the mtime: a post made unreadable must be reported."""
+    settled(run, site_root)
+    post = site_root / "posts/2026-11-21-second.md"
+    mtime = post.stat().st_mtime_ns
+    post.chmod(0o600)
+    assert post.stat().st_mtime_ns == mtime
+    reads.clear()
+    build(run, site_root)
+    assert "index" in reads
