@@ -159,4 +159,9 @@ def publish(site, now, run, send, dry_run):
 
 def main():
     """Entry point of the ``syndicate`` console script."""
+    # Under a legacy locale (cron with LANG=en_US.ISO-8859-1), printing a
+    # Hangul file name would raise after the work is done: escape it instead.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     cli(prog_name="syndicate")

@@ -80,9 +80,9 @@ def everything(tmp_path) -> Path:
     return root
 
 
-def syndicate(*args) -> subprocess.CompletedProcess:
+def syndicate(*args, encoding: str = "utf-8") -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "syndicate", *map(str, args)], capture_output=True,
-                          timeout=120, check=False, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+                          timeout=120, check=False, env={**os.environ, "PYTHONIOENCODING": encoding})
 
 
 def test_check_lists_every_problem_once_on_its_own_line_with_file_and_line(everything):
@@ -117,3 +117,13 @@ def test_build_still_publishes_every_good_post(everything):
         assert {entry.title for entry in feed.entries} == GOOD_TITLES
     published = b"".join(path.read_bytes() for path in (everything / "public").rglob("*.xml"))
     assert b"hunter2" not in published and b"Legacy name" not in published
+
+
+def test_a_legacy_locale_gets_escapes_not_a_traceback(everything):
+    # cron on an old server: LANG=en_US.ISO-8859-1, and Hangul file names to print.
+    result = syndicate("build", "--site", everything, "--now", NOW, "-v", encoding="latin-1")
+    assert result.returncode == 1
+    assert b"Traceback" not in result.stderr
+    assert b"wrote public/feeds/category/\\uac00\\uac00" in result.stdout
+    assert {entry.title for entry in feedparser.parse((everything / "public" / "atom.xml").read_bytes()).entries} \
+        == GOOD_TITLES
