@@ -119,10 +119,14 @@ def _stat(path: Path) -> list[int] | None:
 
 
 def _image_sizes(site: Site, urls: Iterable[str]) -> dict[str, int | None]:
-    sizes = {}
+    """Each local image's size; None where the feeds give no length (not local, not readable)."""
+    sizes: dict[str, int | None] = {}
     for url in sorted(set(urls)):
         local = site.local_path(url)
-        sizes[url] = local.stat().st_size if local is not None and local.is_file() else None
+        try:
+            sizes[url] = local.stat().st_size if local is not None and local.is_file() else None
+        except OSError:
+            sizes[url] = None
     return sizes
 
 
