@@ -25,14 +25,14 @@ import json
 from datetime import datetime
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from syndicate import __version__
 from syndicate.config import Author, Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice
 from syndicate.posts import MAX_POST_BYTES, POST_SUFFIXES, Post, load_post
-from syndicate.write import write_if_changed
+from syndicate.write import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"
 FORMAT = 1
@@ -249,9 +249,21 @@ class PostsIndex:
                 self._changed = True
         if not self._changed and self._new.keys() == self._old.keys():
             return False
-        data = {"format": FORMAT, "fingerprint": _fingerprint(self.site), "posts": self._new}
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        return write_if_changed(self.path, text.encode("utf-8"))
+        return write_chunks_if_changed(self.path, self._chunks())
+
+    def _chunks(self) -> Iterator[bytes]:
+        """The index as JSON, entry by entry: the whole text of a large site is tens of MB."""
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+        head = {"fingerprint": _fingerprint(self.site), "format": FORMAT}
+        # The keys in sorted order, as one json.dumps(..., sort_keys=True) would write them.
+        yield encode(head)[:-1].encode("utf-8") + b',"posts":{'
+        batch: list[str] = []
+        for number, name in enumerate(sorted(self._new)):
+            batch.append(("," if number else "") + encode(name) + ":" + encode(self._new[name]))
+            if len(batch) == 500:
+                yield "".join(batch).encode("utf-8")
+                batch.clear()
+        yield ("".join(batch) + "}}").encode("utf-8")
 
 
 def _relative_name(site: Site, path: Path) -> str:

@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable, Iterable
 
 from syndicate.errors import PublishError
 
@@ -63,6 +64,41 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     except OSError as exc:
         raise PublishError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return _replace(path, lambda file: file.write(data))
+
+
+def write_chunks_if_changed(path: Path, chunks: Iterable[bytes]) -> bool:
+    """``write_if_changed`` for data made piece by piece, never held whole in memory.
+
+    Each chunk is compared with the old file as it is written to the
+    temporary one; when every byte matched, the old file stays untouched.
+    """
+    try:
+        old = path.open("rb")
+    except FileNotFoundError:
+        old = None
+    except OSError as exc:
+        raise PublishError(f"cannot read {path}: {exc.strerror or exc}") from None
+    same = old is not None
+
+    def write(file: BinaryIO) -> None:
+        nonlocal same
+        for chunk in chunks:
+            if same and old.read(len(chunk)) != chunk:
+                same = False
+            file.write(chunk)
+        if same and old.read(1):
+            same = False
+
+    try:
+        return _replace(path, write, keep_old=lambda: same)
+    finally:
+        if old is not None:
+            old.close()
+
+
+def _replace(path: Path, write: Callable[[BinaryIO], object], keep_old: Callable[[], bool] = lambda: False) -> bool:
+    """Write a temporary file beside ``path`` and rename it over ``path``, unless ``keep_old()``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -70,7 +106,11 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(data)
+            write(file)
+            if keep_old():
+                file.close()
+                os.unlink(temp)
+                return False
             file.flush()
             os.fsync(file.fileno())
         # mkstemp makes the file private (0600); a web server must read it.

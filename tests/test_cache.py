@@ -234,3 +234,18 @@ def test_undated_post_keeps_its_date_from_the_index(site_root):
     outcome = build(site, later)
     assert outcome.written == []
     assert any("first seen" in str(n) and "2026-11-25T09:00:00+09:00" in str(n) for n in outcome.notices)
+
+
+@pytest.mark.parametrize("old", [None, b"", b'{"a":1}', b'{"a":1}{"b":2}', b'{"a":1}{"b":2}x', b'{"a":1}{"b":3}'])
+def test_chunked_write_keeps_a_file_with_the_same_bytes(tmp_path, old):
+    from syndicate.write import write_chunks_if_changed
+
+    path = tmp_path / "index.json"
+    if old is not None:
+        path.write_bytes(old)
+        os.utime(path, (1_000_000, 1_000_000))
+    written = write_chunks_if_changed(path, iter([b'{"a":1}', b'{"b":2}']))
+    assert path.read_bytes() == b'{"a":1}{"b":2}'
+    assert written == (old != b'{"a":1}{"b":2}')
+    assert (path.stat().st_mtime == 1_000_000) == (not written)
+    assert [p.name for p in tmp_path.iterdir()] == ["index.json"]  # no temporary file left
