@@ -31,7 +31,7 @@ from syndicate import __version__
 from syndicate.config import Author, Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice
-from syndicate.posts import MAX_POST_BYTES, POST_SUFFIXES, Post, load_post
+from syndicate.posts import MAX_POST_BYTES, POST_SUFFIXES, Post, _shown_path, load_post
 from syndicate.write import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"
@@ -62,21 +62,23 @@ def _fingerprint(site: Site) -> str:
 # --- Post <-> JSON ----------------------------------------------------------
 
 
-def _encode(value: Any) -> Any:
+def _encode(value: Any, site: Site) -> Any:
+    # Only values that come back equal are taken; anything else raises.
     if value is None or isinstance(value, (str, bool, int)):
         return value
-    if isinstance(value, datetime):
+    if isinstance(value, datetime) and value.tzinfo is site.timezone:
+        # In the site's zone, as decoding leaves it: the same UTC offset too.
         return {"datetime": value.isoformat()}
     if isinstance(value, Path):
         return {"path": str(value)}
-    if isinstance(value, Author):
+    if isinstance(value, Author) and isinstance(value.name, str) and isinstance(value.email, str):
         return {"author": [value.name, value.email]}
     if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
         return list(value)
     raise TypeError(f"cannot keep a {type(value).__name__} in the posts index")
 
 
-def _decode(value: Any, site: Site) -> Any:
+def _decode(value: Any, site: Site, source: Path | None) -> Any:
     if isinstance(value, list):
         return tuple(value)
     if isinstance(value, dict):
@@ -85,7 +87,9 @@ def _decode(value: Any, site: Site) -> Any:
             # The same instant in the site's zone, as posts.build_post leaves it.
             return datetime.fromisoformat(data).astimezone(site.timezone)
         if kind == "path":
-            return Path(data)
+            # The file being looked up, when it is the one kept: building a
+            # Path costs more than the rest of the entry.
+            return source if source is not None and data == str(source) else Path(data)
         if kind == "author":
             name, email = data
             return Author(name, email)
@@ -93,27 +97,42 @@ def _decode(value: Any, site: Site) -> Any:
     return value
 
 
+_round_trip_checked = False
+
+
 def encode_post(post: Post, notices: list[Notice], site: Site) -> dict | None:
     """A post and its warnings as JSON data; None when it would not come back equal."""
+    global _round_trip_checked
     try:
-        data = {"post": {f.name: _encode(getattr(post, f.name)) for f in dataclasses.fields(Post)},
+        data = {"post": {f.name: _encode(getattr(post, f.name), site) for f in _POST_FIELDS},
                 "notices": [[n.message, n.path, n.line] for n in notices]}
+        if _round_trip_checked:
+            return data
         back, back_notices = decode_post(data, site)
     except (TypeError, ValueError):
         return None
-    # Checked now rather than trusted later: a field added to Post that does
-    # not survive the round trip keeps that post out of the index.
+    # Checked once per process rather than trusted: a field added to Post
+    # that does not survive the round trip keeps every post out of the index.
+    # _encode takes only values that come back equal, so once is enough.
     if back != post or back.date.utcoffset() != post.date.utcoffset() or back_notices != notices:
         return None
+    _round_trip_checked = True
     return data
 
 
-def decode_post(data: Mapping, site: Site) -> tuple[Post, list[Notice]]:
-    """The post and warnings kept by ``encode_post``. Raises on malformed data."""
-    fields = {key: _decode(value, site) for key, value in data["post"].items()}
+def decode_post(data: Mapping, site: Site, source: Path | None = None) -> tuple[Post, list[Notice]]:
+    """The post and warnings kept by ``encode_post``. Raises on malformed data.
+
+    ``source``: the post file's path, reused when the entry names that file.
+    """
+    fields = {key: value if type(value) is str else _decode(value, site, source)
+              for key, value in data["post"].items()}
     post = Post(**fields)
     notices = [Notice(str(message), path, line) for message, path, line in data["notices"]]
     return post, notices
+
+
+_POST_FIELDS = dataclasses.fields(Post)
 
 
 # --- the index ----------------------------------------------------------------
@@ -173,7 +192,7 @@ class PostsIndex:
                 if digest != entry.get("sha256"):
                     entry = None
             if entry is not None:
-                found = self._cached(entry, name, first_seen, now)
+                found = self._cached(entry, path, name, first_seen, now)
                 if found is not None:
                     if digest is not None:
                         # Same bytes: remember the new stat, and save the index
@@ -201,10 +220,10 @@ class PostsIndex:
         except OSError:
             return None
 
-    def _cached(self, entry: dict, name: str, first_seen: Mapping[str, datetime],
+    def _cached(self, entry: dict, path: Path, name: str, first_seen: Mapping[str, datetime],
                 now: datetime) -> tuple[Post, list[Notice]] | None:
         try:
-            post, notices = decode_post(entry, self.site)
+            post, notices = decode_post(entry, self.site, path)
         except (AttributeError, KeyError, TypeError, ValueError):
             return None
         if post.name != name:
@@ -267,7 +286,4 @@ class PostsIndex:
 
 
 def _relative_name(site: Site, path: Path) -> str:
-    try:
-        return path.relative_to(site.root).as_posix()
-    except ValueError:
-        return str(path)
+    return _shown_path(site, path)  # the name load_post gives the post
