@@ -184,11 +184,11 @@ class PostsIndex:
             # Hashing would read all of a 5 GB file, or /dev/zero forever.
             return load_post(site, path, first_seen, now)  # refuses it, reading nothing
         entry = self._old.get(name)
-        digest = None
+        raw = digest = None
         if isinstance(entry, dict):
             same_stat = entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns
             if not (same_stat and stat.st_mtime_ns < self._trusted_before_ns):
-                digest = self._hash(path)
+                raw, digest = self._read(path)
                 if digest != entry.get("sha256"):
                     entry = None
             if entry is not None:
@@ -201,11 +201,12 @@ class PostsIndex:
                         self._changed = True
                     self._new[name] = entry
                     return found
-        if digest is None:
-            digest = self._hash(path)
-        post, notices = load_post(site, path, first_seen, now)  # raises PostError
+        if raw is None:
+            raw, digest = self._read(path)
+        # Parsed from the bytes just hashed (read again only if that read failed,
+        # to report why), so a file is opened once and what is kept is what was hashed.
+        post, notices = load_post(site, path, first_seen, now, raw)  # raises PostError
         self._changed = True
-        self.reads += 1
         if post is not None:
             data = encode_post(post, notices, site)
             if data is not None:
@@ -213,12 +214,14 @@ class PostsIndex:
                                    "sha256": digest, **data}
         return post, notices
 
-    def _hash(self, path: Path) -> str | None:
+    def _read(self, path: Path) -> tuple[bytes | None, str | None]:
+        """The file's bytes and their SHA-256; (None, None) when it cannot be read."""
         self.reads += 1
         try:
-            return hashlib.sha256(read_post_bytes(path)).hexdigest()
+            raw = read_post_bytes(path)
         except OSError:
-            return None
+            return None, None
+        return raw, hashlib.sha256(raw).hexdigest()
 
     def _cached(self, entry: dict, path: Path, name: str, first_seen: Mapping[str, datetime],
                 now: datetime) -> tuple[Post, list[Notice]] | None:

@@ -8,6 +8,7 @@ output, so a site of 100,000 posts costs a front-matter parse per post.
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import os
 import posixpath
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
 
 
@@ -273,22 +274,38 @@ def read_post_head(path: Path, name: str) -> str:
     try:
         size = _post_size(path, name)
         with path.open("rb") as file:
-            raw = file.read(HEAD_BYTES)
-            if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return decode_post(raw + file.read(max(size - len(raw), 0) + 1), name)
-            while len(raw) < size:
-                cut = raw.rfind(b"\n") + 1
-                if cut:
-                    text = decode_post(raw[:cut], name)
-                    if _head_is_enough(text):
-                        return text
-                more = file.read(len(raw))
-                if not more:
-                    break
-                raw += more
-            return decode_post(raw, name)
+            return _read_head(file, size, name)
     except OSError as exc:
         raise PostError(f"cannot read: {exc.strerror or exc}", name) from None
+
+
+def post_head_of(raw: bytes, name: str) -> str:
+    """``read_post_head``'s text, from the bytes of a file read whole already.
+
+    The posts index reads each new post whole to hash it; reading the head
+    again from disk would open every file twice on a first run.
+    """
+    if len(raw) > MAX_POST_BYTES:
+        raise PostError(f"file is {len(raw) // (1024 * 1024)} MB; posts over "
+                        f"{MAX_POST_BYTES // (1024 * 1024)} MB are refused", name)
+    return _read_head(io.BytesIO(raw), len(raw), name)
+
+
+def _read_head(file: BinaryIO, size: int, name: str) -> str:
+    raw = file.read(HEAD_BYTES)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return decode_post(raw + file.read(max(size - len(raw), 0) + 1), name)
+    while len(raw) < size:
+        cut = raw.rfind(b"\n") + 1
+        if cut:
+            text = decode_post(raw[:cut], name)
+            if _head_is_enough(text):
+                return text
+        more = file.read(len(raw))
+        if not more:
+            break
+        raw += more
+    return decode_post(raw, name)
 
 
 def _head_is_enough(text: str) -> bool:
@@ -615,8 +632,12 @@ def _shown_path(site: Site, path: Path) -> str:
         return str(path)
 
 
-def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: datetime) -> tuple[Post | None, list[Notice]]:
-    """Read one file. Returns (None, notices) for files that are not posts."""
+def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: datetime,
+              raw: bytes | None = None) -> tuple[Post | None, list[Notice]]:
+    """Read one file. Returns (None, notices) for files that are not posts.
+
+    ``raw``: the file's bytes when the caller has read them already.
+    """
     name = _shown_path(site, path)
     if path.suffix.lower() not in POST_SUFFIXES:
         return None, [Notice(f"skipped: not a post (only {', '.join(sorted(POST_SUFFIXES))} files are read)", name)]
@@ -627,7 +648,7 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(site.root):
         # A cloned site must not publish ~/.ssh/id_rsa through posts/key.md.
         raise PostError("a link to a file outside the site folder; not read", name)
-    text = read_post_head(path, name)
+    text = read_post_head(path, name) if raw is None else post_head_of(raw, name)
     if not text.strip():
         return None, [Notice("skipped: the file is empty", name)]
     meta, body, body_line = split_front_matter(text, name)

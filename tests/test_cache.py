@@ -249,3 +249,13 @@ def test_chunked_write_keeps_a_file_with_the_same_bytes(tmp_path, old):
     assert written == (old != b'{"a":1}{"b":2}')
     assert (path.stat().st_mtime == 1_000_000) == (not written)
     assert [p.name for p in tmp_path.iterdir()] == ["index.json"]  # no temporary file left
+
+
+def test_first_run_parses_the_bytes_it_hashed(site_root, reads, monkeypatch):
+    """A new post is opened once for the index: its head is parsed from the bytes hashed."""
+    monkeypatch.setattr(syndicate.posts, "read_post_head",
+                        lambda path, name: pytest.fail(f"{name} was opened a second time"))
+    site = load_site(site_root)
+    outcome = build(site, now_for(site))
+    assert not outcome.errors and outcome.written
+    assert set(reads) == {Path(name).name for name in POSTS}

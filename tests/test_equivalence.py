@@ -19,12 +19,13 @@ from urllib.parse import quote, urljoin
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import syndicate.cache
 import syndicate.content
 import syndicate.posts
 from syndicate.build import Outcome, read_site, render_feeds, resolve_now
 from syndicate.config import load_site
 from syndicate.errors import PostError
-from syndicate.posts import HEAD_BYTES, read_post_head, read_post_text, split_front_matter
+from syndicate.posts import HEAD_BYTES, post_head_of, read_post_head, read_post_text, split_front_matter
 from syndicate.text import join_url
 from tests.conftest import REPO
 
@@ -96,6 +97,10 @@ def opened(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(syndicate.posts, "read_post_head", spy(syndicate.posts.read_post_head))
     monkeypatch.setattr(syndicate.content, "read_post_text", spy(syndicate.content.read_post_text))
+    # The posts index reads a new post whole, hashes it and parses its head from those bytes.
+    real_bytes = syndicate.cache.read_post_bytes
+    monkeypatch.setattr(syndicate.cache, "read_post_bytes",
+                        lambda path: names.append(path.name) or real_bytes(path))
     return names
 
 
@@ -114,7 +119,7 @@ def test_cold_and_warm_builds_equal_the_uncached_render(site_root, run, opened):
 
     assert build(run, site_root) == expected  # cold: no index yet
     assert (site_root / ".syndicate" / "posts-index.json").is_file()
-    assert len(opened) >= 300  # every post read once (heads), bodies for the feeds
+    assert len(opened) >= 300  # every post read once (to hash and parse), bodies for the feeds
 
     opened.clear()
     assert build(run, site_root) == expected  # warm: every answer from the index
@@ -200,6 +205,13 @@ def test_head_splits_like_the_whole_file(tmp_path, name):
     assert head == whole
     if whole_body is not None:
         assert whole_body.startswith(head_body)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_head_of_bytes_read_whole_is_the_head_read_from_disk(tmp_path, name):
+    path = tmp_path / "post.md"
+    path.write_bytes(CASES[name])
+    assert _split(lambda path, name: post_head_of(path.read_bytes(), name), path) == _split(read_post_head, path)
 
 
 def test_head_skips_most_of_a_long_body(tmp_path):
