@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import feedgen.entry

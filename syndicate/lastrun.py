@@ -22,7 +22,6 @@ resolution could otherwise go unseen.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass

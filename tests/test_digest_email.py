@@ -9,11 +9,9 @@ from __future__ import annotations
 import logging
 import re
 import socket
-from pathlib import Path
 
 import cssutils
 import lxml.html
-import pytest
 from lxml.cssselect import CSSSelector
 
 from syndicate.jinja import default_templates_dir
