@@ -117,10 +117,17 @@ def _replace(path: Path, write: Callable[[BinaryIO], object], keep_old: Callable
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except OSError as exc:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
+        _remove(temp)
         reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise PublishError(f"cannot write {path}: {reason}; the previous file is left as it was") from None
+    except BaseException:
+        _remove(temp)  # the data could not be made (a bug, or Ctrl-C): no temporary file left behind
+        raise
     return True
+
+
+def _remove(temp: str) -> None:
+    try:
+        os.unlink(temp)
+    except OSError:
+        pass

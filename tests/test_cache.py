@@ -259,3 +259,19 @@ def test_first_run_parses_the_bytes_it_hashed(site_root, reads, monkeypatch):
     outcome = build(site, now_for(site))
     assert not outcome.errors and outcome.written
     assert set(reads) == {Path(name).name for name in POSTS}
+
+
+def test_chunked_write_that_fails_midway_leaves_the_old_file_and_no_temporary_one(tmp_path):
+    from syndicate.write import write_chunks_if_changed
+
+    path = tmp_path / "index.json"
+    path.write_bytes(b"old")
+
+    def chunks():
+        yield b"new"
+        raise UnicodeEncodeError("utf-8", "\udcff", 0, 1, "surrogates not allowed")
+
+    with pytest.raises(UnicodeEncodeError):
+        write_chunks_if_changed(path, chunks())
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["index.json"]
