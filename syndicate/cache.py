@@ -31,7 +31,8 @@ from syndicate import __version__
 from syndicate.config import Author, Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice
-from syndicate.posts import MAX_POST_BYTES, POST_SUFFIXES, Post, _shown_path, load_post
+from syndicate.postfile import MAX_POST_BYTES
+from syndicate.posts import POST_SUFFIXES, Post, _shown_path, load_post
 from syndicate.write import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"

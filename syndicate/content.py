@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from syndicate.config import Site
 from syndicate.errors import Notice
-from syndicate.posts import Post, read_post_text, split_front_matter
+from syndicate.postfile import read_post_text, split_front_matter
+from syndicate.posts import Post
 from syndicate.text import clean_text, html_to_text, join_url, parse_fragment
 
 URL_ATTRIBUTES = ("href", "src", "poster", "cite", "action", "background", "data")  # data: <object>'s

@@ -93,8 +93,8 @@ def reads(monkeypatch):
 
     monkeypatch.setattr(syndicate.cache, "read_post_bytes",
                         counting(syndicate.cache.read_post_bytes, lambda path: Path(path).name))
-    monkeypatch.setattr(syndicate.posts, "read_post_text",
-                        counting(syndicate.posts.read_post_text, lambda path, name: Path(path).name))
+    monkeypatch.setattr(syndicate.posts, "read_post_head",
+                        counting(syndicate.posts.read_post_head, lambda path, name: Path(path).name))
     monkeypatch.setattr(syndicate.content, "read_post_text",
                         counting(syndicate.content.read_post_text, lambda path, name: Path(path).name))
     return opened

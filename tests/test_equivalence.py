@@ -25,7 +25,7 @@ import syndicate.posts
 from syndicate.build import Outcome, read_site, render_feeds, resolve_now
 from syndicate.config import load_site
 from syndicate.errors import PostError
-from syndicate.posts import HEAD_BYTES, post_head_of, read_post_head, read_post_text, split_front_matter
+from syndicate.postfile import HEAD_BYTES, post_head_of, read_post_head, read_post_text, split_front_matter
 from syndicate.text import join_url
 from tests.conftest import REPO
 

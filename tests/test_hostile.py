@@ -27,7 +27,7 @@ from lxml import etree
 
 from syndicate import safe_yaml
 from syndicate.errors import PublishError
-from syndicate.posts import legacy_korean
+from syndicate.postfile import legacy_korean
 from syndicate.text import XML_FORBIDDEN
 from syndicate.write import output_path, safe_name
 from tests.conftest import NOW
