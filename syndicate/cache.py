@@ -174,7 +174,7 @@ class PostsIndex:
     def load_post(self, site: Site, path: Path, first_seen: Mapping[str, datetime],
                   now: datetime) -> tuple[Post | None, list[Notice]]:
         """``posts.load_post``, answered from the index when the file is unchanged."""
-        name = _relative_name(site, path)
+        name = _shown_path(site, path)  # the name load_post gives the post
         if path.suffix.lower() not in POST_SUFFIXES:
             return load_post(site, path, first_seen, now)  # reads nothing
         try:
@@ -287,7 +287,3 @@ class PostsIndex:
                 yield "".join(batch).encode("utf-8")
                 batch.clear()
         yield ("".join(batch) + "}}").encode("utf-8")
-
-
-def _relative_name(site: Site, path: Path) -> str:
-    return _shown_path(site, path)  # the name load_post gives the post

@@ -36,7 +36,7 @@ from syndicate.cache import PostsIndex
 from syndicate.config import WEEKDAYS, Schedule, Site
 from syndicate.errors import Notice, PublishError, SyndicateError
 from syndicate.lock import Busy, Held, pid_alive, site_lock
-from syndicate.posts import Loaded, Post
+from syndicate.posts import Loaded, Post, _shown_path
 from syndicate.state import (EMPTY, RENDERED, SENDING, SENT, DigestRecord, load_digests, save_digest,
                              save_first_seen)
 from syndicate.write import output_path
@@ -187,18 +187,11 @@ def _dry_write(site: Site, files: dict[str, bytes], outcome: Outcome) -> None:
             same = path.read_bytes() == data
         except OSError:
             same = False
-        shown = _shown(site, path)
+        shown = _shown_path(site, path)
         if same:
             outcome.unchanged.append(shown)
         else:
             outcome.events.append(f"would write {shown}")
-
-
-def _shown(site: Site, path) -> str:
-    try:
-        return path.relative_to(site.root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def remove_leftovers(site: Site, files: Iterable[str]) -> None:

@@ -11,14 +11,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from syndicate.config import Site
 from syndicate.errors import PublishError
+from syndicate.posts import Post, _shown_path
 from syndicate.write import write_if_changed
-
-if TYPE_CHECKING:
-    from syndicate.posts import Post
 
 FIRST_SEEN = "first-seen.json"
 
@@ -131,7 +129,7 @@ def load_digests(site: Site) -> dict[str, DigestRecord]:
     read as empty: forgetting which digests went out would send them again.
     """
     path = site.state_dir / STATE
-    shown = _shown(site, path)
+    shown = _shown_path(site, path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -163,10 +161,3 @@ def save_digest(site: Site, record: DigestRecord) -> None:
     # Keys written by other versions are kept, not dropped.
     data["digests"] = [r.to_json() for r in sorted(records.values(), key=lambda r: (r.start, r.period))]
     write_json(path, data)
-
-
-def _shown(site: Site, path: Path) -> str:
-    try:
-        return path.relative_to(site.root).as_posix()
-    except ValueError:
-        return str(path)
