@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from markupsafe import Markup
 
 from syndicate.config import Site
-from syndicate.content import Rendered, render_post
+from syndicate.content import Rendered
 from syndicate.errors import Notice, SyndicateError
 from syndicate.posts import Post, parse_date
 from syndicate.text import BLOCKS, parse_fragment
@@ -265,13 +265,14 @@ def _post_view(site: Site, rendered: Rendered, locale, utm: dict[str, str]) -> D
     )
 
 
-def render_digest(site: Site, posts: Sequence[Post | Rendered], window: Window, now: datetime,
+def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now: datetime,
                   list_tool: str | None = None) -> DigestFiles:
-    """Render the digest of ``posts`` (already selected and ordered); write nothing.
+    """Render the digest of ``rendered`` posts (already selected and ordered); write nothing.
 
     ``list_tool`` (default ``digest.list_tool``) decides the unsubscribe and
-    web-version links. Posts not yet rendered are rendered here (PostError).
-    Template mistakes raise SyndicateError with the template's file and line.
+    web-version links. Bodies are rendered by the caller (``build.render_all``),
+    which reports and leaves out a post whose body fails. Template mistakes
+    raise SyndicateError with the template's file and line.
     """
     from babel.dates import format_date, format_interval
 
@@ -280,7 +281,6 @@ def render_digest(site: Site, posts: Sequence[Post | Rendered], window: Window, 
     from syndicate.mail import build_message, links_for, message_id, put_merge_tags
 
     tool = list_tool or site.digest.list_tool
-    rendered = [p if isinstance(p, Rendered) else render_post(site, p) for p in posts]
     locale, problem = _locale(site)
     notices = [problem] if problem else []
     if window.start.date() == window.last_day:
