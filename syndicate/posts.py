@@ -105,14 +105,22 @@ def _front_matter_date(key: str, value: Any, tz: Any) -> datetime:
     Years outside 1000-9998 are refused: moving such a date between time
     zones (the feeds, the posts index) overflows Python's calendar.
     """
-    shown = json.dumps(str(value), ensure_ascii=False)
     try:
         moment = parse_date(value, tz).astimezone(tz)
     except (ValueError, OverflowError):
-        raise ValueError(f"'{key}' is not a date: {shown}") from None
+        raise ValueError(f"'{key}' is not a date: {_shown_value(value)}") from None
     if not 1000 <= moment.year <= 9998:
-        raise ValueError(f"'{key}' is out of range (years 1000 to 9998): {shown}")
+        raise ValueError(f"'{key}' is out of range (years 1000 to 9998): {_shown_value(value)}")
     return moment
+
+
+def _shown_value(value: Any) -> str:
+    """A front-matter value quoted for an error message.
+
+    Built only once a date is refused: every post's dates pass through
+    ``_front_matter_date`` on every cold run.
+    """
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def _words(value: Any, key: str) -> tuple[str, ...]:
