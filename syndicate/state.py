@@ -128,12 +128,27 @@ def load_digests(site: Site) -> dict[str, DigestRecord]:
     Unlike the other state files, a corrupt state.json is an error and is never
     read as empty: forgetting which digests went out would send them again.
     """
+    return _load_state(site)[1]
+
+
+def save_digest(site: Site, record: DigestRecord) -> None:
+    """Add or replace one period's record in state.json, atomically."""
+    # Refuses a corrupt state.json like load_digests, rather than overwrite it.
+    data, records = _load_state(site)
+    records[record.period] = record
+    # Keys written by other versions are kept, not dropped.
+    data["digests"] = [r.to_json() for r in sorted(records.values(), key=lambda r: (r.start, r.period))]
+    write_json(site.state_dir / STATE, data)
+
+
+def _load_state(site: Site) -> tuple[dict, dict[str, DigestRecord]]:
+    """state.json as read (a JSON object) and its digest records; ({}, {}) when it is missing."""
     path = site.state_dir / STATE
     shown = _shown_path(site, path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return {}, {}
     except OSError as exc:
         raise PublishError(f"cannot read: {exc.strerror or exc}", shown) from None
     except ValueError as exc:
@@ -146,18 +161,4 @@ def load_digests(site: Site) -> dict[str, DigestRecord]:
     except ValueError as exc:
         raise PublishError(f"corrupt ({exc}); restore it from a backup, or delete it to start afresh",
                            shown) from None
-    return {record.period: record for record in records}
-
-
-def save_digest(site: Site, record: DigestRecord) -> None:
-    """Add or replace one period's record in state.json, atomically."""
-    path = site.state_dir / STATE
-    records = load_digests(site)
-    records[record.period] = record
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    # Keys written by other versions are kept, not dropped.
-    data["digests"] = [r.to_json() for r in sorted(records.values(), key=lambda r: (r.start, r.period))]
-    write_json(path, data)
+    return data, {record.period: record for record in records}
