@@ -194,21 +194,22 @@ def email_ready(html: str, base: str, link: Callable[[str], str] = lambda url: u
         cache_css_parsing=False,
     )
     with cssutils_messages(found):
-        tree = premailer.transform(doc)
+        # Given a parsed tree, premailer styles it in place and never serialises
+        # it: the document is parsed once here and written once below.
+        premailer.transform(doc)
     problems += [f"CSS: {message}" for message in dict.fromkeys(found)]
-    root = tree.getroot() if hasattr(tree, "getroot") else tree
 
-    _absolute(root, base, link)
+    _absolute(doc, base, link)
     kept = "\n".join(css for css in kept_css if css.strip())
     if kept:
-        head = root.find("head")
+        head = doc.find("head")
         if head is None:
             head = lxml.html.Element("head")
-            root.insert(0, head)
+            doc.insert(0, head)
         style = lxml.html.Element("style")
         style.text = "\n" + absolute_css_urls(kept, base) + "\n"
         head.append(style)
-    html = lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode", method="html")
+    html = lxml.html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode", method="html")
     return html + "\n", problems
 
 
