@@ -172,15 +172,16 @@ def expand_permalink(pattern: str, *, date: datetime, slug: str, categories: Ite
     return quote(path + (trailing if path else ""), safe="/:@!$&'()*+,;=-._~")
 
 
-def _str_field(meta: Mapping, *keys: str) -> tuple[str | None, str | None]:
+def _str_field(meta: Mapping, *keys: str) -> str | None:
+    """The first of ``keys`` that is set, as text (numbers too); ValueError for a list or mapping."""
     for key in keys:
         value = meta.get(key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ValueError(f"{key} must be text, got a {value_kind(value)}")
-        return str(value), key
-    return None, None
+        return str(value)
+    return None
 
 
 def _image(value: Any) -> str | None:
@@ -274,7 +275,7 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     jekyll = JEKYLL_NAME.match(stem)
     file_slug = jekyll.group(4) if jekyll else stem
 
-    title, _ = _str_field(meta, "title")
+    title = _str_field(meta, "title")
     title = plain_text(title) if title is not None else ""
     if not title:
         title = " ".join(file_slug.replace("-", " ").replace("_", " ").split()).capitalize() or stem
@@ -308,18 +309,18 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     categories = tuple(dict.fromkeys(term for term in map(plain_text, categories) if term))
     tags = tuple(dict.fromkeys(term for term in map(plain_text, _words(meta.get("tags"), "tags")) if term))
 
-    excerpt, _ = _str_field(meta, "excerpt", "summary", "description")
+    excerpt = _str_field(meta, "excerpt", "summary", "description")
     excerpt = plain_text(excerpt) if excerpt is not None else None
 
-    slug_text, _ = _str_field(meta, "slug")
+    slug_text = _str_field(meta, "slug")
     slug = slugify(slug_text if slug_text is not None else file_slug) or slugify(stem) or "post"
 
-    pattern, _ = _str_field(meta, "permalink")
+    pattern = _str_field(meta, "permalink")
     url = site.absolute_url(expand_permalink(pattern or site.permalink, date=moment, slug=slug,
                                              categories=categories))
-    guid, _ = _str_field(meta, "id", "guid")
+    guid = _str_field(meta, "id", "guid")
     image = _image(meta.get("image"))
-    lang, _ = _str_field(meta, "lang")
+    lang = _str_field(meta, "lang")
     if lang is not None and language_tag(lang) is None:
         notices.append(Notice(f"lang {json.dumps(lang[:40], ensure_ascii=False)} is not a language tag "
                               "such as \"ko\" or \"en-US\"; left out", name))
