@@ -45,6 +45,7 @@ Sleep = Callable[[float], None]
 # What write_if_changed leaves behind when its run is killed: ".feed.xml.k3j_x9q2.tmp".
 LEFTOVER = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 LEFTOVER_AGE = 600  # seconds; younger temp files may belong to a build running now
+NO_SCHEDULE = "digest: no [digest.schedule] in the configuration; publish renders none"
 
 
 # --- the schedule -----------------------------------------------------------------
@@ -98,11 +99,12 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
         # the last run (syndicate.lastrun) and no digest is due; nothing is read.
         scan = lastrun.scan_posts(site)
         last = None if dry_run else lastrun.unchanged(site, now, scan)
-        if last is not None and digest_settled(site, now):
+        settled = _settled_digest_status(site, now) if last is not None else None
+        if settled is not None:
             outcome.unchanged, outcome.notices = last
             outcome.decisions.append("nothing changed since the last run and no digest is due: "
                                      "no post read, no feed rendered")
-            outcome.decisions.append(_digest_status(site, now))
+            outcome.decisions.append(settled)
         else:
             index = PostsIndex.load(site)
             loaded, published, notices = read_site(site, now, progress, index)
@@ -132,28 +134,28 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
     return outcome
 
 
-def digest_settled(site: Site, now: datetime) -> bool:
-    """Whether no digest needs this run: none scheduled, none waiting to be sent, the due one done."""
+def _settled_digest_status(site: Site, now: datetime) -> str | None:
+    """The -v line on the digest when no digest needs this run; None when one may.
+
+    Settled means none is scheduled, or none is waiting to be sent and the
+    due one is recorded. state.json is read once, on every unchanged cron run.
+    """
     if site.digest.schedule is None:
-        return True
+        return NO_SCHEDULE
     try:
         records = load_digests(site)
     except SyndicateError:
-        return False  # the full run reports it
+        return None  # the full run reports it
     if any(record.status == SENDING for record in records.values()):
-        return False
-    return due_window(site, scheduled_moment(site.digest.schedule, now, site)).period in records
-
-
-def _digest_status(site: Site, now: datetime) -> str:
-    """One line for -v: the due digest period and what became of it."""
-    if site.digest.schedule is None:
-        return "digest: no [digest.schedule] in the configuration; publish renders none"
+        return None
     moment = scheduled_moment(site.digest.schedule, now, site)
-    period = due_window(site, moment).period
-    record = load_digests(site).get(period)
-    done = _describe(record) if record else "not rendered yet"
-    return f"digest {period}: {done}; the next is due {_when(moment + timedelta(days=7))}"
+    record = records.get(due_window(site, moment).period)
+    return _digest_status(record, moment) if record else None
+
+
+def _digest_status(record: DigestRecord, moment: datetime) -> str:
+    """One line for -v: the period due at ``moment``, what became of it, and when the next is due."""
+    return f"digest {record.period}: {_describe(record)}; the next is due {_when(moment + timedelta(days=7))}"
 
 
 def _explain_lock(lock: Held, outcome: Outcome) -> None:
@@ -223,7 +225,7 @@ def _digest_when_due(site: Site, now: datetime, published: list[Post], index: Po
                      outcome: Outcome, *, sending: bool, dry_run: bool, sleep: Sleep | None) -> None:
     schedule = site.digest.schedule
     if schedule is None:
-        outcome.decisions.append("digest: no [digest.schedule] in the configuration; publish renders none")
+        outcome.decisions.append(NO_SCHEDULE)
         return
     records = load_digests(site)
     # A digest that was rendered for sending but not accepted yet goes first:
@@ -245,7 +247,7 @@ def _digest_when_due(site: Site, now: datetime, published: list[Post], index: Po
     following = moment + timedelta(days=7)
     record = records.get(window.period)
     if record is not None:
-        outcome.decisions.append(_digest_status(site, now))
+        outcome.decisions.append(_digest_status(record, moment))
         return
     newest = max(records.values(), key=lambda r: r.start, default=None)
     if newest is not None and newest.start > window.start:
