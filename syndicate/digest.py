@@ -247,7 +247,8 @@ def with_utm(site: Site, url: str, utm: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _post_view(site: Site, rendered: Rendered, locale, utm: dict[str, str]) -> DigestPost:
+def _post_view(site: Site, rendered: Rendered, locale, link: Callable[[str], str]) -> DigestPost:
+    """The template's view of one post; ``link`` adds the UTM parameters to a URL."""
     from babel.dates import format_date
 
     from syndicate.inline import sanitise_body
@@ -255,12 +256,12 @@ def _post_view(site: Site, rendered: Rendered, locale, utm: dict[str, str]) -> D
     post = rendered.post
     body = Markup(sanitise_body(rendered.html)) if site.digest.full_content else None
     return DigestPost(
-        title=post.title, url=with_utm(site, post.url, utm), date=post.date,
+        title=post.title, url=link(post.url), date=post.date,
         date_text=format_date(post.date.astimezone(site.timezone), "long", locale=locale),
         excerpt=rendered.excerpt, image=post.image, image_alt=post.title,
         categories=post.categories, tags=post.tags,
         author=(post.author or site.author).name if (post.author or site.author) else "",
-        body=body, text=html_to_paragraphs(str(body), lambda url: with_utm(site, url, utm))
+        body=body, text=html_to_paragraphs(str(body), link)
         if body is not None else rendered.excerpt,
     )
 
@@ -290,7 +291,11 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
     context = {"site": site, "period": window.period, "period_text": period_text, "window": window}
     utm = {f"utm_{key}": render_string(value, context, f"digest.utm.{key}", site)
            for key, value in sorted(site.digest.utm.items())}
-    views = [_post_view(site, r, locale, utm) for r in rendered]
+
+    def link(url: str) -> str:
+        return with_utm(site, url, utm)
+
+    views = [_post_view(site, r, locale, link) for r in rendered]
     context["posts"] = views
     subject = " ".join(render_string(site.digest.subject, context, "digest.subject", site).split())
     if site.digest.preheader:
@@ -303,7 +308,7 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
         notices.append(Notice("digest.unsubscribe_url is not set: the digest has no unsubscribe link",
                               site.config_file))
     context.update(subject=subject, preheader=" ".join(preheader.split()), unsubscribe=unsubscribe,
-                   web_version=with_utm(site, web, utm), list_tool=tool,
+                   web_version=link(web), list_tool=tool,
                    labels=LABELS.get(locale.language, LABELS["en"]),
                    full_content=site.digest.full_content)
 
@@ -312,7 +317,7 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
     html_source = render_template(site, env, "digest.html.j2", context)
     # The unsubscribe link stays exactly as configured: it may carry a token.
     html, problems = email_ready(html_source, site.url,
-                                 lambda url: url if url == unsubscribe else with_utm(site, url, utm))
+                                 lambda url: url if url == unsubscribe else link(url))
     shown = template_path(site, env, "digest.html.j2")
     notices += [Notice(problem, shown) for problem in problems]
     html = put_merge_tags(html, tool, html=True)
