@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
@@ -168,35 +168,43 @@ def _in_ks_x_1001(letter: str) -> bool:
     return True
 
 
-def _post_size(path: Path, name: str) -> int:
-    """The size of a post file; PostError for one that is too large or not a file.
+def _read_post(path: Path, name: str, read: Callable[[BinaryIO, int, str], str]) -> str:
+    """``read(file, size, name)`` on a post file; PostError for one that is too large or not a file.
 
     A pipe would block the read forever and a link to /dev/zero would never
     end, so only regular files are read, and never more than MAX_POST_BYTES.
+    Reading a head and reading a whole post both come through here.
     """
-    status = path.stat()
-    if not S_ISREG(status.st_mode):
-        raise PostError("not a regular file (a device, pipe or socket); not read", name)
-    if status.st_size > MAX_POST_BYTES:
-        raise PostError(f"file is {status.st_size // (1024 * 1024)} MB; posts over "
+    try:
+        status = path.stat()
+        if not S_ISREG(status.st_mode):
+            raise PostError("not a regular file (a device, pipe or socket); not read", name)
+        _refuse_if_too_large(status.st_size, name)
+        with path.open("rb") as file:
+            return read(file, status.st_size, name)
+    except OSError as exc:
+        raise PostError(f"cannot read: {exc.strerror or exc}", name) from None
+
+
+def _refuse_if_too_large(size: int, name: str) -> None:
+    if size > MAX_POST_BYTES:
+        raise PostError(f"file is {size // (1024 * 1024)} MB; posts over "
                         f"{MAX_POST_BYTES // (1024 * 1024)} MB are refused", name)
-    return status.st_size
 
 
 def read_post_text(path: Path, name: str) -> str:
     """Read and decode a post file, refusing files too large to be a post."""
-    try:
-        size = _post_size(path, name)
-        with path.open("rb") as file:
-            # read(n) sets n bytes aside first: ask for the size, not the limit.
-            raw = file.read(size + 1)
-            if len(raw) > size:  # the file grew since
-                raw += file.read(MAX_POST_BYTES + 1 - len(raw))
-        if len(raw) > MAX_POST_BYTES:
-            raise PostError(f"file is over {MAX_POST_BYTES // (1024 * 1024)} MB; posts that large are refused", name)
-        return decode_post(raw, name)
-    except OSError as exc:
-        raise PostError(f"cannot read: {exc.strerror or exc}", name) from None
+    return _read_post(path, name, _read_whole)
+
+
+def _read_whole(file: BinaryIO, size: int, name: str) -> str:
+    # read(n) sets n bytes aside first: ask for the size, not the limit.
+    raw = file.read(size + 1)
+    if len(raw) > size:  # the file grew since
+        raw += file.read(MAX_POST_BYTES + 1 - len(raw))
+    if len(raw) > MAX_POST_BYTES:
+        raise PostError(f"file is over {MAX_POST_BYTES // (1024 * 1024)} MB; posts that large are refused", name)
+    return decode_post(raw, name)
 
 
 HEAD_BYTES = 2048
@@ -214,12 +222,7 @@ def read_post_head(path: Path, name: str) -> str:
     so splitting it gives the same front matter and body line as the whole
     file. A body that is not text is reported when the body is rendered.
     """
-    try:
-        size = _post_size(path, name)
-        with path.open("rb") as file:
-            return _read_head(file, size, name)
-    except OSError as exc:
-        raise PostError(f"cannot read: {exc.strerror or exc}", name) from None
+    return _read_post(path, name, _read_head)
 
 
 def post_head_of(raw: bytes, name: str) -> str:
@@ -228,9 +231,7 @@ def post_head_of(raw: bytes, name: str) -> str:
     The posts index reads each new post whole to hash it; reading the head
     again from disk would open every file twice on a first run.
     """
-    if len(raw) > MAX_POST_BYTES:
-        raise PostError(f"file is {len(raw) // (1024 * 1024)} MB; posts over "
-                        f"{MAX_POST_BYTES // (1024 * 1024)} MB are refused", name)
+    _refuse_if_too_large(len(raw), name)
     return _read_head(io.BytesIO(raw), len(raw), name)
 
 
