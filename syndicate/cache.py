@@ -27,19 +27,19 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any, Iterator, Mapping
 
-from syndicate import __version__
 from syndicate.config import Author, Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice
 from syndicate.postfile import MAX_POST_BYTES
 from syndicate.posts import POST_SUFFIXES, Post, _shown_path, load_post
+from syndicate.state import fingerprint
 from syndicate.write import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"
 FORMAT = 1
 # The modules whose code decides what a post file turns into; editing any of
-# them (or upgrading syndicate) must not leave old results in the index.
-CODE_MODULES = ("posts", "content", "text", "config", "cache")
+# them (or upgrading syndicate or a library) must not leave old results in the index.
+CODE_MODULES = ("posts", "postfile", "safe_yaml", "content", "text", "config", "cache")
 
 
 def read_post_bytes(path: Path) -> bytes:
@@ -48,16 +48,9 @@ def read_post_bytes(path: Path) -> bytes:
 
 
 def _fingerprint(site: Site) -> str:
-    """What every entry depends on besides the post file: code and configuration."""
+    """What every entry depends on besides the post file: code, libraries and configuration."""
     # --out does not change what a post reads as, so it keeps the index.
-    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{replace(site, output_dir=Path())!r}\0".encode())
-    package = Path(__file__).parent
-    for module in CODE_MODULES:
-        try:
-            digest.update((package / f"{module}.py").read_bytes())
-        except OSError:
-            digest.update(b"?")
-    return digest.hexdigest()
+    return fingerprint(FORMAT, replace(site, output_dir=Path()), CODE_MODULES)
 
 
 # --- Post <-> JSON ----------------------------------------------------------

@@ -26,20 +26,16 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
-from syndicate import __version__
 from syndicate.config import Site
 from syndicate.errors import Notice
-from syndicate.state import FIRST_SEEN, read_json, write_json
+from syndicate.state import FIRST_SEEN, fingerprint, read_json, write_json
 
 RECORD_NAME = "last-run.json"
 FORMAT = 1
 RACY_NS = 1_000_000_000
-# Libraries whose upgrade can change the bytes of a feed.
-LIBRARIES = ("feedgen", "lxml", "markdown-it-py", "PyYAML", "python-frontmatter")
 
 
 @dataclass(frozen=True)
@@ -97,16 +93,8 @@ def scan_posts(site: Site) -> Scan:
 
 def _fingerprint(site: Site) -> str:
     """The code, libraries and configuration that outputs depend on, in one hash."""
-    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{site!r}\0".encode())
-    for library in LIBRARIES:
-        try:
-            digest.update(f"{library}={metadata.version(library)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library}=?\0".encode())
-    package = Path(__file__).parent
-    for module in sorted(package.glob("*.py")):
-        digest.update(module.name.encode() + b"\0" + module.read_bytes())
-    return digest.hexdigest()
+    # Every module: any of them may change an output's bytes.
+    return fingerprint(FORMAT, site, sorted(module.stem for module in Path(__file__).parent.glob("*.py")))
 
 
 def _stat(path: Path) -> list[int] | None:

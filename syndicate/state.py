@@ -7,18 +7,23 @@ state.json, which says which digests went out (see ``load_digests``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
+from syndicate import __version__
 from syndicate.config import Site
 from syndicate.errors import PublishError
 from syndicate.posts import Post, _shown_path
 from syndicate.write import write_if_changed
 
 FIRST_SEEN = "first-seen.json"
+# Libraries whose upgrade can change what a post reads as or an output's bytes.
+LIBRARIES = ("feedgen", "lxml", "markdown-it-py", "nh3", "PyYAML", "python-frontmatter")
 
 
 def read_json(path: Path) -> dict:
@@ -34,6 +39,29 @@ def write_json(path: Path, data: dict) -> bool:
     """Write a JSON object atomically, in a stable form; returns whether it changed."""
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return write_if_changed(path, text.encode("utf-8"))
+
+
+def fingerprint(record_format: int, site: Site, modules: Iterable[str]) -> str:
+    """One hash of what a record kept here depends on besides the post files.
+
+    The record's format, syndicate's version, the configuration (``site``),
+    the versions of LIBRARIES and the source of the syndicate ``modules``
+    (names such as "posts"): when any of them changes, the record is stale.
+    """
+    digest = hashlib.sha256(f"{record_format}\0{__version__}\0{site!r}\0".encode())
+    for library in LIBRARIES:
+        try:
+            digest.update(f"{library}={metadata.version(library)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=?\0".encode())
+    package = Path(__file__).parent
+    for module in modules:
+        try:
+            source = (package / f"{module}.py").read_bytes()
+        except OSError:
+            source = b"?"
+        digest.update(module.encode() + b"\0" + source)
+    return digest.hexdigest()
 
 
 def load_first_seen(site: Site) -> dict[str, datetime]:
