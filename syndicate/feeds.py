@@ -172,9 +172,9 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     generator.link(href=site.url, rel="alternate", type="text/html")
     generator.language(site.language)
     generator.generator("syndicate", version=__version__)
-    author = site.author
-    generator.author({"name": author.name if author else site.title,
-                      **({"email": author.email} if author and author.email else {})})
+    # feedgen writes no <email> (and no RSS managingEditor) for an empty email.
+    generator.author({"name": site.author.name, "email": site.author.email} if site.author
+                     else {"name": site.title})
 
     newest = max((p.updated or p.date for p in spec.posts), default=EPOCH)
     generator.updated(newest)
@@ -199,7 +199,7 @@ def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rende
     entry.updated(post.updated or post.date)
     author = post.author or site.author
     if author:
-        entry.author({"name": author.name, **({"email": author.email} if author.email else {})})
+        entry.author({"name": author.name, "email": author.email})
         if not author.email:
             entry.dc.dc_creator(author.name)
     if post.lang and post.lang != site.language:
