@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from urllib.parse import quote, urljoin
 
 # What XML 1.0 forbids: feedgen (lxml) raises on these at serialisation. The
 # numeric references to them count too: lxml's HTML parser turns "&#1;" into
@@ -34,8 +35,6 @@ def join_url(base: str, url: str) -> str:
     Existing %-escapes and URL punctuation stay as they are; a feed reader (and
     the W3C validator) refuses ``서울 사진.jpg`` but takes its encoded form.
     """
-    from urllib.parse import quote, urljoin
-
     url = url.strip()
     if PLAIN_PATH.fullmatch(url) and PLAIN_BASE.fullmatch(base):
         # What urljoin and quote would give, at a tenth of the cost: this runs
@@ -46,8 +45,7 @@ def join_url(base: str, url: str) -> str:
 
 def clean_text(value: str) -> tuple[str, int]:
     """Remove characters XML forbids; return the text and how many went."""
-    cleaned, count = XML_FORBIDDEN.subn("", value)
-    return cleaned, count
+    return XML_FORBIDDEN.subn("", value)
 
 
 def html_text(value: str) -> str:
