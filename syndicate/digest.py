@@ -130,8 +130,12 @@ def window_for(site: Site, now: datetime, *, days: int | None = None, since: str
 
 
 def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[Post]:
-    """The published posts dated inside ``window``, newest first or as ``digest.order`` says."""
-    chosen = [p for p in published if window.start <= p.date < window.end and not p.draft]
+    """The ``published`` posts dated inside ``window``, in ``digest.order`` (newest first by default).
+
+    ``published`` is what ``build.read_site`` gives: drafts and scheduled
+    posts are already out (``Post.is_published``).
+    """
+    chosen = [p for p in published if window.start <= p.date < window.end]
     chosen.sort(key=lambda p: (p.date, p.id), reverse=site.digest.order == "newest")
     return chosen
 
