@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import time
 from contextlib import nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
@@ -118,9 +118,9 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
                 remove_leftovers(site, files)
                 write_outputs(site, files, outcome)
                 save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
+            sending = site.digest.send if send is None else send
             try:
-                _digest_when_due(site, now, published, index, outcome,
-                                 sending=site.digest.send if send is None else send, dry_run=dry_run, sleep=sleep)
+                _digest_when_due(_DigestRun(site, now, index, outcome, sending, dry_run, sleep), published)
             except SyndicateError as exc:
                 outcome.errors.append(exc)
             if not dry_run:
@@ -221,8 +221,21 @@ def remove_leftovers(site: Site, files: Iterable[str]) -> None:
 # --- the digest -------------------------------------------------------------------
 
 
-def _digest_when_due(site: Site, now: datetime, published: list[Post], index: PostsIndex,
-                     outcome: Outcome, *, sending: bool, dry_run: bool, sleep: Sleep | None) -> None:
+@dataclass(frozen=True)
+class _DigestRun:
+    """What every step of rendering, recording and sending a digest shares within one run."""
+
+    site: Site
+    now: datetime
+    index: PostsIndex  # renders the bodies
+    outcome: Outcome  # collects what happened
+    sending: bool  # digest.send, or --send/--no-send
+    dry_run: bool  # write, record and send nothing; say what would be done
+    sleep: Sleep | None  # between SMTP retries
+
+
+def _digest_when_due(run: _DigestRun, published: list[Post]) -> None:
+    site, now, outcome = run.site, run.now, run.outcome
     schedule = site.digest.schedule
     if schedule is None:
         outcome.decisions.append(NO_SCHEDULE)
@@ -232,15 +245,15 @@ def _digest_when_due(site: Site, now: datetime, published: list[Post], index: Po
     # the next one must not overtake it. With sending off it waits, and new
     # periods are rendered all the same.
     for record in sorted((r for r in records.values() if r.status == SENDING), key=lambda r: r.start):
-        if not sending:
+        if not run.sending:
             outcome.decisions.append(f"digest {record.period}: rendered at {record.rendered_at.isoformat()}, "
                                      "waiting to be sent, but sending is off (digest.send, --send)")
             continue
         outcome.decisions.append(f"digest {record.period}: resuming; rendered at "
                                  f"{record.rendered_at.isoformat()}, not accepted by a server yet")
-        if not _resume(site, record, published, now, index, outcome, dry_run=dry_run, sleep=sleep):
+        if not _resume(run, record, published):
             return
-    records = load_digests(site) if not dry_run else records
+    records = load_digests(site) if not run.dry_run else records
 
     moment = scheduled_moment(schedule, now, site)
     window = due_window(site, moment)
@@ -262,10 +275,10 @@ def _digest_when_due(site: Site, now: datetime, published: list[Post], index: Po
     if not posts:
         outcome.decisions.append(f"digest {window.period}: no new posts; nothing to render or send; "
                                  f"the next is due {_when(following)}")
-        if not dry_run:
+        if not run.dry_run:
             save_digest(site, DigestRecord(window.period, window.start, window.end, (), EMPTY, now))
         return
-    _new_digest(site, window, posts, now, index, outcome, sending=sending, dry_run=dry_run, sleep=sleep)
+    _new_digest(run, window, posts)
 
 
 def digest_posts(site: Site, published: list[Post], window, records: Iterable[DigestRecord],
@@ -311,16 +324,16 @@ def _posts(count: int) -> str:
     return f"{count} post" if count == 1 else f"{count} posts"
 
 
-def _render(site: Site, posts: list[Post], window, now: datetime, index: PostsIndex, outcome: Outcome,
-            list_tool: str | None = None):
+def _render(run: _DigestRun, posts: list[Post], window, rendered_at: datetime, list_tool: str | None = None):
+    """The digest files of ``posts`` as of ``rendered_at``; None when no body could be rendered."""
     from syndicate.digest import render_digest
 
-    bodies = render_all(site, posts, outcome, index.render_post)
+    bodies = render_all(run.site, posts, run.outcome, run.index.render_post)
     rendered = [bodies[p.name] for p in posts if p.name in bodies]
     if not rendered:
         return None
-    files = render_digest(site, rendered, window, now, list_tool)
-    outcome.notices.extend(files.notices)
+    files = render_digest(run.site, rendered, window, rendered_at, list_tool)
+    run.outcome.notices.extend(files.notices)
     return files
 
 
@@ -330,42 +343,42 @@ def _files_of(posts: list[Post], files) -> tuple[str, ...]:
     return tuple(by_id[pid] for pid in files.post_ids)
 
 
-def _write_digest(site: Site, files, outcome: Outcome, dry_run: bool) -> None:
+def _write_digest(run: _DigestRun, files) -> None:
     from syndicate.digest import digest_outputs
 
-    if dry_run:
-        _dry_write(site, digest_outputs(files), outcome)
+    if run.dry_run:
+        _dry_write(run.site, digest_outputs(files), run.outcome)
     else:
-        write_outputs(site, digest_outputs(files), outcome)
+        write_outputs(run.site, digest_outputs(files), run.outcome)
 
 
-def _new_digest(site: Site, window, posts: list[Post], now: datetime, index: PostsIndex, outcome: Outcome,
-                *, sending: bool, dry_run: bool, sleep: Sleep | None) -> bool:
-    files = _render(site, posts, window, now, index, outcome)
+def _new_digest(run: _DigestRun, window, posts: list[Post]) -> bool:
+    site, outcome = run.site, run.outcome
+    files = _render(run, posts, window, run.now)
     if files is None:
         return False  # every body failed; the errors say why, the next run tries again
-    _write_digest(site, files, outcome, dry_run)
+    _write_digest(run, files)
     record = DigestRecord(window.period, window.start, window.end, files.post_ids,
-                          SENDING if sending else RENDERED, now, files.message_id,
+                          SENDING if run.sending else RENDERED, run.now, files.message_id,
                           post_files=_files_of(posts, files))
-    if not sending:
+    if not run.sending:
         outcome.decisions.append(f"digest {window.period}: rendered ({_posts(len(files.post_ids))}); "
                                  "not sent: sending is off (digest.send, --send)")
-        if not dry_run:
+        if not run.dry_run:
             save_digest(site, record)
         return True
-    if not dry_run:
+    if not run.dry_run:
         # Recorded before sending: a run killed from here on resumes this very
         # digest (same posts, same bytes) instead of choosing posts again.
         save_digest(site, record)
-    return _send(site, record, files, now, outcome, dry_run=dry_run, sleep=sleep)
+    return _send(run, record, files)
 
 
-def _resume(site: Site, record: DigestRecord, published: list[Post], now: datetime, index: PostsIndex,
-            outcome: Outcome, *, dry_run: bool, sleep: Sleep | None) -> bool:
+def _resume(run: _DigestRun, record: DigestRecord, published: list[Post]) -> bool:
     """Send a digest that an earlier run rendered but no server accepted; returns whether it went."""
     from syndicate.digest import Window
 
+    site, outcome, dry_run = run.site, run.outcome, run.dry_run
     posts = recorded_posts(record, published)
     gone = len(record.post_ids) - len(posts)
     if gone:
@@ -374,32 +387,32 @@ def _resume(site: Site, record: DigestRecord, published: list[Post], now: dateti
     window = Window(record.start, record.end, record.period)
     # Rendered with the first attempt's clock, so the files and the message
     # are the very bytes that were written then.
-    files = _render(site, posts, window, record.rendered_at, index, outcome) if posts else None
+    files = _render(run, posts, window, record.rendered_at) if posts else None
     if files is None:
         outcome.decisions.append(f"digest {record.period}: none of its posts is published any more; dropped")
         if not dry_run:
             save_digest(site, replace(record, post_ids=(), status=EMPTY))
         return True
-    _write_digest(site, files, outcome, dry_run)
+    _write_digest(run, files)
     if files.post_ids != record.post_ids:
         record = replace(record, post_ids=files.post_ids, message_id=files.message_id,
                          post_files=_files_of(posts, files))
         if not dry_run:
             save_digest(site, record)
-    return _send(site, record, files, now, outcome, dry_run=dry_run, sleep=sleep)
+    return _send(run, record, files)
 
 
-def _send(site: Site, record: DigestRecord, files, now: datetime, outcome: Outcome, *, dry_run: bool,
-          sleep: Sleep | None) -> bool:
+def _send(run: _DigestRun, record: DigestRecord, files) -> bool:
     """Send the digest and record it as sent once a server accepted it; returns whether it went."""
     from syndicate.smtp import send_message
 
+    site, now, outcome = run.site, run.now, run.outcome
     what = f"digest {record.period} ({_posts(len(files.post_ids))}) to {site.email.to}"
-    if dry_run:
+    if run.dry_run:
         outcome.events.append(f"would send {what}")
         return True
     try:
-        refused = send_message(site, files.eml, sleep=sleep)
+        refused = send_message(site, files.eml, sleep=run.sleep)
     except SyndicateError as exc:
         outcome.errors.append(PublishError(f"digest {record.period} not sent: {exc.detail}", exc.path, exc.line))
         return False
@@ -449,15 +462,16 @@ def send_digest(site: Site, now: datetime, *, days: int | None = None, since: st
             posts = recorded_posts(record, published)
         else:
             posts = digest_posts(site, published, window, records.values(), catch_up=False, everything=force)
-        files = _render(site, posts, window, now, index, outcome, list_tool) if posts else None
+        run = _DigestRun(site, now, index, outcome, sending=True, dry_run=False, sleep=sleep)
+        files = _render(run, posts, window, now, list_tool) if posts else None
         if files is None:
             outcome.events.append(f"no posts for digest {window.period}; nothing sent")
             index.save()
             return outcome
-        _write_digest(site, files, outcome, dry_run=False)
+        _write_digest(run, files)
         record = DigestRecord(window.period, window.start, window.end, files.post_ids, SENDING, now,
                               files.message_id, post_files=_files_of(posts, files))
         save_digest(site, record)
-        _send(site, record, files, now, outcome, dry_run=False, sleep=sleep)
+        _send(run, record, files)
         index.save()
     return outcome
