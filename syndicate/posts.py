@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
 
 from syndicate.config import EMAIL_ADDRESS, Author, Site, language_tag
-from syndicate.errors import Notice, PostError
+from syndicate.errors import ConfigError, Notice, PostError
 from syndicate.postfile import post_head_of, read_post_head, split_front_matter, value_kind
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
 from syndicate.write import safe_name
@@ -362,8 +362,6 @@ def _ignored(path: Path) -> bool:
 def post_files(site: Site) -> Iterator[Path]:
     """Every file in the posts folder, sorted, hidden files and folders left out."""
     if not site.posts_dir.is_dir():
-        from syndicate.errors import ConfigError
-
         raise ConfigError(f"posts folder {_shown_path(site, site.posts_dir)} does not exist")
     for folder, dirs, files in sorted_walk(site.posts_dir):
         dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
@@ -375,8 +373,6 @@ def post_files(site: Site) -> Iterator[Path]:
 
 def sorted_walk(top: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
     """os.walk in a fixed order, so output never depends on the file system."""
-    import os
-
     for folder, dirs, files in os.walk(top):
         dirs.sort()
         yield Path(folder), dirs, sorted(files)
@@ -480,7 +476,7 @@ def new_post(site: Site, title: str, now: datetime) -> Path:
     day = now.astimezone(site.timezone)
     # safe_name: a 120-letter Hangul slug is more bytes than a file name may have.
     path = site.posts_dir / safe_name(f"{day:%Y-%m-%d}-{slug}.md")
-    name = path.relative_to(site.root).as_posix() if path.is_relative_to(site.root) else str(path)
+    name = _shown_path(site, path)
     text = (
         "---\n"
         f"title: {json.dumps(title, ensure_ascii=False)}\n"
