@@ -61,17 +61,21 @@ class Window:
     @property
     def last_day(self) -> date:
         """The last calendar day the window touches."""
-        return (self.end - timedelta(microseconds=1)).date()
+        return _last_day(self.end)
+
+
+def _last_day(end: datetime) -> date:
+    # The end is excluded: a window ending at Monday 00:00 ends on Sunday.
+    return (end - timedelta(microseconds=1)).date()
 
 
 def _window(start: datetime, end: datetime) -> Window:
     """A window named by its ISO week when it is exactly one, else by its first and last day."""
     year, week, weekday = start.isocalendar()
-    midnight = start.time() == time() and weekday == 1
-    if midnight and end == datetime.combine(start.date() + timedelta(days=7), time(), start.tzinfo):
+    monday_midnight = start.time() == time() and weekday == 1
+    if monday_midnight and end == datetime.combine(start.date() + timedelta(days=7), time(), start.tzinfo):
         return Window(start, end, f"{year}-W{week:02d}")
-    last_day = (end - timedelta(microseconds=1)).date()
-    return Window(start, end, f"{start.date().isoformat()}_{last_day.isoformat()}")
+    return Window(start, end, f"{start.date().isoformat()}_{_last_day(end).isoformat()}")
 
 
 def _moment(value: str | date | datetime, site: Site, flag: str) -> tuple[datetime, bool]:
