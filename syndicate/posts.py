@@ -136,6 +136,15 @@ def _words(value: Any, key: str) -> tuple[str, ...]:
     raise ValueError(f"{key} must be a list of words")
 
 
+def _terms(meta: Mapping, *keys: str) -> tuple[str, ...]:
+    """The categories or tags under ``keys``: repeats go, order stays.
+
+    Terms are plain text like titles: "R&amp;D" is "R&D".
+    """
+    words = (word for key in keys for word in _words(meta.get(key), key))
+    return tuple(dict.fromkeys(term for term in map(plain_text, words) if term))
+
+
 PERMALINK_PART = re.compile(r":(output_ext|categories|short_year|short_day|i_month|i_day|y_day|"
                             r"year|month|day|hour|minute|second|week|title|slug)")
 PERMALINK_PARTS = {
@@ -228,7 +237,7 @@ def _author(value: Any) -> Author | None:
         return _author(value)
     # A name is plain text like a title: "<b>Bob</b> &amp; co" is "Bob & co".
     if isinstance(value, str):
-        return Author(plain_text(value)) if plain_text(value) else None
+        return Author(name) if (name := plain_text(value)) else None
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         return Author(plain_text(value["name"]), str(value.get("email") or "").strip())
     raise ValueError("author must be a name or a mapping with a name")
@@ -304,10 +313,8 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
             updated = _front_matter_date(key, meta[key], site.timezone)
             break
 
-    categories = _words(meta.get("categories"), "categories") + _words(meta.get("category"), "category")
-    # Terms are plain text like titles ("R&amp;D" is "R&D"); repeats go, order stays.
-    categories = tuple(dict.fromkeys(term for term in map(plain_text, categories) if term))
-    tags = tuple(dict.fromkeys(term for term in map(plain_text, _words(meta.get("tags"), "tags")) if term))
+    categories = _terms(meta, "categories", "category")
+    tags = _terms(meta, "tags")
 
     excerpt = _str_field(meta, "excerpt", "summary", "description")
     excerpt = plain_text(excerpt) if excerpt is not None else None
@@ -320,11 +327,11 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
                                              categories=categories))
     guid = _str_field(meta, "id", "guid")
     image = _image(meta.get("image"))
-    lang = _str_field(meta, "lang")
-    if lang is not None and language_tag(lang) is None:
-        notices.append(Notice(f"lang {json.dumps(lang[:40], ensure_ascii=False)} is not a language tag "
+    lang_text = _str_field(meta, "lang")
+    lang = language_tag(lang_text) if lang_text is not None else None
+    if lang_text is not None and lang is None:
+        notices.append(Notice(f"lang {json.dumps(lang_text[:40], ensure_ascii=False)} is not a language tag "
                               "such as \"ko\" or \"en-US\"; left out", name))
-    lang = language_tag(lang) if lang is not None else None
     published = meta.get("published", True)
     draft = meta.get("draft", False) is True or published is False
     author = _author(meta.get("author"))
