@@ -23,7 +23,6 @@ digest (``digest.catch_up``), and a post is never in two digests.
 
 from __future__ import annotations
 
-import re
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
@@ -39,12 +38,9 @@ from syndicate.lock import Busy, Held, pid_alive, site_lock
 from syndicate.posts import Loaded, Post, _shown_path
 from syndicate.state import (EMPTY, RENDERED, SENDING, SENT, DigestRecord, load_digests, save_digest,
                              save_first_seen)
-from syndicate.write import output_path
+from syndicate.write import output_path, remove_stale_temporaries
 
 Sleep = Callable[[float], None]
-# What write_if_changed leaves behind when its run is killed: ".feed.xml.k3j_x9q2.tmp".
-LEFTOVER = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-LEFTOVER_AGE = 600  # seconds; younger temp files may belong to a build running now
 NO_SCHEDULE = "digest: no [digest.schedule] in the configuration; publish renders none"
 
 
@@ -197,25 +193,9 @@ def _dry_write(site: Site, files: dict[str, bytes], outcome: Outcome) -> None:
 
 
 def remove_leftovers(site: Site, files: Iterable[str]) -> None:
-    """Delete temporary files that killed runs left beside the outputs.
-
-    Only in the folders this run writes to, and only files older than ten
-    minutes, which no running build can still be writing.
-    """
+    """Delete temporary files that killed runs left beside the outputs, in the folders this run writes to."""
     folders = {output_path(site.output_dir, relative).parent for relative in files}
-    folders |= {site.state_dir, site.output_dir / "digest"}
-    limit = time.time() - LEFTOVER_AGE
-    for folder in folders:
-        try:
-            entries = list(folder.iterdir())
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if LEFTOVER.match(entry.name) and entry.is_file() and entry.stat().st_mtime < limit:
-                    entry.unlink()
-            except OSError:
-                pass
+    remove_stale_temporaries(folders | {site.state_dir, site.output_dir / "digest"})
 
 
 # --- the digest -------------------------------------------------------------------

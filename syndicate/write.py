@@ -10,6 +10,7 @@ import errno
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
@@ -20,6 +21,10 @@ from syndicate.errors import PublishError
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                   *(f"lpt{i}" for i in range(1, 10))}
 MAX_NAME_BYTES = 200
+# What _replace names its temporary files (mkstemp puts eight random
+# characters in the middle), and so what a killed run leaves: ".feed.xml.k3j_x9q2.tmp".
+TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+STALE_SECONDS = 600  # a younger temporary file may belong to a write going on now
 
 
 def safe_name(name: str) -> str:
@@ -124,6 +129,25 @@ def _replace(path: Path, write: Callable[[BinaryIO], object], keep_old: Callable
         _remove(temp)  # the data could not be made (a bug, or Ctrl-C): no temporary file left behind
         raise
     return True
+
+
+def remove_stale_temporaries(folders: Iterable[Path]) -> None:
+    """Delete the temporary files that killed writes left in ``folders``.
+
+    Only files older than ten minutes, which no write still going on can be using.
+    """
+    limit = time.time() - STALE_SECONDS
+    for folder in folders:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if TEMPORARY.match(entry.name) and entry.is_file() and entry.stat().st_mtime < limit:
+                    entry.unlink()
+            except OSError:
+                pass
 
 
 def _remove(temp: str) -> None:
