@@ -27,11 +27,11 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
-from html import escape
 from typing import Callable, Iterator
 from urllib.parse import urljoin
 
-from syndicate.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, absolute_srcset
+from syndicate.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, _serialise_children, absolute_srcset
+from syndicate.text import parse_fragment
 
 # Post bodies may keep these tags and attributes; everything else (scripts,
 # iframes, forms, styles, event handlers, data-* attributes) goes.
@@ -64,9 +64,6 @@ def sanitise_body(html: str) -> str:
                       link_rel="noopener", strip_comments=True)
     if "<img" not in clean:
         return clean
-    from syndicate.text import parse_fragment
-    import lxml.html
-
     root = parse_fragment(clean)
     for image in root.iter("img"):
         width, height = image.get("width", ""), image.get("height", "")
@@ -74,8 +71,9 @@ def sanitise_body(html: str) -> str:
             image.set("width", str(CONTENT_WIDTH))
             if height.isdigit():
                 image.set("height", str(round(int(height) * CONTENT_WIDTH / int(width))))
-    # root.text is decoded text: written back as it is, "&lt;script&gt;" would become a script.
-    return escape(root.text or "", quote=False) + "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
+    # The feeds' serialiser, so the text before the first tag is escaped again
+    # here too: written back decoded, "&lt;script&gt;" would become a script.
+    return _serialise_children(root)
 
 
 def split_css(css: str) -> tuple[str, str, list[str]]:
