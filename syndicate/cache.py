@@ -8,8 +8,8 @@ read and hashed, and parsed again only when its bytes changed too (a
 ``git checkout`` touches mtimes, not contents).
 
 The index is a speed-up, never a source of truth. It is thrown away whole when
-it is missing, corrupt, from another version of the code or written for
-another configuration; an entry that does not decode is read again from the
+it is missing, corrupt, from another version of the code or its libraries, or
+written for another configuration; an entry that does not decode is read again from the
 post; a post whose mtime is not older than the index itself is hashed before
 it is trusted (a file edited in the same clock tick as the index was written,
 git's "racily clean" case). Posts with errors are never cached, so they are
@@ -179,22 +179,23 @@ class PostsIndex:
             return load_post(site, path, first_seen, now)  # refuses it, reading nothing
         entry = self._old.get(name)
         raw = digest = None
-        if isinstance(entry, dict):
-            same_stat = entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns
-            if not (same_stat and stat.st_mtime_ns < self._trusted_before_ns):
-                raw, digest = self._read(path)
-                if digest != entry.get("sha256"):
-                    entry = None
-            if entry is not None:
-                found = self._cached(entry, path, name, first_seen, now)
-                if found is not None:
-                    if digest is not None:
-                        # Same bytes: remember the new stat, and save the index
-                        # again so that its own mtime moves past the post's.
-                        entry = {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-                        self._changed = True
-                    self._new[name] = entry
-                    return found
+        if isinstance(entry, dict) and not (entry.get("size") == stat.st_size
+                                            and entry.get("mtime_ns") == stat.st_mtime_ns
+                                            and stat.st_mtime_ns < self._trusted_before_ns):
+            # The stat changed, or the post may have changed in the tick the
+            # index was written: the entry holds only if the bytes are the same.
+            raw, digest = self._read(path)
+            if digest != entry.get("sha256"):
+                entry = None
+        found = self._cached(entry, path, name, first_seen, now) if isinstance(entry, dict) else None
+        if found is not None:
+            if digest is not None:
+                # Same bytes: remember the new stat, and save the index
+                # again so that its own mtime moves past the post's.
+                entry = {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+                self._changed = True
+            self._new[name] = entry
+            return found
         if raw is None:
             raw, digest = self._read(path)
         # Parsed from the bytes just hashed (read again only if that read failed,
