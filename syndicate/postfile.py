@@ -19,8 +19,8 @@ from typing import Any, BinaryIO, Callable
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
+from syndicate import safe_yaml
 from syndicate.errors import PostError
-from syndicate.safe_yaml import SafeLoader
 from syndicate.text import clean_text
 
 if sys.version_info >= (3, 11):
@@ -31,27 +31,9 @@ else:  # pragma: no cover
 MAX_POST_BYTES = 10 * 1024 * 1024
 
 
-class _PostLoader(SafeLoader):
-    """The bounded safe loader, with impossible dates reported as YAML errors.
-
-    PyYAML builds ``2026-02-30`` with datetime.date and lets its ValueError
-    escape without a line; this keeps the line for the one-line message.
-    """
-
-    def construct_yaml_timestamp(self, node):  # noqa: D102 - PyYAML's hook
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{json.dumps(node.value)} is not a date ({exc})", node.start_mark) from None
-
-
-_PostLoader.add_constructor("tag:yaml.org,2002:timestamp", _PostLoader.construct_yaml_timestamp)
-
-
 class _YAMLHandler(YAMLHandler):
     def load(self, fm: str, **kwargs: Any) -> Any:
-        return yaml.load(fm, Loader=_PostLoader)
+        return safe_yaml.load(fm)
 
 
 class _TOMLHandler(BaseHandler):

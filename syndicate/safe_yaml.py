@@ -7,9 +7,14 @@ messages, ``str()``) pays for the expansion. The loader here measures the
 document as it would be once expanded, before building any value, and refuses
 it past a generous budget. LibYAML's CSafeLoader is used where it is
 installed: the check runs on the composed node graph, which both loaders make.
+Values PyYAML cannot build (``2026-02-30``, a 5,000-digit number) are YAML
+errors with their line, in posts and ``_config.yml`` alike, never a bare
+ValueError.
 """
 
 from __future__ import annotations
+
+import json
 
 import yaml
 from yaml.composer import ComposerError
@@ -52,6 +57,15 @@ class _Bounded:
             raise ConstructorError(None, None, f"number too long ({len(node.value)} characters)",
                                    node.start_mark) from None
 
+    def construct_yaml_timestamp(self, node):  # noqa: D102 - PyYAML's hook
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            # PyYAML builds "2026-02-30" with datetime.date and lets its
+            # ValueError escape without a line; this keeps the line.
+            raise ConstructorError(None, None, f"{json.dumps(node.value)} is not a date ({exc})",
+                                   node.start_mark) from None
+
     def compose_node(self, parent, index):  # noqa: D102 - pure-Python composer only; LibYAML's is C
         # The pure-Python composer recurses once per level: stop long
         # before Python's recursion limit does.
@@ -70,11 +84,13 @@ class PythonSafeLoader(_Bounded, yaml.SafeLoader):
 
 
 PythonSafeLoader.add_constructor("tag:yaml.org,2002:int", _Bounded.construct_yaml_int)
+PythonSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _Bounded.construct_yaml_timestamp)
 
 if hasattr(yaml, "CSafeLoader"):
     class SafeLoader(_Bounded, yaml.CSafeLoader):  # type: ignore[misc]
         """The checked loader on LibYAML's parser, which is faster."""
     SafeLoader.add_constructor("tag:yaml.org,2002:int", _Bounded.construct_yaml_int)
+    SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _Bounded.construct_yaml_timestamp)
 else:  # pragma: no cover - PyYAML built without LibYAML
     SafeLoader = PythonSafeLoader  # type: ignore[misc]
 

@@ -206,6 +206,16 @@ def test_jekyll_config_bad_yaml_names_the_line(tmp_path):
     assert str(caught.value).startswith("_config.yml:3: not valid YAML: ")
 
 
+def test_jekyll_config_impossible_date_names_the_line(tmp_path):
+    # Any key, even one syndicate never reads: PyYAML builds every date it sees.
+    (tmp_path / "_config.yml").write_text("title: Blog\nurl: https://x.com\nfounded: 2026-02-30\n",
+                                          encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_site(tmp_path)
+    assert str(caught.value) == ('_config.yml:3: not valid YAML: "2026-02-30" is not a date '
+                                 "(day is out of range for month)")
+
+
 def test_syndicate_toml_wins_over_jekyll(make_site):
     root = make_site(config=MINIMAL)
     (root / "_config.yml").write_text(JEKYLL_CONFIG, encoding="utf-8")
