@@ -53,7 +53,7 @@ class Run:
         with click.progressbar(files, label="Reading posts", file=sys.stderr) as bar:
             yield from bar
 
-    def report(self, outcome, summary: bool = True) -> None:
+    def report(self, outcome) -> None:
         """Print what happened and exit 1 when it failed."""
         for error in outcome.errors:
             click.echo(str(error), err=True)
