@@ -101,7 +101,11 @@ def value_kind(value: Any) -> str:
 
 
 def decode_post(raw: bytes, name: str) -> str:
-    """Decode a post file: UTF-8 (with or without BOM) or UTF-16 with a BOM."""
+    """Decode a post file: UTF-8 (with or without BOM), UTF-16 with a BOM, or Korean CP949.
+
+    CRLF and CR line breaks come out as LF. PostError, with the line, for a binary
+    file (a NUL byte) or bytes no accepted encoding reads.
+    """
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:

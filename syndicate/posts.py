@@ -278,7 +278,12 @@ def _clean_values(value: Any, seen: dict[int, Any] | None = None) -> tuple[Any, 
 
 def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
                first_seen: Mapping[str, datetime], now: datetime) -> tuple[Post, list[Notice]]:
-    """Turn one file's front matter into a Post. Raises PostError, ValueError."""
+    """Turn one file's front matter into a Post, with notices for what was guessed or left out.
+
+    Raises ValueError, never PostError: ``load_post`` adds the file and, since
+    each message starts with the key at fault ("'date' is not a date: …"),
+    the line of that key.
+    """
     notices: list[Notice] = []
     stem = path.stem
     jekyll = JEKYLL_NAME.match(stem)
@@ -400,9 +405,10 @@ def _shown_path(site: Site, path: Path) -> str:
 
 def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: datetime,
               raw: bytes | None = None) -> tuple[Post | None, list[Notice]]:
-    """Read one file. Returns (None, notices) for files that are not posts.
+    """Read one file's front matter into a Post. Returns (None, notices) for files that are not posts.
 
-    ``raw``: the file's bytes when the caller has read them already.
+    ``raw``: the file's bytes when the caller has read them already. Raises
+    PostError, with the line where known, for a file that cannot be a post.
     """
     name = _shown_path(site, path)
     if path.suffix.lower() not in POST_SUFFIXES:
