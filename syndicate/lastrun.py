@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Iterable
 
 from syndicate.config import Site
@@ -111,9 +112,11 @@ def _image_sizes(site: Site, urls: Iterable[str]) -> dict[str, int | None]:
     for url in sorted(set(urls)):
         local = site.local_path(url)
         try:
-            sizes[url] = local.stat().st_size if local is not None and local.is_file() else None
+            # One stat, not is_file() and then stat(): this runs on every unchanged cron run.
+            status = local.stat() if local is not None else None
         except OSError:
-            sizes[url] = None
+            status = None
+        sizes[url] = status.st_size if status is not None and S_ISREG(status.st_mode) else None
     return sizes
 
 
