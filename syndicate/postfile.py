@@ -49,6 +49,11 @@ class _TOMLHandler(BaseHandler):
 HANDLERS = (_YAMLHandler(), _TOMLHandler(), JSONHandler())
 
 
+def _handler_for(text: str) -> BaseHandler | None:
+    """The handler for the front matter ``text`` opens with (``---``, ``+++``, ``{``), or None."""
+    return next((h for h in HANDLERS if h.detect(text)), None)
+
+
 def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
     """Split a post's text into (metadata, body, line where the body starts).
 
@@ -56,7 +61,7 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
     not closed, or is not a mapping; python-frontmatter would quietly treat
     such a file as all body.
     """
-    handler = next((h for h in HANDLERS if h.detect(text)), None)
+    handler = _handler_for(text)
     if handler is None:
         return {}, text, 1
     try:
@@ -240,7 +245,7 @@ def _read_head(file: BinaryIO, size: int, name: str) -> str:
 
 def _head_is_enough(text: str) -> bool:
     """Whether the front matter in ``text`` ends before ``text`` does (see read_post_head)."""
-    handler = next((h for h in HANDLERS if h.detect(text)), None)
+    handler = _handler_for(text)
     if handler is None:
         return True  # no front matter: nothing more to read
     boundaries = handler.FM_BOUNDARY.finditer(text)
