@@ -38,15 +38,16 @@ class _Bounded:
 
     def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML's hook
         if self.unique_keys and isinstance(node, MappingNode):
-            first_seen: dict[str, int] = {}
+            first_line: dict[str, int] = {}
             for key_node, _ in node.value:
                 if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                     continue
-                line = first_seen.setdefault(key_node.value, key_node.start_mark.line + 1)
-                if line != key_node.start_mark.line + 1:
+                line = first_line.get(key_node.value)
+                if line is not None:
                     # YAML forbids it, and which value was meant cannot be known.
                     raise ConstructorError(None, None, f"duplicate key {key_node.value!r} (first on line {line})",
                                            key_node.start_mark)
+                first_line[key_node.value] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_int(self, node):  # noqa: D102 - PyYAML's hook

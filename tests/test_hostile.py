@@ -174,6 +174,14 @@ def test_both_yaml_loaders_refuse_before_building_anything(monkeypatch, loader, 
         assert built == []
 
 
+def test_a_key_said_twice_on_one_line_is_refused_too():
+    # A flow mapping puts both keys on one line; the line must not be what tells them apart.
+    for loader in (safe_yaml.SafeLoader, safe_yaml.PythonSafeLoader):
+        with pytest.raises(yaml.YAMLError) as caught:
+            yaml.load("title: Hi\ntags: {a: 1, a: 2}", Loader=loader)
+        assert caught.value.problem == "duplicate key 'a' (first on line 2)"
+
+
 def test_the_bounded_loader_still_reads_ordinary_front_matter():
     document = "title: Hi\ntags: &t [a, b]\nalso: *t\nbase: &b {x: 1}\nmerged: {<<: *b, y: 2}\nn: 0x1F"
     for loader in (safe_yaml.SafeLoader, safe_yaml.PythonSafeLoader):
