@@ -49,6 +49,12 @@ def to_html(body: str, body_format: str) -> str:
 
 
 def _serialise_children(root) -> str:
+    """A fragment parsed by ``parse_fragment`` as HTML again, without its wrapping <div>.
+
+    Every stage that edits a parsed body writes it back through here (inline's
+    sanitise_body too): serialising the text before the first tag by hand is
+    where "&lt;script&gt;" once came back as a live script.
+    """
     import lxml.html
 
     # root.text is decoded text: written back as it is, "&lt;b&gt;" would become markup.
