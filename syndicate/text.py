@@ -44,8 +44,17 @@ def join_url(base: str, url: str) -> str:
 
 
 def clean_text(value: str) -> tuple[str, int]:
-    """Remove characters XML forbids; return the text and how many went."""
-    return XML_FORBIDDEN.subn("", value)
+    """Remove characters XML forbids, raw or as references; return the text and how many went.
+
+    Removing one can join its neighbours into another ("&#\x000;" leaves
+    "&#0;"), so it repeats until none is left; each pass shortens the text.
+    """
+    removed = 0
+    while True:
+        value, count = XML_FORBIDDEN.subn("", value)
+        if not count:
+            return value, removed
+        removed += count
 
 
 def html_text(value: str) -> str:
