@@ -11,6 +11,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -150,6 +151,20 @@ class Site:
             return local if local.resolve().is_relative_to(self.root) else None
         except (OSError, ValueError):
             return None
+
+    def local_file_size(self, url: str) -> int | None:
+        """The size of the regular file in the site folder an absolute URL names, if any.
+
+        The feeds' enclosure lengths and the last-run record both use it, so the
+        record notices exactly the changes that would change a feed.
+        """
+        local = self.local_path(url)
+        try:
+            # One stat, not is_file() and then stat(): this runs on every cron run.
+            status = local.stat() if local is not None else None
+        except OSError:
+            return None
+        return status.st_size if status is not None and S_ISREG(status.st_mode) else None
 
 
 # --- value checkers: each returns the converted value or raises ValueError ---

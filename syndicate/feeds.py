@@ -102,14 +102,8 @@ def _feed_file(term: str) -> str | None:
 def _image_enclosure(site: Site, url: str) -> tuple[str, str]:
     """The (length, MIME type) of a post image, from the file where it is local."""
     kind = mimetypes.guess_type(urlsplit(url).path)[0] or "image/jpeg"
-    length = "0"
-    local = site.local_path(url)
-    try:
-        if local is not None and local.is_file():
-            length = str(local.stat().st_size)
-    except OSError:
-        pass
-    return length, kind
+    size = site.local_file_size(url)
+    return ("0" if size is None else str(size)), kind
 
 
 class _AtomLinks(BaseEntryExtension):

@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from stat import S_ISREG
 from typing import Iterable
 
 from syndicate.config import Site
@@ -108,16 +107,7 @@ def _stat(path: Path) -> list[int] | None:
 
 def _image_sizes(site: Site, urls: Iterable[str]) -> dict[str, int | None]:
     """Each local image's size; None where the feeds give no length (not local, not readable)."""
-    sizes: dict[str, int | None] = {}
-    for url in sorted(set(urls)):
-        local = site.local_path(url)
-        try:
-            # One stat, not is_file() and then stat(): this runs on every unchanged cron run.
-            status = local.stat() if local is not None else None
-        except OSError:
-            status = None
-        sizes[url] = status.st_size if status is not None and S_ISREG(status.st_mode) else None
-    return sizes
+    return {url: site.local_file_size(url) for url in sorted(set(urls))}
 
 
 def unchanged(site: Site, now: datetime, scan: Scan) -> tuple[list[str], list[Notice]] | None:
