@@ -14,7 +14,7 @@ from syndicate.cache import PostsIndex
 from syndicate.config import Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice, PostError, SyndicateError
-from syndicate.posts import Loaded, Post, _shown_path, load_posts, newest_first, parse_date
+from syndicate.posts import Loaded, Post, shown_path, load_posts, newest_first, parse_date
 from syndicate.text import slugify
 from syndicate.state import load_first_seen, save_first_seen
 from syndicate.write import output_path, write_if_changed
@@ -120,7 +120,7 @@ def write_outputs(site: Site, files: dict[str, bytes], outcome: Outcome) -> None
     """Write each output that changed; paths are relative to the output folder."""
     for relative, data in files.items():
         path = output_path(site.output_dir, relative)
-        shown = _shown_path(site, path)
+        shown = shown_path(site, path)
         try:
             changed = write_if_changed(path, data)
         except SyndicateError as exc:

@@ -31,7 +31,7 @@ from syndicate.config import Author, Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice
 from syndicate.postfile import MAX_POST_BYTES
-from syndicate.posts import POST_SUFFIXES, Post, _shown_path, load_post
+from syndicate.posts import POST_SUFFIXES, Post, shown_path, load_post
 from syndicate.state import fingerprint
 from syndicate.write import write_chunks_if_changed
 
@@ -167,7 +167,7 @@ class PostsIndex:
     def load_post(self, site: Site, path: Path, first_seen: Mapping[str, datetime],
                   now: datetime) -> tuple[Post | None, list[Notice]]:
         """``posts.load_post``, answered from the index when the file is unchanged."""
-        name = _shown_path(site, path)  # the name load_post gives the post
+        name = shown_path(site, path)  # the name load_post gives the post
         if path.suffix.lower() not in POST_SUFFIXES:
             return load_post(site, path, first_seen, now)  # reads nothing
         try:

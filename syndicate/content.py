@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from html import escape
 from urllib.parse import urlsplit
 
 from syndicate.config import Site
 from syndicate.errors import Notice
 from syndicate.postfile import read_post_text, split_front_matter
 from syndicate.posts import Post
-from syndicate.text import clean_text, html_to_text, join_url, parse_fragment
+from syndicate.text import clean_text, html_to_text, join_url, parse_fragment, serialise_children
 
 URL_ATTRIBUTES = ("href", "src", "poster", "cite", "action", "background", "data")  # data: <object>'s
 SRCSET_ATTRIBUTES = ("srcset",)
@@ -46,20 +45,6 @@ def _markdown():
 def to_html(body: str, body_format: str) -> str:
     """The body as HTML: Markdown rendered as CommonMark, HTML kept as is."""
     return _markdown().render(body) if body_format == "markdown" else body
-
-
-def _serialise_children(root) -> str:
-    """A fragment parsed by ``parse_fragment`` as HTML again, without its wrapping <div>.
-
-    Every stage that edits a parsed body writes it back through here (inline's
-    sanitise_body too): serialising the text before the first tag by hand is
-    where "&lt;script&gt;" once came back as a live script.
-    """
-    import lxml.html
-
-    # root.text is decoded text: written back as it is, "&lt;b&gt;" would become markup.
-    return escape(root.text or "", quote=False) + "".join(
-        lxml.html.tostring(child, encoding="unicode", method="html") for child in root)
 
 
 def absolute_srcset(value: str, base: str) -> str:
@@ -92,7 +77,7 @@ def absolute_urls(html: str, base: str) -> str:
             value = element.get(attribute)
             if value is not None:
                 element.set(attribute, absolute_srcset(value, base))
-    return _serialise_children(root)
+    return serialise_children(root)
 
 
 # What a feed entry's HTML may hold: the elements the W3C feed validator deems
@@ -200,7 +185,7 @@ def feed_html(html: str) -> str:
             # drop_tag, not drop_tree: libxml2 does not know <embed> is empty and
             # nests everything after it inside, which would all be lost.
             element.drop_tag()
-        html = _serialise_children(root)
+        html = serialise_children(root)
     clean = nh3.clean(html, tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, generic_attribute_prefixes={"data-"},
                       clean_content_tags={"script", "style", "template", "noscript", "textarea", "select"},
                       url_schemes={"http", "https", "mailto", "tel", "ftp", "data"}, link_rel=None,

@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 from urllib.parse import urljoin
 
-from syndicate.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, _serialise_children, absolute_srcset
-from syndicate.text import parse_fragment
+from syndicate.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, absolute_srcset
+from syndicate.text import parse_fragment, serialise_children
 
 # Post bodies may keep these tags and attributes; everything else (scripts,
 # iframes, forms, styles, event handlers, data-* attributes) goes.
@@ -73,7 +73,7 @@ def sanitise_body(html: str) -> str:
                 image.set("height", str(round(int(height) * CONTENT_WIDTH / int(width))))
     # The feeds' serialiser, so the text before the first tag is escaped again
     # here too: written back decoded, "&lt;script&gt;" would become a script.
-    return _serialise_children(root)
+    return serialise_children(root)
 
 
 def split_css(css: str) -> tuple[str, str, list[str]]:

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from syndicate.config import Site
 from syndicate.errors import PublishError
-from syndicate.posts import _shown_path
+from syndicate.posts import shown_path
 
 LOCK_NAME = "lock"
 POLL_SECONDS = 0.1
@@ -112,7 +112,7 @@ def site_lock(site: Site, timeout: float | None = None, *, sleep: Callable[[floa
     """
     timeout = site.publish.lock_timeout if timeout is None else timeout
     path = site.state_dir / LOCK_NAME
-    shown = _shown_path(site, path)
+    shown = shown_path(site, path)
     try:
         site.state_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -374,7 +374,7 @@ def _ignored(path: Path) -> bool:
 def post_files(site: Site) -> Iterator[Path]:
     """Every file in the posts folder, sorted, hidden files and folders left out."""
     if not site.posts_dir.is_dir():
-        raise ConfigError(f"posts folder {_shown_path(site, site.posts_dir)} does not exist")
+        raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
     for folder, dirs, files in sorted_walk(site.posts_dir):
         dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
         for file in files:
@@ -390,7 +390,11 @@ def sorted_walk(top: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
         yield Path(folder), dirs, sorted(files)
 
 
-def _shown_path(site: Site, path: Path) -> str:
+def shown_path(site: Site, path: Path) -> str:
+    """A path as messages and state files name it: relative to the site, "/"-separated.
+
+    A path outside the site is shown whole.
+    """
     # Comparing strings gives Path.relative_to's answer for the paths
     # post_files makes (normalised, absolute) at a tenth of its cost, which
     # counts once per post on every run.
@@ -410,7 +414,7 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     ``raw``: the file's bytes when the caller has read them already. Raises
     PostError, with the line where known, for a file that cannot be a post.
     """
-    name = _shown_path(site, path)
+    name = shown_path(site, path)
     if path.suffix.lower() not in POST_SUFFIXES:
         return None, [Notice(f"skipped: not a post (only {', '.join(sorted(POST_SUFFIXES))} files are read)", name)]
     if UNDECODED_BYTE.search(name):
@@ -489,7 +493,7 @@ def new_post(site: Site, title: str, now: datetime) -> Path:
     day = now.astimezone(site.timezone)
     # safe_name: a 120-letter Hangul slug is more bytes than a file name may have.
     path = site.posts_dir / safe_name(f"{day:%Y-%m-%d}-{slug}.md")
-    name = _shown_path(site, path)
+    name = shown_path(site, path)
     text = (
         "---\n"
         f"title: {json.dumps(title, ensure_ascii=False)}\n"

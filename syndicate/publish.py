@@ -35,7 +35,7 @@ from syndicate.cache import PostsIndex
 from syndicate.config import WEEKDAYS, Schedule, Site
 from syndicate.errors import Notice, PublishError, SyndicateError
 from syndicate.lock import Busy, Held, pid_alive, site_lock
-from syndicate.posts import Loaded, Post, _shown_path
+from syndicate.posts import Loaded, Post, shown_path
 from syndicate.state import (EMPTY, RENDERED, SENDING, SENT, DigestRecord, load_digests, save_digest,
                              save_first_seen)
 from syndicate.write import output_path, remove_stale_temporaries
@@ -185,7 +185,7 @@ def _dry_write(site: Site, files: dict[str, bytes], outcome: Outcome) -> None:
             same = path.read_bytes() == data
         except OSError:
             same = False
-        shown = _shown_path(site, path)
+        shown = shown_path(site, path)
         if same:
             outcome.unchanged.append(shown)
         else:

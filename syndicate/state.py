@@ -18,7 +18,7 @@ from typing import Iterable
 from syndicate import __version__
 from syndicate.config import Site
 from syndicate.errors import PublishError
-from syndicate.posts import Post, _shown_path
+from syndicate.posts import Post, shown_path
 from syndicate.write import write_if_changed
 
 FIRST_SEEN = "first-seen.json"
@@ -172,7 +172,7 @@ def save_digest(site: Site, record: DigestRecord) -> None:
 def _load_state(site: Site) -> tuple[dict, dict[str, DigestRecord]]:
     """state.json as read (a JSON object) and its digest records; ({}, {}) when it is missing."""
     path = site.state_dir / STATE
-    shown = _shown_path(site, path)
+    shown = shown_path(site, path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from html import escape
 from functools import lru_cache
 from urllib.parse import quote, urljoin
 
@@ -82,6 +83,20 @@ def parse_fragment(html: str):
     # Callers clean text first and count what went; this is the last guard,
     # since one forbidden character makes lxml refuse the whole fragment.
     return lxml.html.fragment_fromstring(XML_FORBIDDEN.sub("", html), create_parent="div")
+
+
+def serialise_children(root) -> str:
+    """A fragment parsed by ``parse_fragment`` as HTML again, without its wrapping <div>.
+
+    Every stage that edits a parsed body writes it back through here (inline's
+    sanitise_body too): serialising the text before the first tag by hand is
+    where "&lt;script&gt;" once came back as a live script.
+    """
+    import lxml.html
+
+    # root.text is decoded text: written back as it is, "&lt;b&gt;" would become markup.
+    return escape(root.text or "", quote=False) + "".join(
+        lxml.html.tostring(child, encoding="unicode", method="html") for child in root)
 
 
 def html_to_text(html: str) -> str:

@@ -799,7 +799,7 @@ def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(tmp_path, run):
     ("bad\nname.md", "bad\\x0aname.md"), ("line\u2028sep.md", "line\\u2028sep.md"),
     ("\u202edm.exe.md", "\\u202edm.exe.md"), ("nel\x85.md", "nel\\x85.md"),
 ])
-def test_control_characters_in_a_shown_path_stay_on_one_line(tmp_path, run, name, shown):
+def test_control_characters_in_ashown_path_stay_on_one_line(tmp_path, run, name, shown):
     root = hostile_site(tmp_path)
     (root / "posts" / name).write_text("---\ntitle: [x\n---\n")
     result = run("check", "--site", root, "--now", NOW)
