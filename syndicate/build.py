@@ -149,7 +149,7 @@ def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcom
     write_outputs(site, render_feeds(site, published, outcome, index.render_post), outcome)
     # A state folder that cannot be written (disk full) is one more problem
     # to list beside the feeds', not a reason to drop the ones already found.
-    for save in (lambda: save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path]),
+    for save in (lambda: save_first_seen(site, loaded),
                  index.save):
         try:
             save()

@@ -381,7 +381,7 @@ def digest(site: Site, now: datetime, *, days: int | None = None, since: str | N
     loaded, published, notices = read_site(site, now, index=index)
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
     # Dateless posts keep the date they were first seen, as with build.
-    save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
+    save_first_seen(site, loaded)
     posts = select_posts(site, published, window)
     bodies = render_all(site, posts, outcome, index.render_post)
     rendered = [bodies[p.name] for p in posts if p.name in bodies]

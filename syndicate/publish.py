@@ -113,7 +113,7 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
             else:
                 remove_leftovers(site, files)
                 write_outputs(site, files, outcome)
-                save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
+                save_first_seen(site, loaded)
             sending = site.digest.send if send is None else send
             try:
                 _digest_when_due(_DigestRun(site, now, index, outcome, sending, dry_run, sleep), published)
@@ -429,7 +429,7 @@ def send_digest(site: Site, now: datetime, *, days: int | None = None, since: st
         loaded, published, notices = read_site(site, now, None, index)
         outcome.errors += loaded.errors
         outcome.notices += notices
-        save_first_seen(site, loaded.posts, unread=[e.path for e in loaded.errors if e.path])
+        save_first_seen(site, loaded)
         records = load_digests(site)
         record = records.get(window.period)
         if record is not None and record.status == SENT and not force:

@@ -18,7 +18,7 @@ from typing import Iterable
 from syndicate import __version__
 from syndicate.config import Site
 from syndicate.errors import PublishError
-from syndicate.posts import Post, shown_path
+from syndicate.posts import Loaded, shown_path
 from syndicate.write import write_if_changed
 
 FIRST_SEEN = "first-seen.json"
@@ -79,18 +79,19 @@ def load_first_seen(site: Site) -> dict[str, datetime]:
     return dates
 
 
-def save_first_seen(site: Site, posts: Iterable[Post], unread: Iterable[str] = ()) -> bool:
+def save_first_seen(site: Site, loaded: Loaded) -> bool:
     """Remember the dates given to dateless posts, so they stay put from run to run.
 
-    ``unread`` names posts that could not be read this run: their dates are
-    kept, or fixing a typo in one would move it to the top of the feed.
+    Posts that could not be read this run (``loaded.errors``) keep their
+    dates, or fixing a typo in one would move it to the top of the feed.
     """
     # A draft is not remembered: a dateless post is dated when it is first
     # seen published, or one drafted for weeks would come out weeks old and
     # miss its week's digest.
-    dates = {p.name: p.date.isoformat() for p in posts if p.date_origin == "first seen" and not p.draft}
+    dates = {p.name: p.date.isoformat() for p in loaded.posts if p.date_origin == "first seen" and not p.draft}
     path = site.state_dir / FIRST_SEEN
     earlier = read_json(path)
+    unread = (error.path for error in loaded.errors if error.path)
     dates.update({name: earlier[name] for name in unread if name in earlier})
     if not dates and not path.exists():
         return False  # no state folder for sites that never need one
