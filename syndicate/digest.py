@@ -363,6 +363,23 @@ def write_digest(site: Site, files: DigestFiles, outcome) -> None:
     write_outputs(site, digest_outputs(files), outcome)
 
 
+def digest_of(site: Site, posts: list[Post], window: Window, now: datetime, outcome, render,
+              list_tool: str | None = None) -> DigestFiles | None:
+    """Render the bodies of ``posts`` with ``render``, then their digest; None when no body rendered.
+
+    A post whose body fails is reported in ``outcome`` and left out, as in the feeds.
+    """
+    from syndicate.build import render_all
+
+    bodies = render_all(site, posts, outcome, render)
+    rendered = [bodies[p.name] for p in posts if p.name in bodies]
+    if not rendered:
+        return None
+    files = render_digest(site, rendered, window, now, list_tool)
+    outcome.notices.extend(files.notices)
+    return files
+
+
 def digest(site: Site, now: datetime, *, days: int | None = None, since: str | None = None,
            until: str | None = None, week: str | None = None, list_tool: str | None = None):
     """The ``syndicate digest`` command: read the site, pick the window's posts, write the digest.
@@ -370,7 +387,7 @@ def digest(site: Site, now: datetime, *, days: int | None = None, since: str | N
     An empty window writes nothing and says so; it is not a failure, so a
     quiet week never makes cron complain. Returns the build Outcome.
     """
-    from syndicate.build import Outcome, read_site, render_all
+    from syndicate.build import Outcome, read_site
     from syndicate.cache import PostsIndex
     from syndicate.state import save_first_seen
 
@@ -382,14 +399,11 @@ def digest(site: Site, now: datetime, *, days: int | None = None, since: str | N
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
     # Dateless posts keep the date they were first seen, as with build.
     save_first_seen(site, loaded)
-    posts = select_posts(site, published, window)
-    bodies = render_all(site, posts, outcome, index.render_post)
-    rendered = [bodies[p.name] for p in posts if p.name in bodies]
-    if not rendered:
+    files = digest_of(site, select_posts(site, published, window), window, now, outcome, index.render_post,
+                      list_tool)
+    if files is None:
         outcome.events.append(f"no posts from {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} "
                               f"({window.period}); no digest written")
         return outcome
-    files = render_digest(site, rendered, window, now, list_tool)
-    outcome.notices.extend(files.notices)
     write_digest(site, files, outcome)
     return outcome

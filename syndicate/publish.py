@@ -30,7 +30,7 @@ from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
 from syndicate import lastrun
-from syndicate.build import Outcome, Progress, read_site, remember_run, render_all, render_feeds, write_outputs
+from syndicate.build import Outcome, Progress, read_site, remember_run, render_feeds, write_outputs
 from syndicate.cache import PostsIndex
 from syndicate.config import WEEKDAYS, Schedule, Site
 from syndicate.errors import Notice, PublishError, SyndicateError
@@ -306,15 +306,9 @@ def _posts(count: int) -> str:
 
 def _render(run: _DigestRun, posts: list[Post], window, rendered_at: datetime, list_tool: str | None = None):
     """The digest files of ``posts`` as of ``rendered_at``; None when no body could be rendered."""
-    from syndicate.digest import render_digest
+    from syndicate.digest import digest_of
 
-    bodies = render_all(run.site, posts, run.outcome, run.index.render_post)
-    rendered = [bodies[p.name] for p in posts if p.name in bodies]
-    if not rendered:
-        return None
-    files = render_digest(run.site, rendered, window, rendered_at, list_tool)
-    run.outcome.notices.extend(files.notices)
-    return files
+    return digest_of(run.site, posts, window, rendered_at, run.outcome, run.index.render_post, list_tool)
 
 
 def _files_of(posts: list[Post], files) -> tuple[str, ...]:
@@ -324,12 +318,12 @@ def _files_of(posts: list[Post], files) -> tuple[str, ...]:
 
 
 def _write_digest(run: _DigestRun, files) -> None:
-    from syndicate.digest import digest_outputs
+    from syndicate.digest import digest_outputs, write_digest
 
     if run.dry_run:
         _dry_write(run.site, digest_outputs(files), run.outcome)
     else:
-        write_outputs(run.site, digest_outputs(files), run.outcome)
+        write_digest(run.site, files, run.outcome)
 
 
 def _new_digest(run: _DigestRun, window, posts: list[Post]) -> bool:
