@@ -31,6 +31,7 @@ from typing import Iterable
 
 from syndicate.config import Site
 from syndicate.errors import Notice
+from syndicate.posts import skipped_folder
 from syndicate.state import FIRST_SEEN, fingerprint, read_json, write_json
 
 RECORD_NAME = "last-run.json"
@@ -71,8 +72,8 @@ def scan_posts(site: Site) -> Scan:
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    # The folders posts.post_files skips; every file in the rest counts.
-                    if not entry.name.startswith((".", "_")):
+                    # Every file counts, but not in the folders posts.post_files skips.
+                    if not skipped_folder(entry.name):
                         walk(entry.path)
                     continue
                 stat = entry.stat()

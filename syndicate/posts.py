@@ -365,6 +365,14 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
 # --- the folder -----------------------------------------------------------
 
 
+def skipped_folder(name: str) -> bool:
+    """Whether a folder under the posts folder is left out (hidden, or Jekyll's _drafts and the like).
+
+    lastrun's stat scan skips the same folders, so both see the same posts.
+    """
+    return name.startswith((".", "_"))
+
+
 def _ignored(path: Path) -> bool:
     """Editor leftovers and hidden files, skipped without a word."""
     name = path.name
@@ -376,7 +384,7 @@ def post_files(site: Site) -> Iterator[Path]:
     if not site.posts_dir.is_dir():
         raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
     for folder, dirs, files in sorted_walk(site.posts_dir):
-        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        dirs[:] = [d for d in dirs if not skipped_folder(d)]
         for file in files:
             path = folder / file
             if not _ignored(path):
