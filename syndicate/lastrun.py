@@ -24,17 +24,22 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from stat import S_ISDIR
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from operator import attrgetter
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from syndicate.config import Site
 from syndicate.errors import Notice
 from syndicate.posts import skipped_folder
-from syndicate.state import FIRST_SEEN, fingerprint, read_json, write_json
+from syndicate.state import FIRST_SEEN, compact_json, fingerprint, read_json, write_json
+from syndicate.write import write_bytes
 
 RECORD_NAME = "last-run.json"
+DETAILS_NAME = "last-run-posts.json"
+BODIES_NAME = "last-run-bodies.jsonl"
 FORMAT = 1
 RACY_NS = 1_000_000_000
 
@@ -46,50 +51,69 @@ class Scan:
     digest: str  # of every file's name, size, mtime and ctime
     newest_mtime_ns: int
     taken_ns: int
+    # One per file, "name\0size\0mtime\0ctime", in post_files' order; the
+    # name is the path relative to the site, as posts.shown_path gives it.
+    lines: tuple[str, ...] = ()
+
+    def files(self) -> dict[str, str]:
+        """Each file's line, by name."""
+        return {line.split("\0", 1)[0]: line for line in self.lines}
 
 
 def scan_posts(site: Site) -> Scan:
-    """Stat every file in the posts folder (and first-seen.json); read none."""
+    """Stat every file in the posts folder (and first-seen.json); read none.
+
+    Files come in the order ``posts.post_files`` gives them (a folder's files,
+    then its folders), so a partial run can keep warnings in the same order.
+    """
     taken = time.time_ns()
     lines: list[str] = []
-    newest = 0
+    mtimes: list[int] = [0]
+    root = str(site.root).rstrip(os.sep) + os.sep
 
-    def add(path: str, stat: os.stat_result | None) -> None:
-        nonlocal newest
-        if stat is None:
-            lines.append(f"{path}\0-")
-            return
-        lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
-        newest = max(newest, stat.st_mtime_ns)
+    def shown(path: str) -> str:
+        return path[len(root):].replace(os.sep, "/") if path.startswith(root) else path
 
     def walk(folder: str) -> None:
         try:
-            with os.scandir(folder) as found:
-                entries = sorted(found, key=lambda entry: entry.name)
+            names = sorted(os.listdir(folder))
         except OSError:
-            add(folder, None)
+            lines.append(f"{shown(folder)}\0-")
             return
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    # Every file counts, but not in the folders posts.post_files skips.
-                    if not skipped_folder(entry.name):
-                        walk(entry.path)
+        prefix = shown(os.path.join(folder, ""))
+        folders = []
+        # Stats relative to the open folder (where the system allows): no path to resolve for each file.
+        fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+        try:
+            for name in names:
+                try:
+                    stat = os.stat(name if fd is not None else os.path.join(folder, name), dir_fd=fd)
+                except OSError:
+                    lines.append(f"{prefix}{name}\0-")
                     continue
-                stat = entry.stat()
-            except OSError:
-                stat = None
-            add(entry.path, stat)
+                if S_ISDIR(stat.st_mode) and not os.path.islink(os.path.join(folder, name)):
+                    # Every file counts, but not in the folders posts.post_files skips.
+                    if not skipped_folder(name):
+                        folders.append(os.path.join(folder, name))
+                    continue
+                lines.append(f"{prefix}{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
+                mtimes.append(stat.st_mtime_ns)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        for path in folders:
+            walk(path)
 
-    # Plain strings and scandir: pathlib costs more than the stat itself here.
     first_seen = os.path.join(site.state_dir, FIRST_SEEN)
     try:
-        add(first_seen, os.stat(first_seen))
+        stat = os.stat(first_seen)
+        lines.append(f"{shown(first_seen)}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
+        mtimes.append(stat.st_mtime_ns)
     except OSError:
-        add(first_seen, None)
+        lines.append(f"{shown(first_seen)}\0-")
     walk(str(site.posts_dir))
     digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
-    return Scan(digest, newest, taken)
+    return Scan(digest, max(mtimes), taken, tuple(lines))
 
 
 def _fingerprint(site: Site) -> str:
@@ -111,63 +135,203 @@ def _image_sizes(site: Site, urls: Iterable[str]) -> dict[str, int | None]:
     return {url: site.local_file_size(url) for url in sorted(set(urls))}
 
 
-def unchanged(site: Site, now: datetime, scan: Scan) -> tuple[list[str], list[Notice]] | None:
-    """The last run's outputs and warnings when nothing they depend on changed, else None.
+def trusted(site: Site, now: datetime) -> dict | None:
+    """The last run's record when nothing but the post files may have changed since, else None.
 
-    Outputs are paths relative to the site, as the CLI shows them.
+    The code, libraries and configuration are the same, the clock has not
+    gone back, and the outputs and the images they describe are as written.
     """
     data = read_json(site.state_dir / RECORD_NAME)
     try:
-        if (data.get("format") != FORMAT or data["posts"] != scan.digest
-                or data["fingerprint"] != _fingerprint(site)):
+        if data.get("format") != FORMAT or data["fingerprint"] != _fingerprint(site):
             return None
-        valid_from = datetime.fromisoformat(data["valid_from"])
-        valid_until = datetime.fromisoformat(data["valid_until"]) if data["valid_until"] else None
-        if now < valid_from or (valid_until is not None and now >= valid_until):
-            return None  # the clock went back, or a scheduled post is due
+        if now < datetime.fromisoformat(data["valid_from"]):
+            return None  # the clock went back
         for shown, expected in data["outputs"].items():
             if _stat(site.root / shown) != expected:
                 return None
         if _image_sizes(site, data["images"]) != data["images"]:
             return None
-        notices = [Notice(str(message), path, line) for message, path, line in data["notices"]]
-    except (KeyError, TypeError, ValueError, OSError):
+    except (KeyError, TypeError, ValueError, OSError, AttributeError):
         return None  # a record from elsewhere, or damaged: never trusted
-    return list(data["outputs"]), notices
+    return data
 
 
-def save(site: Site, now: datetime, scan: Scan, *, next_due: datetime | None,
-         outputs: Iterable[str], images: Iterable[str], notices: Iterable[Notice]) -> bool:
+def unchanged(record: dict | None, now: datetime, scan: Scan) -> tuple[list[str], list[Notice]] | None:
+    """The last run's outputs and warnings when no post file changed either, else None.
+
+    ``record`` comes from ``trusted``. Outputs are paths relative to the site,
+    as the CLI shows them.
+    """
+    try:
+        if record is None or record["posts"] != scan.digest:
+            return None
+        if record["valid_until"] and now >= datetime.fromisoformat(record["valid_until"]):
+            return None  # a scheduled post is due
+        notices = [Notice(str(message), path, line) for message, path, line in record["notices"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return list(record["outputs"]), notices
+
+
+# --- what a partial run needs: the feeds, their posts and bodies, every file's stat ---
+
+
+class PostSummary(NamedTuple):
+    """What choosing the posts of the feeds needs of a post."""
+
+    name: str
+    stamp: int  # the date, in microseconds since 1970 (UTC): sorting datetimes costs more
+    id: str
+    url: str
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    draft: bool
+    image: str | None
+
+    def is_published(self, now_stamp: int) -> bool:
+        """As ``Post.is_published``, with ``now`` as a ``stamp``."""
+        return not self.draft and self.stamp <= now_stamp
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def stamp(moment: datetime) -> int:
+    """An aware datetime as microseconds since 1970: the same order, as an integer."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def summary_of(post) -> PostSummary:
+    """A Post's summary."""
+    return PostSummary(post.name, stamp(post.date), post.id, post.url, post.categories, post.tags, post.draft,
+                       post.image)
+
+
+def newest_first(summaries: Iterable[PostSummary]) -> list[PostSummary]:
+    """Summaries in the order of ``posts.newest_first``: by date, newest first, ties by id."""
+    return sorted(summaries, key=attrgetter("stamp", "id"), reverse=True)
+
+
+def short_hash(text: str) -> str:
+    """A 48-bit hash of an id or URL: enough to tell that two of 100,000 differ, in little space."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the last run read and wrote, for a run in which only a few post files changed.
+
+    Not every post is kept: the feeds' posts (with their bodies) and the
+    scheduled ones are, and of the others only their stat and a hash of their
+    id and URL, which is enough to tell whether a changed post collides with
+    one. ``build.update`` relies on that: a post that is in no feed and not
+    scheduled can only enter one when a feed's post leaves it, which sends
+    the run back to a full one.
+    """
+
+    lines: dict[str, str]  # every file in the posts folder → its Scan line
+    keys: dict[str, tuple[str, str]]  # every post → short_hash of its id and of its URL
+    posts: dict[str, PostSummary]  # the feeds' posts and the scheduled ones
+    notices: dict[str, list[Notice]]  # the warnings reading each file gave, by name
+    feeds: dict[str, tuple[str, ...]]  # each feed (relative to the output folder) → its posts' names
+    bodies: dict[str, bytes]  # the feeds' posts with their rendered bodies, a line of JSON each (build.body_entry)
+    body_notices: dict[str, list[Notice]]  # the warnings rendering each feed post's body gave
+
+
+def details(site: Site, record: dict | None) -> Details | None:
+    """The details of the run that wrote ``record`` (from ``trusted``); None when missing or not its own."""
+    if record is None:
+        return None
+    data = read_json(site.state_dir / DETAILS_NAME)
+    try:
+        if data.get("format") != FORMAT or data.get("run") != record["posts"]:
+            return None
+        lines, keys = {}, {}
+        for entry in data["files"].split("\n") if data["files"] else ():
+            id_hash, url_hash, line = entry.split("\0", 2)
+            name = line.split("\0", 1)[0]
+            lines[name] = line
+            if id_hash:
+                keys[name] = (id_hash, url_hash)
+        posts = {}
+        for name, stamp_, id_, url, categories, tags, image in data["posts"]:
+            posts[name] = PostSummary(str(name), int(stamp_), str(id_ or url), str(url), tuple(map(str, categories)),
+                                      tuple(map(str, tags)), False, image if isinstance(image, str) else None)
+        notices, body_notices = (
+            {name: [Notice(str(message), path, line) for message, path, line in listed]
+             for name, listed in data[key].items()} for key in ("notices", "body_notices"))
+        feeds = {path: tuple(names) for path, names in data["feeds"].items()}
+        with (site.state_dir / BODIES_NAME).open("rb") as file:
+            if file.readline().rstrip(b"\n") != data["run"].encode():
+                return None
+            bodies = dict(zip(data["bodies"], file.read().split(b"\n"), strict=True))
+    except (KeyError, TypeError, ValueError, AttributeError, OSError):
+        return None
+    return Details(lines, keys, posts, notices, feeds, bodies, body_notices)
+
+
+def _save_details(site: Site, scan: Scan, done: Details) -> None:
+    # Bodies are kept apart, a line each, so a body kept from the last run is
+    # written again as it was read, not decoded and encoded.
+    write_bytes(site.state_dir / BODIES_NAME, b"\n".join([scan.digest.encode(), *done.bodies.values()]))
+    no_keys = ("", "")
+    write_bytes(site.state_dir / DETAILS_NAME, compact_json({
+        "format": FORMAT,
+        "run": scan.digest,
+        # One string, not a list: 100,000 lines decode ten times faster so.
+        "files": "\n".join("\0".join((*done.keys.get(name, no_keys), line)) for name, line in done.lines.items()),
+        "posts": [[p.name, p.stamp, None if p.id == p.url else p.id, p.url, p.categories, p.tags, p.image]
+                  for p in done.posts.values() if not p.draft],
+        "notices": _notices_data(done.notices),
+        "body_notices": _notices_data(done.body_notices),
+        "feeds": done.feeds,
+        "bodies": list(done.bodies),
+    }))
+
+
+def _notices_data(notices: dict[str, list[Notice]]) -> dict[str, list]:
+    return {name: [[n.message, n.path, n.line] for n in listed] for name, listed in notices.items() if listed}
+
+
+def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Iterable[str],
+         notices: Iterable[Notice], record: dict | None = None) -> bool:
     """Record a run without errors; returns whether a record was kept.
 
-    ``next_due`` is the date of the next scheduled post, ``outputs`` the files
-    the run wrote or left unchanged (relative to the site), ``images`` the URLs
-    of the images the feeds describe.
+    ``done`` holds what it read and wrote; ``outputs`` the files the run wrote
+    or left unchanged (relative to the site); ``record`` the last run's, from
+    ``trusted``, whose image sizes still hold.
     """
-    path = site.state_dir / RECORD_NAME
     if scan.newest_mtime_ns >= scan.taken_ns - RACY_NS:
         forget(site)  # a post changed just now; see the module docstring
         return False
-    record = {
+    outputs = {shown: _stat(site.root / shown) for shown in sorted(outputs)}
+    if None in outputs.values():
+        forget(site)
+        return False
+    now_stamp = stamp(now)
+    due = min((p.stamp for p in done.posts.values() if not p.draft and p.stamp > now_stamp), default=None)
+    images = {done.posts[name].image for names in done.feeds.values() for name in names} - {None}
+    known = record.get("images", {}) if record else {}
+    # The details first: the record names the run they must come from.
+    _save_details(site, scan, done)
+    write_json(site.state_dir / RECORD_NAME, {
         "format": FORMAT,
         "fingerprint": _fingerprint(site),
         "posts": scan.digest,
         "valid_from": now.isoformat(),
-        "valid_until": next_due.isoformat() if next_due else None,
-        "outputs": {shown: _stat(site.root / shown) for shown in sorted(outputs)},
-        "images": _image_sizes(site, images),
+        "valid_until": (EPOCH + timedelta(microseconds=due)).isoformat() if due is not None else None,
+        "outputs": outputs,
+        "images": {url: known[url] if url in known else site.local_file_size(url) for url in sorted(images)},
         "notices": [[n.message, n.path, n.line] for n in notices],
-    }
-    if None in record["outputs"].values():
-        forget(site)
-        return False
-    write_json(path, record)
+    })
     return True
 
 
 def forget(site: Site) -> None:
     """Drop the record, so the next run is a full one."""
-    try:
-        (site.state_dir / RECORD_NAME).unlink()
-    except OSError:
-        pass  # none, or not ours to delete: it is checked against every input anyway
+    for name in (RECORD_NAME, DETAILS_NAME, BODIES_NAME):
+        try:
+            (site.state_dir / name).unlink()
+        except OSError:
+            pass  # none, or not ours to delete: it is checked against every input anyway

@@ -373,7 +373,7 @@ def skipped_folder(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
-def _ignored(path: Path) -> bool:
+def ignored_file(path: Path) -> bool:
     """Editor leftovers and hidden files, skipped without a word."""
     name = path.name
     return name.startswith((".", "#", "_")) or name.endswith(("~", ".swp", ".swo", ".tmp", ".bak"))
@@ -387,7 +387,7 @@ def post_files(site: Site) -> Iterator[Path]:
         dirs[:] = [d for d in dirs if not skipped_folder(d)]
         for file in files:
             path = folder / file
-            if not _ignored(path):
+            if not ignored_file(path):
                 yield path
 
 

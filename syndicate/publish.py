@@ -30,7 +30,8 @@ from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
 from syndicate import lastrun
-from syndicate.build import Outcome, Progress, read_site, remember_run, render_feeds, write_outputs
+from syndicate.build import (Outcome, Progress, feed_files, feeds_and_bodies, read_site, remember_run, update,
+                             write_outputs)
 from syndicate.cache import PostsIndex
 from syndicate.config import WEEKDAYS, Schedule, Site
 from syndicate.errors import Notice, PublishError, SyndicateError
@@ -94,12 +95,16 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
         # The usual cron run: a stat per post file shows nothing changed since
         # the last run (syndicate.lastrun) and no digest is due; nothing is read.
         scan = lastrun.scan_posts(site)
-        last = None if dry_run else lastrun.unchanged(site, now, scan)
-        settled = _settled_digest_status(site, now) if last is not None else None
-        if settled is not None:
+        settled = None if dry_run else _settled_digest_status(site, now)
+        record = lastrun.trusted(site, now) if settled is not None else None
+        last = lastrun.unchanged(record, now, scan)
+        if last is not None:
             outcome.unchanged, outcome.notices = last
             outcome.decisions.append("nothing changed since the last run and no digest is due: "
                                      "no post read, no feed rendered")
+            outcome.decisions.append(settled)
+        elif settled is not None and update(site, now, scan, record, outcome,
+                                            before_write=lambda files: remove_leftovers(site, files)) is not None:
             outcome.decisions.append(settled)
         else:
             index = PostsIndex.load(site)
@@ -107,7 +112,8 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
             outcome.errors += loaded.errors
             outcome.notices += notices
             _explain_posts(loaded, published, now, index, outcome)
-            files = render_feeds(site, published, outcome, index.render_post)
+            specs, bodies = feeds_and_bodies(site, published, outcome, index.render_post)
+            files = feed_files(site, specs, bodies)
             if dry_run:
                 _dry_write(site, files, outcome)
             else:
@@ -121,7 +127,7 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
                 outcome.errors.append(exc)
             if not dry_run:
                 index.save()
-                remember_run(site, now, scan, loaded, published, outcome)
+                remember_run(site, now, scan, loaded, specs, bodies, outcome)
     if not (outcome.written or outcome.events or strict):
         # Nothing changed: the same warnings as last time would make cron
         # send the same mail every few minutes. -v still shows them.

@@ -41,6 +41,11 @@ def write_json(path: Path, data: dict) -> bool:
     return write_if_changed(path, text.encode("utf-8"))
 
 
+def compact_json(data) -> bytes:
+    """JSON in one line, for records of every post that no one reads by eye."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
 def fingerprint(record_format: int, site: Site, modules: Iterable[str]) -> str:
     """One hash of what a record kept here depends on besides the post files.
 

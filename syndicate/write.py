@@ -72,6 +72,16 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return _replace(path, lambda file: file.write(data))
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically, neither comparing first nor waiting for the disk.
+
+    For records that are checked when read and rebuilt when lost, written on
+    runs where they always change: a power cut may lose the new file, never
+    leave half of one in its place.
+    """
+    _replace(path, lambda file: file.write(data), durable=False)
+
+
 def write_chunks_if_changed(path: Path, chunks: Iterable[bytes]) -> bool:
     """``write_if_changed`` for data made piece by piece, never held whole in memory.
 
@@ -102,8 +112,12 @@ def write_chunks_if_changed(path: Path, chunks: Iterable[bytes]) -> bool:
             old.close()
 
 
-def _replace(path: Path, write: Callable[[BinaryIO], object], keep_old: Callable[[], bool] = lambda: False) -> bool:
-    """Write a temporary file beside ``path`` and rename it over ``path``, unless ``keep_old()``."""
+def _replace(path: Path, write: Callable[[BinaryIO], object], keep_old: Callable[[], bool] = lambda: False,
+             durable: bool = True) -> bool:
+    """Write a temporary file beside ``path`` and rename it over ``path``, unless ``keep_old()``.
+
+    ``durable``: flush the file to disk before the rename.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -117,7 +131,8 @@ def _replace(path: Path, write: Callable[[BinaryIO], object], keep_old: Callable
                 os.unlink(temp)
                 return False
             file.flush()
-            os.fsync(file.fileno())
+            if durable:
+                os.fsync(file.fileno())
         # mkstemp makes the file private (0600); a web server must read it.
         os.chmod(temp, 0o644)
         os.replace(temp, path)

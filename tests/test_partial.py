@@ -1,0 +1,306 @@
+"""A run after a few post files changed reads only those, and writes what a full run would.
+
+Each case edits a settled 150-post site (bench/gen_posts.py, with category
+and tag feeds), builds it, and compares the feeds and the warnings with a
+full build of a copy that has no record of any earlier run. Cases that the
+last run's details cannot answer must take the full path, and still agree.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+import syndicate.cache
+import syndicate.posts
+from tests.conftest import REPO
+
+_spec = importlib.util.spec_from_file_location("gen_posts", REPO / "bench" / "gen_posts.py")
+gen_posts = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen_posts)
+NOW = gen_posts.NOW  # 2026-11-23T09:00:00+09:00
+PARTIAL = "post file(s) changed since the last run"
+
+
+def _age(root: Path, seconds: float = 3600) -> None:
+    """Date every file back, as files saved before the last run are."""
+    past = time.time() - seconds
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("partial") / "site"
+    gen_posts.generate(root, 150, seed=11)
+    config = root / "syndicate.toml"
+    # Short feeds, so that most category feeds are full and a changed post can leave a gap.
+    text = config.read_text(encoding="utf-8").replace("limit = 20", "limit = 8")
+    config.write_text(text.replace("categories = true", "categories = true\ntags = true"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def site_root(generated, tmp_path, run) -> Path:
+    """A copy of the generated site, built and settled: its next run may be a partial one."""
+    root = tmp_path / "site"
+    shutil.copytree(generated, root)
+    _age(root)
+    build(run, root)
+    _age(root)
+    build(run, root)
+    assert "nothing changed" in build(run, root, "-v").output
+    return root
+
+
+@pytest.fixture
+def index_loads(monkeypatch) -> list[str]:
+    """Each load of the posts index: a full run."""
+    loads: list[str] = []
+    real = syndicate.cache.PostsIndex.load
+    monkeypatch.setattr(syndicate.cache.PostsIndex, "load", staticmethod(lambda site: loads.append("index") or real(site)))
+    return loads
+
+
+@pytest.fixture
+def heads(monkeypatch) -> list[str]:
+    """Each post whose front matter is read, by name."""
+    names: list[str] = []
+    real = syndicate.posts.read_post_head
+    monkeypatch.setattr(syndicate.posts, "read_post_head", lambda path, name: names.append(name) or real(path, name))
+    return names
+
+
+def build(run, root: Path, *flags: str, now: str = NOW, code: int = 0):
+    result = run("build", "--site", root, "--now", now, *flags)
+    assert result.exit_code == code, result.output
+    return result
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    out = root / "public"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def warnings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": warning: " in line or ": error: " in line]
+
+
+def full_build(run, root: Path, tmp_path: Path, now: str = NOW, code: int = 0) -> tuple[dict[str, bytes], list[str]]:
+    """What a full run gives for the site as it is: a copy with no outputs and no record but first-seen.json."""
+    copy = tmp_path / "full"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("public", "*.json*"))
+    if (root / ".syndicate/first-seen.json").exists():
+        shutil.copy2(root / ".syndicate/first-seen.json", copy / ".syndicate/first-seen.json")
+    result = build(run, copy, now=now, code=code)
+    return outputs(copy), warnings(result.output)
+
+
+def newest_posts(root: Path, count: int) -> list[Path]:
+    """The newest published posts by file name (the generator dates posts by file name day)."""
+    posts = sorted(p for p in (root / "_posts").iterdir() if p.name[:10] <= NOW[:10])
+    return posts[-count:]
+
+
+def save(path: Path, text: str) -> None:
+    """Write a post as an editor does, a few seconds before the run."""
+    path.write_text(text, encoding="utf-8")
+    past = time.time() - 5
+    os.utime(path, (past, past))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    save(path, text.replace(old, new, 1))
+
+
+def front_matter_line(path: Path, key: str) -> str:
+    return next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith(f"{key}:"))
+
+
+def change(root: Path, case: str) -> None:
+    newest = newest_posts(root, 1)[0]
+    oldest = min((root / "_posts").iterdir())
+    if case == "body of the newest post":
+        save(newest, newest.read_text(encoding="utf-8") + "\nOne more paragraph, 한 문단 더.\n")
+    elif case == "title of the newest post":
+        edit(newest, front_matter_line(newest, "title"), 'title: "A new title, 새 제목"')
+    elif case == "body of an old post":
+        save(oldest, oldest.read_text(encoding="utf-8") + "\nAn old correction.\n")
+    elif case == "new newest post":
+        save(root / "_posts" / f"{NOW[:10]}-breaking.md",
+             "---\ntitle: Breaking 속보\ndate: 2026-11-23 08:59:00 +0900\ncategories: [서울]\ntags: [breaking]\n---\n"
+             "Just in. [More](/more/).\n")
+    elif case == "new old post":
+        save(root / "_posts" / "2020-01-02-archive.md", "---\ntitle: From the archive\n---\nOld news.\n")
+    elif case == "a non-post file":
+        save(root / "_posts" / "notes.txt", "not a post\n")
+    elif case == "newest post moved back":
+        edit(newest, front_matter_line(newest, "date"), "date: 2019-01-01 10:00:00 +0900")
+    elif case == "newest post made a draft":
+        edit(newest, "---\n", "---\ndraft: true\n")
+    elif case == "newest post loses its categories":
+        edit(newest, front_matter_line(newest, "categories"), "categories: []")
+    elif case == "a post deleted":
+        newest.unlink()
+    elif case == "new dateless post":
+        save(root / "_posts" / "undated.md", "---\ntitle: Undated\n---\nWhen?\n")
+    elif case == "new post with a taken id":
+        text = newest.read_text(encoding="utf-8")
+        save(root / "_posts" / f"{newest.name[:11]}zz-copy.md", text.replace("---\n", f"---\nid: {_url_of(root, newest)}\n", 1))
+    elif case == "a broken post":
+        edit(newest, "---\n", "---\ntitle: [unclosed\n")
+    else:
+        raise AssertionError(case)
+
+
+def _url_of(root: Path, post: Path) -> str:
+    """The URL the settled RSS feed gives ``post``."""
+    feed = (root / "public/feed.xml").read_text(encoding="utf-8")
+    title = front_matter_line(post, "title").split(":", 1)[1].strip().strip("'\"")
+    entry = feed[feed.index(f"<title>{title}</title>"):]
+    return entry[entry.index("<link>") + 6:entry.index("</link>")]
+
+
+PARTIAL_CASES = ["body of the newest post", "title of the newest post", "body of an old post",
+                 "new newest post", "new old post", "a non-post file"]
+FULL_CASES = ["newest post moved back", "newest post made a draft", "newest post loses its categories",
+              "a post deleted", "new dateless post", "new post with a taken id"]
+
+
+@pytest.mark.parametrize("case", PARTIAL_CASES)
+def test_a_few_changed_posts_are_read_alone_and_give_a_full_runs_bytes(site_root, run, tmp_path, case,
+                                                                       index_loads, heads):
+    change(site_root, case)
+    heads.clear()
+    result = build(run, site_root, "-v")
+    assert PARTIAL in result.output
+    assert index_loads == []
+    assert len(set(heads)) <= 2  # the changed file, and at most one post that newly entered a feed
+    expected, expected_warnings = full_build(run, site_root, tmp_path)
+    assert outputs(site_root) == expected
+    assert warnings(result.output) == expected_warnings
+    # The partial run kept a record: with nothing changed since, nothing is read.
+    _age(site_root)
+    build(run, site_root)
+    heads.clear()
+    assert "nothing changed" in build(run, site_root, "-v").output
+    assert heads == []
+
+
+@pytest.mark.parametrize("case", FULL_CASES)
+def test_changes_the_details_cannot_answer_take_a_full_run(site_root, run, tmp_path, case, index_loads):
+    change(site_root, case)
+    result = build(run, site_root, "-v")
+    loads = list(index_loads)
+    expected, expected_warnings = full_build(run, site_root, tmp_path)
+    assert outputs(site_root) == expected
+    assert warnings(result.output) == expected_warnings
+    assert PARTIAL not in result.output
+    assert loads == ["index"]
+
+
+def test_a_broken_post_is_reported_by_a_full_run(site_root, run, tmp_path, index_loads):
+    change(site_root, "a broken post")
+    result = build(run, site_root, code=1)
+    assert index_loads == ["index"]
+    assert "invalid front matter" in result.output
+    expected, _ = full_build(run, site_root, tmp_path, code=1)
+    assert outputs(site_root) == expected
+
+
+def test_only_the_feeds_whose_posts_changed_are_written(site_root, run):
+    change(site_root, "new old post")  # in no feed
+    result = build(run, site_root, "-v")
+    assert "rendered 0 of" in result.output
+    assert "wrote" not in result.output
+    change(site_root, "body of the newest post")
+    result = build(run, site_root, "-v")
+    written = [line for line in result.output.splitlines() if line.startswith("wrote ")]
+    assert "wrote public/feed.xml" in written and "wrote public/atom.xml" in written
+    assert len(written) < 10  # of some 60 feeds
+
+
+def test_edits_in_a_row_stay_equal_to_full_runs(site_root, run, tmp_path, index_loads):
+    for number, post in enumerate(newest_posts(site_root, 25)[::3]):
+        save(post, post.read_text(encoding="utf-8") + f"\nEdit {number}.\n")
+        if number % 3 == 2:
+            edit(post, front_matter_line(post, "title"), f"title: Retitled {number}")
+        index_loads.clear()
+        result = build(run, site_root, "-v")
+        assert PARTIAL in result.output and index_loads == []
+        expected, expected_warnings = full_build(run, site_root, tmp_path)
+        assert outputs(site_root) == expected, number
+        assert warnings(result.output) == expected_warnings
+
+
+def test_a_scheduled_post_comes_due_without_a_full_run(site_root, run, tmp_path, index_loads, heads):
+    save(site_root / "_posts" / "2026-11-24-tomorrow.md",
+         "---\ntitle: Tomorrow 내일\ndate: 2026-11-24 07:00:00 +0900\ncategories: [서울]\n---\nScheduled.\n")
+    build(run, site_root)
+    _age(site_root)
+    build(run, site_root)  # settles the record
+    assert "Tomorrow" not in (site_root / "public/feed.xml").read_text(encoding="utf-8")
+    index_loads.clear()
+    heads.clear()
+    later = "2026-11-24T08:00:00+09:00"
+    result = build(run, site_root, "-v", now=later)
+    assert PARTIAL in result.output and index_loads == []
+    assert heads == ["_posts/2026-11-24-tomorrow.md"]
+    assert "Tomorrow 내일" in (site_root / "public/feed.xml").read_text(encoding="utf-8")
+    expected, _ = full_build(run, site_root, tmp_path, now=later)
+    assert outputs(site_root) == expected
+
+
+def test_damaged_details_mean_a_full_run(site_root, run, tmp_path, index_loads):
+    for name in ("last-run-posts.json", "last-run-bodies.jsonl"):
+        (site_root / ".syndicate" / name).write_bytes(b'{"format": 1, "run": "')
+        change(site_root, "body of the newest post")
+        index_loads.clear()
+        build(run, site_root)
+        assert index_loads == ["index"]
+        expected, _ = full_build(run, site_root, tmp_path)
+        assert outputs(site_root) == expected
+
+
+def test_publish_takes_the_partial_path_when_no_digest_is_due(site_root, run, index_loads):
+    config = site_root / "syndicate.toml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + '\n[digest.schedule]\nweekday = "mon"\ntime = "08:00"\n', encoding="utf-8")
+    assert run("publish", "--site", site_root, "--now", NOW).exit_code == 0
+    _age(site_root)
+    assert run("publish", "--site", site_root, "--now", NOW).exit_code == 0
+    assert "nothing changed" in run("publish", "--site", site_root, "--now", NOW, "-v").output
+    change(site_root, "body of the newest post")
+    index_loads.clear()
+    result = run("publish", "--site", site_root, "--now", NOW, "-v")
+    assert result.exit_code == 0, result.output
+    assert PARTIAL in result.output and index_loads == []
+    assert "wrote public/feed.xml" in result.output
+
+
+@pytest.mark.parametrize("case", ["newest post moved back", "newest post made a draft", "a post deleted"])
+def test_the_post_after_a_feeds_last_takes_a_freed_place(site_root, run, tmp_path, case):
+    """With only the main feeds, the ninth newest post is in no feed: the details do not have it."""
+    config = site_root / "syndicate.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("categories = true\ntags = true", "categories = false"),
+                      encoding="utf-8")
+    build(run, site_root)
+    _age(site_root)
+    build(run, site_root)
+    ninth = newest_posts(site_root, 9)[0]
+    title = front_matter_line(ninth, "title").split(":", 1)[1].strip().strip("'\"")
+    assert title not in (site_root / "public/feed.xml").read_text(encoding="utf-8")
+    change(site_root, case)
+    build(run, site_root)
+    expected, _ = full_build(run, site_root, tmp_path)
+    main_feeds = ("feed.xml", "atom.xml")  # the category feeds of before are left as they were
+    assert {name: outputs(site_root)[name] for name in main_feeds} == {name: expected[name] for name in main_feeds}
+    assert title in (site_root / "public/feed.xml").read_text(encoding="utf-8")
