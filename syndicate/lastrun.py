@@ -11,10 +11,12 @@ of every output. When all of it is unchanged, a run stats each post file once,
 repeats the last run's warnings, and stops: no post is read or parsed, no feed
 rendered.
 
-Anything else (a post touched, an output edited or deleted, a scheduled post
-due, the clock set back, new code) means a full run, which writes a new
-record if it had no errors. Posts changed less than a second before a run
-began are not trusted to the record, as git does not trust files changed in
+When only post files changed (or a scheduled post came due), the record's
+details (``last-run-posts.json``, ``last-run-bodies.jsonl``: see ``Details``)
+let ``build.update`` read just those files and render just their feeds.
+Anything else (an output edited or deleted, the clock set back, new code)
+means a full run, which writes a new record if it had no errors. Posts
+changed less than a second before a run began are not trusted to the record, as git does not trust files changed in
 the same tick as its index: a second edit within the file system's mtime
 resolution could otherwise go unseen.
 """
