@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -22,8 +23,8 @@ from syndicate.posts import Loaded, shown_path
 from syndicate.write import write_if_changed
 
 FIRST_SEEN = "first-seen.json"
-# Libraries whose upgrade can change what a post reads as or an output's bytes.
-LIBRARIES = ("feedgen", "lxml", "markdown-it-py", "nh3", "PyYAML", "python-frontmatter")
+# Libraries (their import names) whose upgrade can change what a post reads as or an output's bytes.
+LIBRARIES = ("feedgen", "lxml", "markdown_it", "nh3", "yaml", "frontmatter")
 
 
 def read_json(path: Path) -> dict:
@@ -50,8 +51,9 @@ def fingerprint(record_format: int, site: Site, modules: Iterable[str]) -> str:
     """One hash of what a record kept here depends on besides the post files.
 
     The record's format, syndicate's version, the configuration (``site``),
-    the versions of LIBRARIES and the source of the syndicate ``modules``
-    (names such as "posts"): when any of them changes, the record is stale.
+    the installed copies of LIBRARIES and the source of the syndicate
+    ``modules`` (names such as "posts"): when any of them changes, the record
+    is stale.
     """
     digest = hashlib.sha256(f"{record_format}\0{__version__}\0{site!r}\0".encode())
     digest.update(_code_digest(tuple(modules)))
@@ -60,14 +62,21 @@ def fingerprint(record_format: int, site: Site, modules: Iterable[str]) -> str:
 
 @lru_cache(maxsize=None)
 def _code_digest(modules: tuple[str, ...]) -> bytes:
-    """The libraries' versions and the modules' source, hashed once per process: a run asks twice."""
-    from importlib import metadata  # costs a tenth of a no-change run: only when asked
+    """The libraries' installed copies and the modules' source, hashed once per process: a run asks twice.
+
+    A library is known by its package folder's path and mtime, which any
+    install, upgrade or removal changes: importing importlib.metadata to read
+    versions would cost a tenth of a run in which nothing changed.
+    """
+    from importlib.util import find_spec
 
     digest = hashlib.sha256()
     for library in LIBRARIES:
         try:
-            digest.update(f"{library}={metadata.version(library)}\0".encode())
-        except metadata.PackageNotFoundError:
+            spec = find_spec(library)
+            folder = spec.submodule_search_locations[0] if spec.submodule_search_locations else spec.origin
+            digest.update(f"{library}={folder}:{os.stat(folder).st_mtime_ns}\0".encode())
+        except (AttributeError, ImportError, OSError, TypeError, ValueError):
             digest.update(f"{library}=?\0".encode())
     package = Path(__file__).parent
     for module in modules:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import os
 import time
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 
 import syndicate.cache
 import syndicate.posts
+import syndicate.state
 from tests.conftest import BASIC_CONFIG, NOW
 
 POSTS = {
@@ -208,3 +211,30 @@ def test_a_change_of_permissions_means_the_post_is_read_again(site_root, run, re
     result = run("build", "--site", site_root, "--now", NOW)
     assert result.exit_code == 1
     assert "posts/2026-11-21-second.md" in result.output
+
+
+@pytest.fixture
+def fresh_code_digest():
+    syndicate.state._code_digest.cache_clear()
+    yield
+    syndicate.state._code_digest.cache_clear()
+
+
+def test_a_library_upgrade_means_a_full_run(site_root, run, reads, monkeypatch, tmp_path, fresh_code_digest):
+    """A library is known by its package folder and that folder's mtime, which an upgrade changes."""
+    settled(run, site_root)
+    upgraded = tmp_path / "feedgen"
+    upgraded.mkdir()
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return importlib.machinery.ModuleSpec(name, None, origin=str(upgraded)) if name == "feedgen" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    syndicate.state._code_digest.cache_clear()
+    reads.clear()
+    build(run, site_root)
+    assert "index" in reads
+    reads.clear()
+    build(run, site_root)  # settled with the new copy
+    assert reads == []
