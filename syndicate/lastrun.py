@@ -13,7 +13,7 @@ rendered.
 
 When only post files changed (or a scheduled post came due), the record's
 details (``last-run-posts.json``, ``last-run-bodies.jsonl``: see ``Details``)
-let ``build.update`` read just those files and render just their feeds.
+let ``partial.update`` read just those files and render just their feeds.
 Anything else (an output edited or deleted, the clock set back, new code)
 means a full run, which writes a new record if it had no errors. Posts
 changed less than a second before a run began are not trusted to the record, as git does not trust files changed in
@@ -227,7 +227,7 @@ class Details:
     Not every post is kept: the feeds' posts (with their bodies) and the
     scheduled ones are, and of the others only their stat and a hash of their
     id and URL, which is enough to tell whether a changed post collides with
-    one. ``build.update`` relies on that: a post that is in no feed and not
+    one. ``partial.update`` relies on that: a post that is in no feed and not
     scheduled can only enter one when a feed's post leaves it, which sends
     the run back to a full one.
     """
@@ -237,7 +237,7 @@ class Details:
     posts: dict[str, PostSummary]  # the feeds' posts and the scheduled ones
     notices: dict[str, list[Notice]]  # the warnings reading each file gave, by name
     feeds: dict[str, tuple[str, ...]]  # each feed (relative to the output folder) → its posts' names
-    bodies: dict[str, bytes]  # the feeds' posts with their rendered bodies, a line of JSON each (build.body_entry)
+    bodies: dict[str, bytes]  # the feeds' posts with their rendered bodies, a line of JSON each (partial.body_entry)
     body_notices: dict[str, list[Notice]]  # the warnings rendering each feed post's body gave
 
 

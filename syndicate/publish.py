@@ -30,9 +30,9 @@ from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
 from syndicate import lastrun
-from syndicate.build import (Outcome, Progress, feed_files, feeds_and_bodies, read_site, remember_run, update,
-                             write_outputs)
+from syndicate.build import Outcome, Progress, feed_files, feeds_and_bodies, read_site, write_outputs
 from syndicate.cache import PostsIndex
+from syndicate.partial import remember_run, update
 from syndicate.config import WEEKDAYS, Schedule, Site
 from syndicate.errors import Notice, PublishError, SyndicateError
 from syndicate.lock import Busy, Held, pid_alive, site_lock
