@@ -99,8 +99,12 @@ def encode_post(post: Post, notices: list[Notice], site: Site) -> dict | None:
     """A post and its warnings as JSON data; None when it would not come back equal."""
     global _round_trip_checked
     try:
-        data = {"post": {f.name: _encode(getattr(post, f.name), site) for f in _POST_FIELDS},
-                "notices": [[n.message, n.path, n.line] for n in notices]}
+        values = vars(post)
+        # Keys in sorted order, as the index file has them: parse_post_file
+        # encodes entries without sorting again. Most values are text.
+        data = {"notices": [[n.message, n.path, n.line] for n in notices],
+                "post": {name: value if type(value) in _AS_IS else _encode(value, site)
+                         for name in _SORTED_FIELDS for value in (values[name],)}}
         if _round_trip_checked:
             return data
         back, back_notices = decode_post(data, site)
@@ -128,6 +132,8 @@ def decode_post(data: Mapping, site: Site, source: Path | None = None) -> tuple[
 
 
 _POST_FIELDS = dataclasses.fields(Post)
+_SORTED_FIELDS = sorted(f.name for f in _POST_FIELDS)
+_AS_IS = frozenset({str, bool, int, type(None)})  # what _encode keeps unchanged
 
 
 def _body_key(post: Post) -> str:
@@ -175,7 +181,10 @@ def parse_post_file(site: Site, first_seen: Mapping[str, datetime], now: datetim
     if data is None:
         return post, notices, None
     size, mtime_ns = unread.stat
-    return post, notices, _ENCODE({"size": size, "mtime_ns": mtime_ns, "sha256": digest, **data})
+    # In sorted key order all through (encode_post's too): the text is what
+    # _ENCODE, which sorts, would write.
+    return post, notices, _ENCODE_IN_ORDER({"mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"],
+                                            "sha256": digest, "size": size})
 
 
 def _parse_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime,
@@ -190,6 +199,7 @@ def _parse_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetim
 # How the index file is written, sorted keys and all: an entry encoded
 # early is the same text as one encoded when the index is saved.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_ENCODE_IN_ORDER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 # --- the index ----------------------------------------------------------------

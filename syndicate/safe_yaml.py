@@ -50,6 +50,17 @@ class _Bounded:
                 first_line[key_node.value] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
+    def resolve(self, kind, value, implicit):  # noqa: D102 - PyYAML's hook, called for every node
+        # BaseResolver.resolve, less what no safe loader here has (path and
+        # wildcard resolvers): it runs for every scalar of every post.
+        if kind is ScalarNode and not self.yaml_path_resolvers and None not in self.yaml_implicit_resolvers:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
     def construct_yaml_int(self, node):  # noqa: D102 - PyYAML's hook
         try:
             return super().construct_yaml_int(node)

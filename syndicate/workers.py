@@ -26,7 +26,7 @@ MIN_ITEMS = 2000
 # Many small chunks, so that the processes finish together; each is still
 # worth a round trip to a worker.
 CHUNKS_PER_WORKER = 16
-MAX_CHUNK = 250
+MAX_CHUNK = 100
 POLL_SECONDS = 0.1  # how soon a worker of a killed run ends
 
 
