@@ -1,17 +1,19 @@
 """Work on many posts at once: one function over a list, on every CPU, results in order.
 
-Reading the front matter of a large site is most of a cold run, and every post
-is read on its own, so the posts are split into chunks and parsed in worker
-processes. Results come back in the order of the list, so every output, error
-and warning is the same as when one process reads the posts one by one, and a
-worker's ``PostError`` comes back with its file and line (errors.py pickles them).
+A cold run of a large site is mostly front matter, parsed post by post, and
+then the bodies that land in a feed, rendered post by post; both are split
+into chunks and done in worker processes. Results come back in the order of
+the list, so every output, error and warning is the same as when one process
+does it all, and a worker's ``PostError`` comes back with its file and line
+(errors.py pickles them).
 
-Worker processes pay only for many posts: below ``MIN_ITEMS`` (or with one
-usable CPU) everything runs in this process. When processes cannot be started
-(no ``fork``, no semaphores, a sandbox) or a worker dies, the unfinished work
-is done here instead, so a pool is a speed-up and never a new way to fail.
-``SYNDICATE_WORKERS`` sets the number of processes (1 turns them off), for
-machines shared with other jobs, and for tests that must use the pool on few posts.
+Worker processes pay only for many items (a threshold per kind of work) and
+more than one usable CPU; otherwise everything runs in this process. When
+processes cannot be started (no ``fork``, no semaphores, a sandbox) or a
+worker dies, the unfinished work is done here instead, so a pool is a
+speed-up and never a new way to fail. ``SYNDICATE_WORKERS`` sets the number
+of processes (1 turns them off), for machines shared with other jobs, and for
+tests that must use the pool on few posts.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import os
 from typing import Any, Callable, Iterator, Sequence
 
 ENV = "SYNDICATE_WORKERS"
-# Starting a worker and sending posts to it and back costs about what
-# parsing a few hundred posts does; below this, one process is faster.
+# Starting a worker (with spawn, a new interpreter importing syndicate)
+# costs what parsing several hundred front matters does; below this many,
+# one process is as fast.
 MIN_ITEMS = 2000
 # Many small chunks, so that the processes finish together; each is still
 # worth a round trip to a worker.
