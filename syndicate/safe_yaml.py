@@ -193,23 +193,47 @@ def _plain_document(root, loader):
             except Exception:  # noqa: BLE001 - SafeLoader reports it, with its line
                 raise _NotPlain from None
         if kind is MappingNode and node.tag == _MAP:
+            if node.value and depth >= MAX_DEPTH:
+                raise _NotPlain  # its keys would be too deep
             mapping: dict = {}
             typed_keys = False
             for key_node, value_node in node.value:
                 if type(key_node) is not ScalarNode or key_node.tag == _MERGE:
                     raise _NotPlain
-                typed_keys = typed_keys or key_node.tag != _STR
-                key = build(key_node, depth + 1)
+                # Text keys and values, nearly all of them, without a call each.
+                if key_node.tag == _STR:
+                    count += 1
+                    key = key_node.value
+                else:
+                    typed_keys = True
+                    key = build(key_node, depth + 1)
                 if key in mapping:
                     raise _NotPlain
-                mapping[key] = build(value_node, depth + 1)
+                if type(value_node) is ScalarNode and value_node.tag == _STR:
+                    count += 1
+                    mapping[key] = value_node.value
+                else:
+                    mapping[key] = build(value_node, depth + 1)
+                if count > MAX_VALUES:
+                    raise _NotPlain
             # A key said twice is one whose text is (_Bounded.construct_mapping):
             # "1" and 1 are different keys but one text.
             if typed_keys and len({key_node.value for key_node, _ in node.value}) != len(mapping):
                 raise _NotPlain
             return mapping
         if kind is SequenceNode and node.tag == _SEQ:
-            return [build(item, depth + 1) for item in node.value]
+            if node.value and depth >= MAX_DEPTH:
+                raise _NotPlain
+            items = []
+            for item in node.value:
+                if type(item) is ScalarNode and item.tag == _STR:
+                    count += 1
+                    items.append(item.value)
+                else:
+                    items.append(build(item, depth + 1))
+            if count > MAX_VALUES:
+                raise _NotPlain
+            return items
         raise _NotPlain
 
     return build(root, 1)

@@ -199,6 +199,13 @@ def test_errors_cross_processes_with_file_and_line(error):
     "a: 1\n0x1: 2",
     "k: 1\nk2: 2\n? [a, b]\n: list key",
     "title: " + "[" * 60 + "]" * 60,
+    "t: " + "[" * 48 + "x" + "]" * 48,  # the deepest value allowed
+    "t: " + "[" * 49 + "x" + "]" * 49,  # one level deeper
+    "t: " + "[" * 49 + "]" * 49,  # empty at the limit
+    "t: " + "{a: " * 48 + "x" + "}" * 48,
+    "t: " + "{a: " * 49 + "x" + "}" * 49,
+    "\n".join(f"k{n}: v" for n in range(5_001)),  # 10,002 values
+    "\n".join(f"k{n}: v" for n in range(4_999)),
     "tags: [" + ", ".join(["x"] * 10_001) + "]",
     "title: Hi\ntags: {a: 1, a: 2}",
     "n: " + "1" * 5000,
