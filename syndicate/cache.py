@@ -19,13 +19,13 @@ read and reported on every run.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, replace
+from dataclasses import replace
 import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
 from syndicate.config import Author, Site
 from syndicate.content import Rendered, render_post, render_posts
@@ -144,9 +144,11 @@ def _body_key(post: Post) -> str:
 # --- reading a post the index cannot answer for ------------------------------
 
 
-@dataclass(frozen=True)
-class _Unread:
-    """A post file the index has no valid entry for, and what is known of it so far."""
+class _Unread(NamedTuple):
+    """A post file the index has no valid entry for, and what is known of it so far.
+
+    A tuple: one is made for every new post and sent to a worker.
+    """
 
     path: Path
     name: str

@@ -242,6 +242,12 @@ def render_posts(site: Site, posts: list[Post]) -> Iterator[Rendered | PostError
     Many bodies are rendered in worker processes (syndicate.workers).
     """
     workers = worker_count(len(posts), MIN_PARALLEL_RENDERS)
+    if workers > 1:
+        # Made here before any worker starts, so that workers forked from
+        # this process find them ready; this process needs them anyway.
+        import lxml.html  # noqa: F401
+
+        _markdown()
     for post, result in zip(posts, map_in_order(_render_or_error, posts, (site,), workers)):
         # The post sent back is a copy: the caller's own one goes with its body.
         yield result if isinstance(result, PostError) else Rendered(post, *result)
