@@ -5,7 +5,9 @@ mtime and SHA-256, the ``Post`` (and warnings) read from it, and the rendered
 body of the posts that landed in a feed. A file whose size and mtime are
 unchanged is not opened at all (one ``stat``); a file whose stat changed is
 read and hashed, and parsed again only when its bytes changed too (a
-``git checkout`` touches mtimes, not contents).
+``git checkout`` touches mtimes, not contents). The posts to parse, all of
+them on a first run, are parsed and their entries encoded in worker
+processes when there are many (syndicate.workers).
 
 The index is a speed-up, never a source of truth. It is thrown away whole when
 it is missing, corrupt, from another version of the code or its libraries, or
@@ -392,8 +394,9 @@ class PostsIndex:
         yield encode(head)[:-1].encode("utf-8") + b',"posts":{'
         batch: list[str] = []
         for number, name in enumerate(sorted(self._new)):
-            entry = self._new[name]  # JSON text already when parse_post_file made it
-            batch.append(("," if number else "") + encode(name) + ":" + (entry if type(entry) is str else encode(entry)))
+            entry = self._new[name]
+            text = entry if type(entry) is str else encode(entry)  # text already when parse_post_file made it
+            batch.append(("," if number else "") + encode(name) + ":" + text)
             if len(batch) == 500:
                 yield "".join(batch).encode("utf-8")
                 batch.clear()

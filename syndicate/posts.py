@@ -12,8 +12,8 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
@@ -22,6 +22,7 @@ from syndicate.config import EMAIL_ADDRESS, Author, Site, language_tag
 from syndicate.errors import ConfigError, Notice, PostError
 from syndicate.postfile import post_head_of, read_post_head, split_front_matter, value_kind
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
+from syndicate.workers import map_in_order
 from syndicate.write import safe_name
 
 POST_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -383,7 +384,8 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     draft = meta.get("draft", False) is True or published is False
     author = _author(meta.get("author"))
     image_url = _image_url(site, url, image) if image else None
-    if image_url and not image_url.startswith(("http://", "https://")) and urlsplit(image_url).scheme not in ("http", "https"):
+    if (image_url and not image_url.startswith(("http://", "https://"))
+            and urlsplit(image_url).scheme not in ("http", "https")):
         # A javascript: or data: "image" would go out as a feed enclosure.
         notices.append(Notice(f"image {json.dumps(image[:80], ensure_ascii=False)} is not an http(s) URL; left out", name))
         image_url = None
@@ -535,8 +537,6 @@ def read_posts(site: Site, files: list[Path], first_seen: Mapping[str, datetime]
 
     Many files are read in worker processes (syndicate.workers).
     """
-    from syndicate.workers import map_in_order
-
     return map_in_order(_load_or_error, files, (site, first_seen, now))
 
 
