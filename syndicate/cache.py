@@ -169,8 +169,8 @@ def _read(path: Path) -> tuple[bytes | None, str | None]:
 
 
 def parse_post_file(site: Site, first_seen: Mapping[str, datetime], now: datetime,
-                    unread: _Unread) -> tuple[Post | None, list[Notice], str | None]:
-    """``posts.load_post`` of one file, and its index entry as JSON text (None: not to be kept).
+                    unread: _Unread) -> tuple[Post | None, list[Notice], bytes | None]:
+    """``posts.load_post`` of one file, and its index entry as UTF-8 JSON (None: not to be kept).
 
     The entry is encoded here, not when the index is saved, so that worker
     processes (syndicate.workers) share that work too. Raises PostError.
@@ -187,12 +187,14 @@ def parse_post_file(site: Site, first_seen: Mapping[str, datetime], now: datetim
     size, mtime_ns = unread.stat
     # In sorted key order all through (encode_post's too): the text is what
     # _ENCODE, which sorts, would write.
-    return post, notices, _ENCODE_IN_ORDER({"mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"],
-                                            "sha256": digest, "size": size})
+    entry = {"mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"], "sha256": digest, "size": size}
+    # Bytes, not text: one Hangul letter makes a str two bytes a character,
+    # and a large site keeps an entry for every post until the index is saved.
+    return post, notices, _ENCODE_IN_ORDER(entry).encode("utf-8")
 
 
 def _parse_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime,
-                    unread: _Unread) -> tuple[Post | None, list[Notice], str | None] | PostError:
+                    unread: _Unread) -> tuple[Post | None, list[Notice], bytes | None] | PostError:
     # A broken post is a result like any other, so the rest of its chunk is still read.
     try:
         return parse_post_file(site, first_seen, now, unread)
@@ -220,7 +222,7 @@ class PostsIndex:
         self.site = site
         self.path = site.state_dir / INDEX_NAME
         self._old = entries
-        self._new: dict[str, dict | str] = {}  # str: an entry encoded by parse_post_file
+        self._new: dict[str, dict | bytes] = {}  # bytes: an entry encoded by parse_post_file
         self._trusted_before_ns = trusted_before_ns
         self._changed = False
         self._rendered: set[str] = set()  # posts whose body an output used this run
@@ -299,7 +301,7 @@ class PostsIndex:
         self._new[name] = entry
         return found
 
-    def _keep(self, unread: _Unread, parsed: tuple[Post | None, list[Notice], str | None] | PostError
+    def _keep(self, unread: _Unread, parsed: tuple[Post | None, list[Notice], bytes | None] | PostError
               ) -> tuple[Post | None, list[Notice]] | PostError:
         """Remember what ``parse_post_file`` made of a file; its post and warnings, or its error."""
         if unread.stat is None:
@@ -349,7 +351,7 @@ class PostsIndex:
     def _kept_body(self, post: Post) -> Rendered | None:
         """The body kept for ``post``, if the post is the one it was rendered from."""
         entry = self._new.get(post.name)
-        if type(entry) is str:
+        if type(entry) is bytes:
             entry = self._new[post.name] = json.loads(entry)  # the body is kept beside it
         self._rendered.add(post.name)
         kept = entry.get("rendered") if entry else None
@@ -392,12 +394,12 @@ class PostsIndex:
         head = {"fingerprint": _fingerprint(self.site), "format": FORMAT}
         # The keys in sorted order, as one json.dumps(..., sort_keys=True) would write them.
         yield encode(head)[:-1].encode("utf-8") + b',"posts":{'
-        batch: list[str] = []
+        batch: list[bytes] = []
         for number, name in enumerate(sorted(self._new)):
             entry = self._new[name]
-            text = entry if type(entry) is str else encode(entry)  # text already when parse_post_file made it
-            batch.append(("," if number else "") + encode(name) + ":" + text)
+            data = entry if type(entry) is bytes else encode(entry).encode("utf-8")  # parse_post_file's are bytes
+            batch.append((b"," if number else b"") + encode(name).encode("utf-8") + b":" + data)
             if len(batch) == 500:
-                yield "".join(batch).encode("utf-8")
+                yield b"".join(batch)
                 batch.clear()
-        yield ("".join(batch) + "}}").encode("utf-8")
+        yield b"".join(batch) + b"}}"
