@@ -27,9 +27,11 @@ ENV = "SYNDICATE_WORKERS"
 # one process is as fast.
 MIN_ITEMS = 2000
 # Many small chunks, so that the processes finish together; each is still
-# worth a round trip to a worker.
+# worth a round trip to a worker. 40 posts' results (Posts and index
+# entries, about 50 KB) fit in a pipe's buffer, so a worker never waits for
+# this process, busy parsing too, to read them.
 CHUNKS_PER_WORKER = 16
-MAX_CHUNK = 100
+MAX_CHUNK = 40
 POLL_SECONDS = 0.1  # how soon a worker of a killed run ends
 
 
