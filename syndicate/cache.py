@@ -35,7 +35,7 @@ from syndicate.errors import Notice, PostError
 from syndicate.postfile import MAX_POST_BYTES
 from syndicate.posts import POST_SUFFIXES, Post, shown_path, load_post
 from syndicate.state import fingerprint
-from syndicate.workers import map_in_order
+from syndicate.workers import map_in_order, worker_count
 from syndicate.write import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"
@@ -202,6 +202,30 @@ def _parse_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetim
         return exc
 
 
+def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime,
+                   unread: _Unread) -> tuple[Post | dict | None, list[Notice], bytes | None] | PostError:
+    """``_parse_or_error`` in a worker process: a post goes back as its fields, less its path.
+
+    Unpickling a Post and its Path costs the run, which is parsing posts of
+    its own meanwhile, ten microseconds a post; ``_keep`` puts the fields back
+    into a Post with the path the run has already (the file it named).
+    """
+    parsed = _parse_or_error(site, first_seen, now, unread)
+    if isinstance(parsed, PostError) or parsed[0] is None:
+        return parsed
+    post, notices, entry = parsed
+    fields = dict(vars(post))
+    del fields["source"]
+    return fields, notices, entry
+
+
+def _post_from(source: Path, fields: dict) -> Post:
+    """The Post ``_parse_to_send`` sent, built as unpickling builds one."""
+    post = object.__new__(Post)
+    vars(post).update(source=source, **fields)
+    return post
+
+
 # How the index file is written, sorted keys and all: an entry encoded
 # early is the same text as one encoded when the index is saved.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
@@ -261,8 +285,9 @@ class PostsIndex:
         (syndicate.workers), as on a first run.
         """
         looked = [self._look_up(site, path, first_seen, now) for path in files]
-        parsed = map_in_order(_parse_or_error, [found for found in looked if isinstance(found, _Unread)],
-                              (site, first_seen, now))
+        unread = [found for found in looked if isinstance(found, _Unread)]
+        parse = _parse_to_send if worker_count(len(unread)) > 1 else _parse_or_error
+        parsed = map_in_order(parse, unread, (site, first_seen, now))
         for found in looked:
             yield self._keep(found, next(parsed)) if isinstance(found, _Unread) else found
 
@@ -304,6 +329,8 @@ class PostsIndex:
     def _keep(self, unread: _Unread, parsed: tuple[Post | None, list[Notice], bytes | None] | PostError
               ) -> tuple[Post | None, list[Notice]] | PostError:
         """Remember what ``parse_post_file`` made of a file; its post and warnings, or its error."""
+        if not isinstance(parsed, PostError) and type(parsed[0]) is dict:
+            parsed = (_post_from(unread.path, parsed[0]), *parsed[1:])
         if unread.stat is None:
             return parsed if isinstance(parsed, PostError) else parsed[:2]
         if unread.raw is None:
