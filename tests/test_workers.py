@@ -124,7 +124,9 @@ def where(delay: float, item: int) -> tuple[int, int]:
 
 
 def test_results_come_in_order_and_from_other_processes():
-    results = list(map_in_order(where, range(40), (0.005,), workers=2))
+    # Slow items: the worker starts, however busy the machine, before this
+    # process could take every item itself.
+    results = list(map_in_order(where, range(40), (0.02,), workers=2))
     assert [item for item, _ in results] == list(range(40))
     pids = {pid for _, pid in results}
     assert os.getpid() in pids and len(pids) == 2  # this process took its share
