@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from syndicate.cache import PostsIndex
 from syndicate.config import Site
-from syndicate.content import Rendered, render_post
+from syndicate.content import Rendered, render_post, render_posts
 from syndicate.errors import Notice, PostError, SyndicateError
 from syndicate.posts import Loaded, Post, shown_path, load_posts, newest_first, parse_date
 from syndicate.text import slugify
@@ -88,7 +88,7 @@ def read_site(site: Site, now: datetime, progress: Progress | None = None,
 
     With the posts ``index`` (syndicate.cache), unchanged posts are not opened.
     """
-    loaded = load_posts(site, now, load_first_seen(site), progress, index.load_post if index else None)
+    loaded = load_posts(site, now, load_first_seen(site), progress, index.read_posts if index else None)
     posts, notices = distinct_ids(loaded.posts)
     published = newest_first(p for p in posts if p.is_published(now))
     return loaded, published, list(loaded.notices) + notices
@@ -99,21 +99,39 @@ def render_all(site: Site, posts: Iterable[Post], outcome: Outcome,
     """Render the bodies of ``posts``; a body that fails is reported and left out.
 
     ``render`` stands in for ``content.render_post`` (the posts index's).
+    Those two render many bodies at once, in worker processes when there are
+    many (syndicate.workers); any other function is called post by post.
     """
-    bodies = {}
-    failed = set()  # a post in several feeds is tried, and reported, once
+    firsts: dict[str, Post] = {}
     for post in posts:
-        if post.name in bodies or post.name in failed:
-            continue
-        try:
-            rendered = render(site, post)
-        except PostError as exc:
-            outcome.errors.append(exc)
-            failed.add(post.name)
+        firsts.setdefault(post.name, post)  # a post in several feeds is rendered, and reported, once
+    wanted = list(firsts.values())
+    bodies = {}
+    for post, rendered in zip(wanted, _render_many(site, wanted, render)):
+        if isinstance(rendered, PostError):
+            outcome.errors.append(rendered)
             continue
         bodies[post.name] = rendered
         outcome.notices.extend(rendered.notices)
     return bodies
+
+
+def _render_many(site: Site, posts: list[Post], render: Callable[[Site, Post], Rendered]
+                 ) -> Iterable[Rendered | PostError]:
+    """``render`` of each post, in order, the error in place of a body that fails."""
+    owner = getattr(render, "__self__", None)
+    if isinstance(owner, PostsIndex) and render == owner.render_post:
+        return owner.render_posts(site, posts)
+    if render is render_post:
+        return render_posts(site, posts)
+    return (_rendered_or_error(render, site, post) for post in posts)
+
+
+def _rendered_or_error(render: Callable[[Site, Post], Rendered], site: Site, post: Post) -> Rendered | PostError:
+    try:
+        return render(site, post)
+    except PostError as exc:
+        return exc
 
 
 def write_outputs(site: Site, files: dict[str, bytes], outcome: Outcome) -> None:

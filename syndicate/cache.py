@@ -5,7 +5,9 @@ mtime and SHA-256, the ``Post`` (and warnings) read from it, and the rendered
 body of the posts that landed in a feed. A file whose size and mtime are
 unchanged is not opened at all (one ``stat``); a file whose stat changed is
 read and hashed, and parsed again only when its bytes changed too (a
-``git checkout`` touches mtimes, not contents).
+``git checkout`` touches mtimes, not contents). The posts to parse, all of
+them on a first run, are parsed and their entries encoded in worker
+processes when there are many (syndicate.workers).
 
 The index is a speed-up, never a source of truth. It is thrown away whole when
 it is missing, corrupt, from another version of the code or its libraries, or
@@ -25,14 +27,15 @@ import json
 from datetime import datetime
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
 from syndicate.config import Author, Site
-from syndicate.content import Rendered, render_post
-from syndicate.errors import Notice
+from syndicate.content import Rendered, render_post, render_posts
+from syndicate.errors import Notice, PostError
 from syndicate.postfile import MAX_POST_BYTES
 from syndicate.posts import POST_SUFFIXES, Post, shown_path, load_post
 from syndicate.state import fingerprint
+from syndicate.workers import map_in_order, worker_count
 from syndicate.write import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"
@@ -98,8 +101,12 @@ def encode_post(post: Post, notices: list[Notice], site: Site) -> dict | None:
     """A post and its warnings as JSON data; None when it would not come back equal."""
     global _round_trip_checked
     try:
-        data = {"post": {f.name: _encode(getattr(post, f.name), site) for f in _POST_FIELDS},
-                "notices": [[n.message, n.path, n.line] for n in notices]}
+        values = vars(post)
+        # Keys in sorted order, as the index file has them: parse_post_file
+        # encodes entries without sorting again. Most values are text.
+        data = {"notices": [[n.message, n.path, n.line] for n in notices],
+                "post": {name: value if type(value) in _AS_IS else _encode(value, site)
+                         for name in _SORTED_FIELDS for value in (values[name],)}}
         if _round_trip_checked:
             return data
         back, back_notices = decode_post(data, site)
@@ -127,6 +134,102 @@ def decode_post(data: Mapping, site: Site, source: Path | None = None) -> tuple[
 
 
 _POST_FIELDS = dataclasses.fields(Post)
+_SORTED_FIELDS = sorted(f.name for f in _POST_FIELDS)
+_AS_IS = frozenset({str, bool, int, type(None)})  # what _encode keeps unchanged
+
+
+def _body_key(post: Post) -> str:
+    """What a kept body depends on besides the file: every field of its post."""
+    return hashlib.sha256(repr(post).encode()).hexdigest()
+
+
+# --- reading a post the index cannot answer for ------------------------------
+
+
+class _Unread(NamedTuple):
+    """A post file the index has no valid entry for, and what is known of it so far.
+
+    A tuple: one is made for every new post and sent to a worker.
+    """
+
+    path: Path
+    name: str
+    stat: tuple[int, int] | None = None  # size and mtime_ns; None: not a post file to keep
+    raw: bytes | None = None  # the bytes, when checking the hash read them already
+    digest: str | None = None
+
+
+def _read(path: Path) -> tuple[bytes | None, str | None]:
+    """The file's bytes and their SHA-256; (None, None) when it cannot be read."""
+    try:
+        raw = read_post_bytes(path)
+    except OSError:
+        return None, None
+    return raw, hashlib.sha256(raw).hexdigest()
+
+
+def parse_post_file(site: Site, first_seen: Mapping[str, datetime], now: datetime,
+                    unread: _Unread) -> tuple[Post | None, list[Notice], bytes | None]:
+    """``posts.load_post`` of one file, and its index entry as UTF-8 JSON (None: not to be kept).
+
+    The entry is encoded here, not when the index is saved, so that worker
+    processes (syndicate.workers) share that work too. Raises PostError.
+    """
+    if unread.stat is None:
+        return (*load_post(site, unread.path, first_seen, now), None)
+    raw, digest = (unread.raw, unread.digest) if unread.raw is not None else _read(unread.path)
+    # Parsed from the bytes just hashed (read again only if that read failed,
+    # to report why), so a file is opened once and what is kept is what was hashed.
+    post, notices = load_post(site, unread.path, first_seen, now, raw)
+    data = encode_post(post, notices, site) if post is not None else None
+    if data is None:
+        return post, notices, None
+    size, mtime_ns = unread.stat
+    # In sorted key order all through (encode_post's too): the text is what
+    # _ENCODE, which sorts, would write.
+    entry = {"mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"], "sha256": digest, "size": size}
+    # Bytes, not text: one Hangul letter makes a str two bytes a character,
+    # and a large site keeps an entry for every post until the index is saved.
+    return post, notices, _ENCODE_IN_ORDER(entry).encode("utf-8")
+
+
+def _parse_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime,
+                    unread: _Unread) -> tuple[Post | None, list[Notice], bytes | None] | PostError:
+    # A broken post is a result like any other, so the rest of its chunk is still read.
+    try:
+        return parse_post_file(site, first_seen, now, unread)
+    except PostError as exc:
+        return exc
+
+
+def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime,
+                   unread: _Unread) -> tuple[Post | dict | None, list[Notice], bytes | None] | PostError:
+    """``_parse_or_error`` in a worker process: a post goes back as its fields, less its path.
+
+    Unpickling a Post and its Path costs the run, which is parsing posts of
+    its own meanwhile, ten microseconds a post; ``_keep`` puts the fields back
+    into a Post with the path the run has already (the file it named).
+    """
+    parsed = _parse_or_error(site, first_seen, now, unread)
+    if isinstance(parsed, PostError) or parsed[0] is None:
+        return parsed
+    post, notices, entry = parsed
+    fields = dict(vars(post))
+    del fields["source"]
+    return fields, notices, entry
+
+
+def _post_from(source: Path, fields: dict) -> Post:
+    """The Post ``_parse_to_send`` sent, built as unpickling builds one."""
+    post = object.__new__(Post)
+    vars(post).update(source=source, **fields)
+    return post
+
+
+# How the index file is written, sorted keys and all: an entry encoded
+# early is the same text as one encoded when the index is saved.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_ENCODE_IN_ORDER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 # --- the index ----------------------------------------------------------------
@@ -143,7 +246,7 @@ class PostsIndex:
         self.site = site
         self.path = site.state_dir / INDEX_NAME
         self._old = entries
-        self._new: dict[str, dict] = {}
+        self._new: dict[str, dict | bytes] = {}  # bytes: an entry encoded by parse_post_file
         self._trusted_before_ns = trusted_before_ns
         self._changed = False
         self._rendered: set[str] = set()  # posts whose body an output used this run
@@ -167,16 +270,40 @@ class PostsIndex:
     def load_post(self, site: Site, path: Path, first_seen: Mapping[str, datetime],
                   now: datetime) -> tuple[Post | None, list[Notice]]:
         """``posts.load_post``, answered from the index when the file is unchanged."""
+        found = self._look_up(site, path, first_seen, now)
+        if isinstance(found, _Unread):
+            found = self._keep(found, _parse_or_error(site, first_seen, now, found))
+            if isinstance(found, PostError):
+                raise found
+        return found
+
+    def read_posts(self, site: Site, files: list[Path], first_seen: Mapping[str, datetime],
+                   now: datetime) -> Iterator[tuple[Post | None, list[Notice]] | PostError]:
+        """``posts.read_posts``, answered from the index for unchanged files.
+
+        The others are parsed in worker processes when there are many
+        (syndicate.workers), as on a first run.
+        """
+        looked = [self._look_up(site, path, first_seen, now) for path in files]
+        unread = [found for found in looked if isinstance(found, _Unread)]
+        parse = _parse_to_send if worker_count(len(unread)) > 1 else _parse_or_error
+        parsed = map_in_order(parse, unread, (site, first_seen, now))
+        for found in looked:
+            yield self._keep(found, next(parsed)) if isinstance(found, _Unread) else found
+
+    def _look_up(self, site: Site, path: Path, first_seen: Mapping[str, datetime],
+                 now: datetime) -> tuple[Post | None, list[Notice]] | _Unread:
+        """The kept post and warnings of an unchanged file, else what ``parse_post_file`` needs."""
         name = shown_path(site, path)  # the name load_post gives the post
         if path.suffix.lower() not in POST_SUFFIXES:
-            return load_post(site, path, first_seen, now)  # reads nothing
+            return _Unread(path, name)  # load_post reads nothing
         try:
             stat = path.stat()
         except OSError:
-            return load_post(site, path, first_seen, now)  # reports the problem
+            return _Unread(path, name)  # load_post reports the problem
         if not S_ISREG(stat.st_mode) or stat.st_size > MAX_POST_BYTES:
             # Hashing would read all of a 5 GB file, or /dev/zero forever.
-            return load_post(site, path, first_seen, now)  # refuses it, reading nothing
+            return _Unread(path, name)  # load_post refuses it, reading nothing
         entry = self._old.get(name)
         raw = digest = None
         if isinstance(entry, dict) and not (entry.get("size") == stat.st_size
@@ -184,39 +311,37 @@ class PostsIndex:
                                             and stat.st_mtime_ns < self._trusted_before_ns):
             # The stat changed, or the post may have changed in the tick the
             # index was written: the entry holds only if the bytes are the same.
-            raw, digest = self._read(path)
+            self.reads += 1
+            raw, digest = _read(path)
             if digest != entry.get("sha256"):
                 entry = None
         found = self._cached(entry, path, name, first_seen, now) if isinstance(entry, dict) else None
-        if found is not None:
-            if digest is not None:
-                # Same bytes: remember the new stat, and save the index
-                # again so that its own mtime moves past the post's.
-                entry = {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-                self._changed = True
-            self._new[name] = entry
-            return found
-        if raw is None:
-            raw, digest = self._read(path)
-        # Parsed from the bytes just hashed (read again only if that read failed,
-        # to report why), so a file is opened once and what is kept is what was hashed.
-        post, notices = load_post(site, path, first_seen, now, raw)  # raises PostError
-        self._changed = True
-        if post is not None:
-            data = encode_post(post, notices, site)
-            if data is not None:
-                self._new[name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                                   "sha256": digest, **data}
-        return post, notices
+        if found is None:
+            return _Unread(path, name, (stat.st_size, stat.st_mtime_ns), raw, digest)
+        if digest is not None:
+            # Same bytes: remember the new stat, and save the index
+            # again so that its own mtime moves past the post's.
+            entry = {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+            self._changed = True
+        self._new[name] = entry
+        return found
 
-    def _read(self, path: Path) -> tuple[bytes | None, str | None]:
-        """The file's bytes and their SHA-256; (None, None) when it cannot be read."""
-        self.reads += 1
-        try:
-            raw = read_post_bytes(path)
-        except OSError:
-            return None, None
-        return raw, hashlib.sha256(raw).hexdigest()
+    def _keep(self, unread: _Unread, parsed: tuple[Post | None, list[Notice], bytes | None] | PostError
+              ) -> tuple[Post | None, list[Notice]] | PostError:
+        """Remember what ``parse_post_file`` made of a file; its post and warnings, or its error."""
+        if not isinstance(parsed, PostError) and type(parsed[0]) is dict:
+            parsed = (_post_from(unread.path, parsed[0]), *parsed[1:])
+        if unread.stat is None:
+            return parsed if isinstance(parsed, PostError) else parsed[:2]
+        if unread.raw is None:
+            self.reads += 1  # read by parse_post_file, here or in a worker
+        self._changed = True
+        if isinstance(parsed, PostError):
+            return parsed  # posts with errors are read again on every run
+        post, notices, entry = parsed
+        if entry is not None:
+            self._new[unread.name] = entry
+        return post, notices
 
     def _cached(self, entry: dict, path: Path, name: str, first_seen: Mapping[str, datetime],
                 now: datetime) -> tuple[Post, list[Notice]] | None:
@@ -234,20 +359,42 @@ class PostsIndex:
 
     def render_post(self, site: Site, post: Post) -> Rendered:
         """``content.render_post``, answered from the index for an unchanged post."""
+        found = self._kept_body(post)
+        if found is None:
+            found = self._keep_body(post, render_post(site, post))  # raises PostError
+        return found
+
+    def render_posts(self, site: Site, posts: list[Post]) -> Iterator[Rendered | PostError]:
+        """``content.render_posts``, answered from the index for unchanged posts."""
+        kept = [self._kept_body(post) for post in posts]
+        rendered = render_posts(site, [post for post, found in zip(posts, kept) if found is None])
+        for post, found in zip(posts, kept):
+            if found is None:
+                found = next(rendered)
+                if not isinstance(found, PostError):
+                    found = self._keep_body(post, found)
+            yield found
+
+    def _kept_body(self, post: Post) -> Rendered | None:
+        """The body kept for ``post``, if the post is the one it was rendered from."""
         entry = self._new.get(post.name)
+        if type(entry) is bytes:
+            entry = self._new[post.name] = json.loads(entry)  # the body is kept beside it
         self._rendered.add(post.name)
-        key = hashlib.sha256(repr(post).encode()).hexdigest()
         kept = entry.get("rendered") if entry else None
-        if isinstance(kept, dict) and kept.get("key") == key:
+        if isinstance(kept, dict) and kept.get("key") == _body_key(post):
             try:
                 notices = tuple(Notice(str(m), p, line) for m, p, line in kept["notices"])
                 return Rendered(post, str(kept["html"]), str(kept["excerpt"]), notices)
             except (AttributeError, KeyError, TypeError, ValueError):
                 pass
-        rendered = render_post(site, post)  # raises PostError
+        return None
+
+    def _keep_body(self, post: Post, rendered: Rendered) -> Rendered:
         self.renders += 1
+        entry = self._new.get(post.name)
         if entry is not None:
-            entry["rendered"] = {"key": key, "html": rendered.html, "excerpt": rendered.excerpt,
+            entry["rendered"] = {"key": _body_key(post), "html": rendered.html, "excerpt": rendered.excerpt,
                                  "notices": [[n.message, n.path, n.line] for n in rendered.notices]}
             self._changed = True
         return rendered
@@ -261,7 +408,7 @@ class PostsIndex:
         for name, entry in self._new.items():
             # Bodies are kept only for posts in today's outputs, or the index
             # would grow into a copy of every post ever in a feed.
-            if "rendered" in entry and name not in self._rendered:
+            if type(entry) is dict and "rendered" in entry and name not in self._rendered:
                 self._new[name] = {k: v for k, v in entry.items() if k != "rendered"}
                 self._changed = True
         if not self._changed and self._new.keys() == self._old.keys():
@@ -270,14 +417,16 @@ class PostsIndex:
 
     def _chunks(self) -> Iterator[bytes]:
         """The index as JSON, entry by entry: the whole text of a large site is tens of MB."""
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+        encode = _ENCODE
         head = {"fingerprint": _fingerprint(self.site), "format": FORMAT}
         # The keys in sorted order, as one json.dumps(..., sort_keys=True) would write them.
         yield encode(head)[:-1].encode("utf-8") + b',"posts":{'
-        batch: list[str] = []
+        batch: list[bytes] = []
         for number, name in enumerate(sorted(self._new)):
-            batch.append(("," if number else "") + encode(name) + ":" + encode(self._new[name]))
+            entry = self._new[name]
+            data = entry if type(entry) is bytes else encode(entry).encode("utf-8")  # parse_post_file's are bytes
+            batch.append((b"," if number else b"") + encode(name).encode("utf-8") + b":" + data)
             if len(batch) == 500:
-                yield "".join(batch).encode("utf-8")
+                yield b"".join(batch)
                 batch.clear()
-        yield ("".join(batch) + "}}").encode("utf-8")
+        yield b"".join(batch) + b"}}"

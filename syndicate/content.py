@@ -10,14 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterator
 from urllib.parse import urlsplit
 
 from syndicate.config import Site
-from syndicate.errors import Notice
+from syndicate.errors import Notice, PostError
 from syndicate.postfile import read_post_text, split_front_matter
 from syndicate.posts import Post
 from syndicate.text import clean_text, html_to_text, join_url, parse_fragment, serialise_children
+from syndicate.workers import map_in_order, worker_count
 
+# A body costs a few hundred times a front matter to render, so far fewer
+# of them pay for worker processes (syndicate.workers).
+MIN_PARALLEL_RENDERS = 100
 URL_ATTRIBUTES = ("href", "src", "poster", "cite", "action", "background", "data")  # data: <object>'s
 SRCSET_ATTRIBUTES = ("srcset",)
 SRCSET_CANDIDATE = re.compile(r"\s*([^\s,][^\s]*?)(?:\s+([^,]*?))?\s*(?:,|$)")
@@ -229,3 +234,28 @@ def render_post(site: Site, post: Post) -> Rendered:
     if not excerpt:
         excerpt = first_paragraph(html)
     return Rendered(post, html, excerpt, tuple(notices))
+
+
+def render_posts(site: Site, posts: list[Post]) -> Iterator[Rendered | PostError]:
+    """``render_post`` of each post, in order, with the error in place of a body that fails.
+
+    Many bodies are rendered in worker processes (syndicate.workers).
+    """
+    workers = worker_count(len(posts), MIN_PARALLEL_RENDERS)
+    if workers > 1:
+        # Made here before any worker starts, so that workers forked from
+        # this process find them ready; this process needs them anyway.
+        import lxml.html  # noqa: F401
+
+        _markdown()
+    for post, result in zip(posts, map_in_order(_render_or_error, posts, (site,), workers)):
+        # The post sent back is a copy: the caller's own one goes with its body.
+        yield result if isinstance(result, PostError) else Rendered(post, *result)
+
+
+def _render_or_error(site: Site, post: Post) -> tuple[str, str, tuple[Notice, ...]] | PostError:
+    try:
+        rendered = render_post(site, post)
+    except PostError as exc:
+        return exc
+    return rendered.html, rendered.excerpt, rendered.notices

@@ -57,6 +57,11 @@ class SyndicateError(click.ClickException):
     def format_message(self) -> str:
         return _location(self.path, self.line) + self.detail
 
+    def __reduce__(self):
+        # Posts parsed in worker processes (syndicate.workers) send their
+        # errors back pickled; Exception's own pickling keeps the message only.
+        return type(self), (self.detail, self.path, self.line)
+
     def show(self, file=None) -> None:  # noqa: D102 - click's signature
         click.echo(str(self), err=True)
 

@@ -13,6 +13,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
@@ -21,6 +22,7 @@ from syndicate.config import EMAIL_ADDRESS, Author, Site, language_tag
 from syndicate.errors import ConfigError, Notice, PostError
 from syndicate.postfile import post_head_of, read_post_head, split_front_matter, value_kind
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
+from syndicate.workers import map_in_order
 from syndicate.write import safe_name
 
 POST_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -141,7 +143,28 @@ def _terms(meta: Mapping, *keys: str) -> tuple[str, ...]:
 
     Terms are plain text like titles: "R&amp;D" is "R&D".
     """
-    words = (word for key in keys for word in _words(meta.get(key), key))
+    given = []
+    for key in keys:
+        value = meta.get(key)
+        if value is None:
+            continue
+        if type(value) is list and all(type(word) is str for word in value):
+            value = tuple(value)
+        elif type(value) is not str:
+            return _terms_of(tuple((key, meta.get(key)) for key in keys))  # numbers, or an error
+        given.append((key, value))
+    return _cached_terms(tuple(given))
+
+
+# A site has few sets of categories and tags, each on many posts; only text
+# is cached, since 1 and True would be one key.
+@lru_cache(maxsize=4096)
+def _cached_terms(given: tuple[tuple[str, str | tuple[str, ...]], ...]) -> tuple[str, ...]:
+    return _terms_of(tuple((key, list(value) if type(value) is tuple else value) for key, value in given))
+
+
+def _terms_of(given: tuple[tuple[str, Any], ...]) -> tuple[str, ...]:
+    words = (word for key, value in given for word in _words(value, key))
     return tuple(dict.fromkeys(term for term in map(plain_text, words) if term))
 
 
@@ -173,12 +196,32 @@ def expand_permalink(pattern: str, *, date: datetime, slug: str, categories: Ite
     ``..`` segments cannot climb above the site root, whatever the pattern says.
     """
     # Only the parts the pattern names are worked out: this runs for every post.
-    path = PERMALINK_PART.sub(lambda m: PERMALINK_PARTS[m.group(1)](date, slug, categories), pattern)
+    pieces = _permalink_pieces(pattern)
+    path = "".join(piece if type(piece) is str else piece(date, slug, categories) for piece in pieces)
     trailing = "/" if path.endswith("/") else ""
-    path = posixpath.normpath("/" + path.replace("\\", "/")).lstrip("/")
-    path = "" if path == "." else path
-    path = path.replace("\x00", "")
-    return quote(path + (trailing if path else ""), safe="/:@!$&'()*+,;=-._~")
+    plain = path.lstrip("/")
+    if PLAIN_PERMALINK.fullmatch(plain):
+        # No "." or ".." segment, no "//", no "\\": what normpath would leave.
+        path = plain[:-1] if trailing else plain
+    else:
+        path = posixpath.normpath("/" + path.replace("\\", "/")).lstrip("/")
+        path = "" if path == "." else path
+        path = path.replace("\x00", "")
+    path += trailing if path else ""
+    # quote leaves these unchanged; asking costs more than the check.
+    return path if SAFE_PERMALINK.fullmatch(path) else quote(path, safe="/:@!$&'()*+,;=-._~")
+
+
+# A path of plain segments: no empty, "." or ".." one, no backslash or NUL.
+PLAIN_PERMALINK = re.compile(r"(?:(?!\.\.?(?:/|$))[^/\\\x00]+/)*(?:(?!\.\.?$)[^/\\\x00]+)?")
+SAFE_PERMALINK = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")
+
+
+@lru_cache(maxsize=64)
+def _permalink_pieces(pattern: str) -> tuple:
+    """A permalink pattern as literal text and the functions of its ``:parts``, in order."""
+    texts = PERMALINK_PART.split(pattern)  # literal, part name, literal, ...
+    return tuple(PERMALINK_PARTS[text] if number % 2 else text for number, text in enumerate(texts) if text)
 
 
 def _str_field(meta: Mapping, *keys: str) -> str | None:
@@ -341,7 +384,8 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     draft = meta.get("draft", False) is True or published is False
     author = _author(meta.get("author"))
     image_url = _image_url(site, url, image) if image else None
-    if image_url and urlsplit(image_url).scheme not in ("http", "https"):
+    if (image_url and not image_url.startswith(("http://", "https://"))
+            and urlsplit(image_url).scheme not in ("http", "https")):
         # A javascript: or data: "image" would go out as a feed enclosure.
         notices.append(Notice(f"image {json.dumps(image[:80], ensure_ascii=False)} is not an http(s) URL; left out", name))
         image_url = None
@@ -468,23 +512,40 @@ def load_posts(site: Site, now: datetime, first_seen: Mapping[str, datetime] | N
 
     ``first_seen`` holds the dates given earlier to posts with no date of their
     own. ``progress`` optionally wraps the list of files (for a progress bar).
-    ``reader`` stands in for ``load_post`` (the posts index, syndicate.cache).
+    ``reader`` stands in for ``read_posts`` (the posts index, syndicate.cache).
     """
-    reader = reader or load_post
     files = list(post_files(site))
+    results = (reader or read_posts)(site, files, first_seen or {}, now)
     posts: list[Post] = []
     errors: list[PostError] = []
     notices: list[Notice] = []
-    for path in progress(files) if progress else files:
-        try:
-            post, more = reader(site, path, first_seen or {}, now)
-        except PostError as exc:
-            errors.append(exc)
+    for _ in progress(files) if progress else files:
+        result = next(results)
+        if isinstance(result, PostError):
+            errors.append(result)
             continue
+        post, more = result
         notices += more
         if post is not None:
             posts.append(post)
     return Loaded(tuple(posts), tuple(errors), tuple(notices))
+
+
+def read_posts(site: Site, files: list[Path], first_seen: Mapping[str, datetime],
+               now: datetime) -> Iterator[tuple[Post | None, list[Notice]] | PostError]:
+    """``load_post`` of every file, in order, the error in place of a broken post's result.
+
+    Many files are read in worker processes (syndicate.workers).
+    """
+    return map_in_order(_load_or_error, files, (site, first_seen, now))
+
+
+def _load_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime,
+                   path: Path) -> tuple[Post | None, list[Notice]] | PostError:
+    try:
+        return load_post(site, path, first_seen, now)
+    except PostError as exc:
+        return exc
 
 
 def newest_first(posts: Iterable[Post]) -> list[Post]:

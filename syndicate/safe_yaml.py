@@ -50,6 +50,17 @@ class _Bounded:
                 first_line[key_node.value] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
+    def resolve(self, kind, value, implicit):  # noqa: D102 - PyYAML's hook, called for every node
+        # BaseResolver.resolve, less what no safe loader here has (path and
+        # wildcard resolvers): it runs for every scalar of every post.
+        if kind is ScalarNode and not self.yaml_path_resolvers and None not in self.yaml_implicit_resolvers:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
     def construct_yaml_int(self, node):  # noqa: D102 - PyYAML's hook
         try:
             return super().construct_yaml_int(node)
@@ -134,4 +145,95 @@ class _LastKeyWins(SafeLoader):  # type: ignore[misc,valid-type]
 
 def load(text: str, unique_keys: bool = True):
     """Parse one YAML document with SafeLoader; ``unique_keys=False`` lets the last of two wins."""
+    if unique_keys and "&" not in text:
+        # Every post's front matter comes through here on a cold run, and
+        # PyYAML's general constructor plus the checks cost as much as parsing.
+        loader = SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            return None if node is None else _plain_document(node, loader)
+        except _NotPlain:
+            pass  # the checked loader below says what is wrong, as it always did
+        finally:
+            loader.dispose()
     return yaml.load(text, Loader=SafeLoader if unique_keys else _LastKeyWins)
+
+
+class _NotPlain(Exception):
+    """The document needs SafeLoader's full construction, or is one it refuses."""
+
+
+_MAP, _SEQ, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _plain_document(root, loader):
+    """The value of a document without anchors, built directly from its node tree.
+
+    It gives what SafeLoader gives, or raises _NotPlain: for anything beyond
+    mappings, lists and scalars (merge keys, !!set, list keys), for anything
+    SafeLoader would refuse (a key said twice, more than MAX_VALUES values or
+    MAX_DEPTH levels, a scalar it cannot build), so the checked loader reports
+    those exactly as before. Without an anchor there is no alias, so the tree
+    is as large as the text and nothing here can be made to expand.
+    """
+    count = 0
+
+    def build(node, depth: int):
+        nonlocal count
+        count += 1
+        if count > MAX_VALUES or depth > MAX_DEPTH:
+            raise _NotPlain
+        kind = type(node)
+        if kind is ScalarNode:
+            if node.tag == _STR:
+                return node.value
+            try:
+                return loader.construct_object(node)
+            except Exception:  # noqa: BLE001 - SafeLoader reports it, with its line
+                raise _NotPlain from None
+        if kind is MappingNode and node.tag == _MAP:
+            if node.value and depth >= MAX_DEPTH:
+                raise _NotPlain  # its keys would be too deep
+            mapping: dict = {}
+            typed_keys = False
+            for key_node, value_node in node.value:
+                if type(key_node) is not ScalarNode or key_node.tag == _MERGE:
+                    raise _NotPlain
+                # Text keys and values, nearly all of them, without a call each.
+                if key_node.tag == _STR:
+                    count += 1
+                    key = key_node.value
+                else:
+                    typed_keys = True
+                    key = build(key_node, depth + 1)
+                if key in mapping:
+                    raise _NotPlain
+                if type(value_node) is ScalarNode and value_node.tag == _STR:
+                    count += 1
+                    mapping[key] = value_node.value
+                else:
+                    mapping[key] = build(value_node, depth + 1)
+                if count > MAX_VALUES:
+                    raise _NotPlain
+            # A key said twice is one whose text is (_Bounded.construct_mapping):
+            # "1" and 1 are different keys but one text.
+            if typed_keys and len({key_node.value for key_node, _ in node.value}) != len(mapping):
+                raise _NotPlain
+            return mapping
+        if kind is SequenceNode and node.tag == _SEQ:
+            if node.value and depth >= MAX_DEPTH:
+                raise _NotPlain
+            items = []
+            for item in node.value:
+                if type(item) is ScalarNode and item.tag == _STR:
+                    count += 1
+                    items.append(item.value)
+                else:
+                    items.append(build(item, depth + 1))
+            if count > MAX_VALUES:
+                raise _NotPlain
+            return items
+        raise _NotPlain
+
+    return build(root, 1)

@@ -1,0 +1,137 @@
+"""Work on many posts at once: one function over a list, on every CPU, results in order.
+
+A cold run of a large site is mostly front matter, parsed post by post, and
+then the bodies that land in a feed, rendered post by post; both are split
+into chunks and done in worker processes. Results come back in the order of
+the list, so every output, error and warning is the same as when one process
+does it all, and a worker's ``PostError`` comes back with its file and line
+(errors.py pickles them).
+
+Worker processes pay only for many items (a threshold per kind of work) and
+more than one usable CPU; otherwise everything runs in this process. When
+processes cannot be started (no ``fork``, no semaphores, a sandbox) or a
+worker dies, the unfinished work is done here instead, so a pool is a
+speed-up and never a new way to fail. ``SYNDICATE_WORKERS`` sets the number
+of processes (1 turns them off), for machines shared with other jobs, and for
+tests that must use the pool on few posts.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Iterator, Sequence
+
+ENV = "SYNDICATE_WORKERS"
+# Starting a worker (with spawn, a new interpreter importing syndicate)
+# costs what parsing several hundred front matters does; below this many,
+# one process is as fast.
+MIN_ITEMS = 2000
+# Many small chunks, so that the processes finish together; each is still
+# worth a round trip to a worker. 40 posts' results (Posts and index
+# entries, about 50 KB) fit in a pipe's buffer, so a worker never waits for
+# this process, busy parsing too, to read them.
+CHUNKS_PER_WORKER = 16
+MAX_CHUNK = 40
+POLL_SECONDS = 0.1  # how soon a worker of a killed run ends
+
+
+def worker_count(items: int, min_items: int = MIN_ITEMS) -> int:
+    """How many processes, this one included, should share ``items`` pieces of work.
+
+    1 means this process alone: there are fewer than ``min_items``, or one
+    usable CPU. ``SYNDICATE_WORKERS`` overrides it, however few the items.
+    """
+    setting = os.environ.get(ENV, "").strip()
+    if setting.isdigit():
+        return max(int(setting), 1)
+    if items < min_items:
+        return 1
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)  # the CPUs this process may use, not the machine's
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = (),
+                 workers: int | None = None) -> Iterator[Any]:
+    """``function(*shared, item)`` for every item, yielded in the order of ``items``.
+
+    ``function`` must be a module-level function and ``shared`` picklable:
+    worker processes may be started with ``spawn``. ``workers`` (this process
+    included) defaults to ``worker_count(len(items))``. An exception from
+    ``function`` is raised here, as it would be without workers; functions
+    that must go on after a bad item return their error instead of raising it.
+    """
+    workers = worker_count(len(items)) if workers is None else workers
+    if workers <= 1 or len(items) < 2:
+        yield from _run_chunk(function, shared, items)
+        return
+    # Imported only here: a run that reads few posts never pays for them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    size = min(max(len(items) // (workers * CHUNKS_PER_WORKER), 1), MAX_CHUNK)
+    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    try:
+        pool = ProcessPoolExecutor(workers - 1, multiprocessing.get_context(),
+                                   initializer=_leave_with, initargs=(os.getpid(),))
+        futures = [pool.submit(_run_chunk, function, shared, chunk) for chunk in chunks]
+    except (OSError, NotImplementedError, ImportError, BrokenProcessPool):
+        # No processes here (a sandbox without fork, or without /dev/shm for
+        # the pool's semaphores): the same work, in this process.
+        yield from _run_chunk(function, shared, items)
+        return
+    try:
+        # This process works too, from the end of the list while the pool
+        # works from its start, on every chunk no worker has taken yet: nobody
+        # waits for a slow start (spawn) or for a share cut too large.
+        done_here = {}
+        for number in reversed(range(len(chunks))):
+            if not futures[number].cancel():
+                break
+            done_here[number] = _run_chunk(function, shared, chunks[number])
+        for number, (chunk, future) in enumerate(zip(chunks, futures)):
+            if number in done_here:
+                results = done_here.pop(number)
+            else:
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    # A worker died (killed for memory, say): its chunks are done here.
+                    results = _run_chunk(function, shared, chunk)
+            yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_chunk(function: Callable[..., Any], shared: tuple, chunk: Sequence) -> list:
+    return [function(*shared, item) for item in chunk]
+
+
+def _leave_with(run: int) -> None:
+    """In a worker: exit when the run that started it is gone.
+
+    A run killed with ``kill -9`` cannot stop its workers, and they would wait
+    forever for work on a pipe they keep open for one another, holding
+    whatever the run had open (with ``fork``, its lock on .syndicate/lock).
+    """
+    if os.name != "posix":
+        return  # there, os.kill(pid, 0) would end the run itself
+
+    import threading
+    import time
+
+    def watch() -> None:
+        parent = os.getppid()  # the run, or with forkserver the server, which ends with the run
+        while os.getppid() == parent:
+            try:
+                os.kill(run, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass  # alive, or its number is another user's process now; the parent check still holds
+            time.sleep(POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="leave-with-run", daemon=True).start()

@@ -1,0 +1,226 @@
+"""Posts read and rendered in worker processes give what one process gives.
+
+A cold build of a large site parses front matter and renders bodies in worker
+processes (syndicate.workers). Every output byte, every error and warning and
+the posts index must be the same as when one process does it all, with any
+start method, and when processes cannot be had at all. SYNDICATE_WORKERS
+forces the pool here, whatever the machine's CPU count and the site's size.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import importlib.util
+import multiprocessing
+import os
+import pickle
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import syndicate.workers
+from syndicate import safe_yaml
+from syndicate.build import build, check
+from syndicate.config import load_site
+from syndicate.errors import ConfigError, Notice, PostError
+from syndicate.posts import parse_date
+from syndicate.workers import map_in_order, worker_count
+from tests.conftest import REPO
+
+_spec = importlib.util.spec_from_file_location("gen_posts", REPO / "bench" / "gen_posts.py")
+gen_posts = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen_posts)
+NOW = gen_posts.NOW
+
+# Beside the generated posts: each kind of problem a post can have, so that the
+# errors and warnings found in workers are compared too.
+TROUBLE = {
+    "_posts/2026-11-20-broken.md": "---\ntitle: [unclosed\n---\nBody.\n",
+    "_posts/2026-11-20-twice.md": "---\ntitle: One\ntitle: Two\n---\nBody.\n",
+    "_posts/2026-11-20-bad-date.md": "---\ntitle: Bad date\ndate: soon\n---\nBody.\n",
+    "_posts/undated.md": "---\ntitle: No date\ncategories: [News]\n---\nDated when first seen.\n",
+    "_posts/2026-11-21-untitled.md": "---\ncategories: News\n---\nNo title, a \x01 control character.\n",
+    "_posts/notes.txt": "not a post",
+    "_posts/2026-11-22-latin1.md": "---\ntitle: Caf\xe9\n---\nBody.\n".encode("latin-1"),
+}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """A 200-post generated site with every kind of broken post, made once for this module."""
+    root = tmp_path_factory.mktemp("generated") / "site"
+    gen_posts.generate(root, 200, seed=5)
+    for name, content in TROUBLE.items():
+        path = root / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    past = time.time() - 3600
+    for path in (root / "_posts").iterdir():
+        os.utime(path, (past, past))
+    return root
+
+
+def built(generated: Path, tmp_path: Path, workers: str, monkeypatch, command=build) -> dict:
+    """Everything a run leaves and says, with SYNDICATE_WORKERS=``workers``."""
+    # One folder for every run: the posts index holds absolute paths.
+    root = tmp_path / "site"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(generated, root)
+    monkeypatch.setenv(syndicate.workers.ENV, workers)
+    site = load_site(root)
+    outcome = command(site, parse_date(NOW, site.timezone))
+    monkeypatch.delenv(syndicate.workers.ENV)
+    files = {path.relative_to(root).as_posix(): path.read_bytes()
+             for folder in ("public", ".syndicate") for path in sorted((root / folder).rglob("*"))
+             if path.is_file() and path.name not in ("last-run.json", "lock")}
+    return {"files": files, "errors": [str(e) for e in outcome.errors],
+            "notices": [str(n) for n in outcome.notices], "written": outcome.written}
+
+
+def test_a_build_in_workers_equals_one_in_this_process(generated, tmp_path, monkeypatch):
+    alone = built(generated, tmp_path, "1", monkeypatch)
+    assert len(alone["errors"]) == 4 and any("undated.md" in n for n in alone["notices"])
+    assert "posts-index.json" in " ".join(alone["files"])
+    together = built(generated, tmp_path, "2", monkeypatch)
+    assert together == alone
+
+
+def test_check_renders_every_body_in_workers_alike(generated, tmp_path, monkeypatch):
+    # check renders every published body, so it uses the render pool too.
+    assert built(generated, tmp_path, "3", monkeypatch, check) == built(generated, tmp_path, "1", monkeypatch, check)
+
+
+def test_spawned_workers_give_the_same_build(generated, tmp_path, monkeypatch):
+    # Newer Pythons start workers with forkserver or spawn: nothing is inherited,
+    # everything a worker needs must pickle.
+    alone = built(generated, tmp_path, "1", monkeypatch)
+    real = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: real(method or "spawn"))
+    assert built(generated, tmp_path, "2", monkeypatch) == alone
+
+
+def test_a_pool_that_cannot_start_leaves_the_work_to_this_process(generated, tmp_path, monkeypatch):
+    alone = built(generated, tmp_path, "1", monkeypatch)
+
+    class NoProcesses:
+        def __init__(self, *args, **kwargs):
+            raise OSError(38, "Function not implemented")  # a sandbox without sem_open, say
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcesses)
+    assert built(generated, tmp_path, "2", monkeypatch) == alone
+
+
+# --- map_in_order ---------------------------------------------------------------
+
+
+def where(delay: float, item: int) -> tuple[int, int]:
+    time.sleep(delay)
+    return item, os.getpid()
+
+
+def test_results_come_in_order_and_from_other_processes():
+    # Slow items: the worker starts, however busy the machine, before this
+    # process could take every item itself.
+    results = list(map_in_order(where, range(40), (0.02,), workers=2))
+    assert [item for item, _ in results] == list(range(40))
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == 2  # this process took its share
+
+
+def die_in_a_worker(run: int, item: int) -> int:
+    if os.getpid() != run:
+        os._exit(3)  # a worker killed for memory, say
+    return item * 2
+
+
+def test_work_of_a_dead_worker_is_done_here():
+    assert list(map_in_order(die_in_a_worker, range(30), (os.getpid(),), workers=2)) == [n * 2 for n in range(30)]
+
+
+def fail_on(bad: int, item: int) -> int:
+    if item == bad:
+        raise ValueError(f"bug on {item}")
+    return item
+
+
+def test_an_exception_in_a_worker_is_raised_here():
+    with pytest.raises(ValueError, match="bug on 3"):
+        list(map_in_order(fail_on, range(40), (3,), workers=2))
+
+
+def test_workers_end_with_the_run():
+    # Nothing is left running after the pool is done.
+    list(map_in_order(where, range(8), (0.0,), workers=3))
+    children = multiprocessing.active_children()
+    assert children == []
+
+
+def test_worker_count(monkeypatch):
+    monkeypatch.delenv(syndicate.workers.ENV, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert worker_count(10) == 1  # too few to pay for a process
+    assert worker_count(50_000) == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert worker_count(50_000) == 1
+    monkeypatch.setenv(syndicate.workers.ENV, "2")
+    assert worker_count(3) == 2  # forced, however few
+    monkeypatch.setenv(syndicate.workers.ENV, "0")
+    assert worker_count(50_000) == 1
+
+
+@pytest.mark.parametrize("error", [PostError("'date' is not a date: \"soon\"", "_posts/a.md", 3),
+                                   PostError("binary file", "_posts/b.md"),
+                                   ConfigError("feed.limit: expected a positive integer", "syndicate.toml", 7)])
+def test_errors_cross_processes_with_file_and_line(error):
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error)
+    assert (back.detail, back.path, back.line, str(back)) == (error.detail, error.path, error.line, str(error))
+    notice = Notice("no title", "_posts/a.md", 2)
+    assert pickle.loads(pickle.dumps(notice)) == notice
+
+
+# --- safe_yaml's direct path ------------------------------------------------------
+
+
+@pytest.mark.parametrize("document", [
+    "title: Hi\ntags: [a, b]\ndate: 2026-11-20 10:00:00 +09:00\nn: 0x1F\nok: yes\nnone: ~\nf: 1.5",
+    "1: one\n2: two\nnull: x\n2026-01-01: day",
+    "nested: {a: [1, {b: c}], d: 'quoted: text'}",
+    "merged: {<<: {x: 1}, y: 2}",
+    "s: !!set {a, b}\no: !!omap [a: 1, b: 2]\nbin: !!binary aGk=",
+    "[a, b]",
+    "plain text",
+    "",
+    "# only a comment",
+    "a: 1\n'1': 2",  # one text, two types: a key said twice to YAML
+    "a: 1\n0x1: 2",
+    "k: 1\nk2: 2\n? [a, b]\n: list key",
+    "title: " + "[" * 60 + "]" * 60,
+    "t: " + "[" * 48 + "x" + "]" * 48,  # the deepest value allowed
+    "t: " + "[" * 49 + "x" + "]" * 49,  # one level deeper
+    "t: " + "[" * 49 + "]" * 49,  # empty at the limit
+    "t: " + "{a: " * 48 + "x" + "}" * 48,
+    "t: " + "{a: " * 49 + "x" + "}" * 49,
+    "\n".join(f"k{n}: v" for n in range(5_001)),  # 10,002 values
+    "\n".join(f"k{n}: v" for n in range(4_999)),
+    "tags: [" + ", ".join(["x"] * 10_001) + "]",
+    "title: Hi\ntags: {a: 1, a: 2}",
+    "n: " + "1" * 5000,
+    "d: 2026-02-30",
+    "a: !unknown x",
+])
+def test_the_direct_path_gives_what_the_checked_loader_gives(document):
+    try:
+        expected = yaml.load(document, Loader=safe_yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        with pytest.raises(type(exc)) as caught:
+            safe_yaml.load(document)
+        assert str(caught.value) == str(exc)
+        return
+    got = safe_yaml.load(document)
+    assert got == expected and repr(got) == repr(expected)
