@@ -11,7 +11,8 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from stat import S_ISREG
+from functools import lru_cache
+from stat import S_ISLNK, S_ISREG
 from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -158,13 +159,28 @@ class Site:
         The feeds' enclosure lengths and the last-run record both use it, so the
         record notices exactly the changes that would change a feed.
         """
-        local = self.local_path(url)
+        if not url.startswith(self.url):
+            return None
+        local = self.root / unquote(urlsplit(url).path[len(urlsplit(self.url).path):])
         try:
-            # One stat, not is_file() and then stat(): this runs on every cron run.
-            status = local.stat() if local is not None else None
-        except OSError:
+            # This runs for every image on every cron run: the folder is
+            # resolved once per run, and the file itself is lstat'ed. A link
+            # (it might lead out of the site) takes local_path's full check.
+            if not _real_folder(local.parent).is_relative_to(self.root):
+                return None
+            status = local.lstat()
+            if S_ISLNK(status.st_mode):
+                resolved = self.local_path(url)
+                status = resolved.stat() if resolved is not None else None
+        except (OSError, ValueError):
             return None
         return status.st_size if status is not None and S_ISREG(status.st_mode) else None
+
+
+@lru_cache(maxsize=256)
+def _real_folder(folder: Path) -> Path:
+    """A folder with its links resolved, remembered for the run: images share a few folders."""
+    return folder.resolve()
 
 
 # --- value checkers: each returns the converted value or raises ValueError ---

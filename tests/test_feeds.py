@@ -547,3 +547,26 @@ def test_rss_description_is_the_excerpt_as_html(make_site, run):
     assert '<description>if a &amp;lt; b: print("&amp;amp;") &amp;amp; Q &amp;amp; A</description>' in raw
     [entry] = parse_feed(site / "public" / "feed.xml").entries
     assert html.unescape(entry.summary) == 'if a < b: print("&") & Q & A'
+
+
+@pytest.mark.parametrize("link, length", [("file out", "0"), ("folder out", "0"), ("file in", "100"),
+                                          ("no link", "100")])
+def test_an_image_linked_out_of_the_site_gives_no_length(make_site, run, tmp_path, link, length):
+    """An enclosure's length must not describe a file outside the site, reached through a link."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.png").write_bytes(b"\x89PNG" + b"0" * 96)
+    site = make_site({"posts/2026-11-20-a.md": "---\ntitle: A\nimage: /img/x.png\n---\nBody.\n",
+                      "assets/y.png": b"\x89PNG" + b"1" * 96})
+    if link == "folder out":
+        (site / "img").symlink_to(outside)
+    else:
+        (site / "img").mkdir()
+        target = {"file out": outside / "x.png", "file in": site / "assets/y.png"}.get(link)
+        if target is None:
+            (site / "img/x.png").write_bytes(b"\x89PNG" + b"2" * 96)
+        else:
+            (site / "img/x.png").symlink_to(target)
+    assert run("build", "--site", site, "--now", NOW).exit_code == 0
+    [entry] = parse_feed(site / "public" / "feed.xml").entries
+    assert entry.enclosures[0].length == length
