@@ -12,7 +12,7 @@ repeats the last run's warnings, and stops: no post is read or parsed, no feed
 rendered.
 
 When only post files changed (or a scheduled post came due), the record's
-details (``last-run-posts.json``, ``last-run-bodies.jsonl``: see ``Details``)
+details (``last-run-posts.json``, ``last-run-files.txt``: see ``Details``)
 let ``partial.update`` read just those files and render just their feeds.
 Anything else (an output edited or deleted, the clock set back, new code)
 means a full run, which writes a new record if it had no errors. Posts
@@ -41,7 +41,7 @@ from syndicate.write import write_bytes
 
 RECORD_NAME = "last-run.json"
 DETAILS_NAME = "last-run-posts.json"
-BODIES_NAME = "last-run-bodies.jsonl"
+FILES_NAME = "last-run-files.txt"
 FORMAT = 1
 RACY_NS = 1_000_000_000
 
@@ -249,13 +249,6 @@ def details(site: Site, record: dict | None) -> Details | None:
     try:
         if data.get("format") != FORMAT or data.get("run") != record["posts"]:
             return None
-        lines, keys = {}, {}
-        for entry in data["files"].split("\n") if data["files"] else ():
-            id_hash, url_hash, line = entry.split("\0", 2)
-            name = line.split("\0", 1)[0]
-            lines[name] = line
-            if id_hash:
-                keys[name] = (id_hash, url_hash)
         posts = {}
         for name, stamp_, id_, url, categories, tags, image in data["posts"]:
             posts[name] = PostSummary(str(name), int(stamp_), str(id_ or url), str(url), tuple(map(str, categories)),
@@ -264,25 +257,35 @@ def details(site: Site, record: dict | None) -> Details | None:
             {name: [Notice(str(message), path, line) for message, path, line in listed]
              for name, listed in data[key].items()} for key in ("notices", "body_notices"))
         feeds = {path: tuple(names) for path, names in data["feeds"].items()}
-        with (site.state_dir / BODIES_NAME).open("rb") as file:
-            if file.readline().rstrip(b"\n") != data["run"].encode():
-                return None
-            bodies = dict(zip(data["bodies"], file.read().split(b"\n"), strict=True))
+        head, *rest = (site.state_dir / FILES_NAME).read_bytes().split(b"\n")
+        if head != data["run"].encode() or len(rest) < len(data["bodies"]):
+            return None
+        bodies = dict(zip(data["bodies"], rest))
+        lines, keys = {}, {}
+        for entry in rest[len(bodies):]:
+            id_hash, url_hash, line = entry.decode("utf-8", "surrogateescape").split("\0", 2)
+            name = line.split("\0", 1)[0]
+            lines[name] = line
+            if id_hash:
+                keys[name] = (id_hash, url_hash)
     except (KeyError, TypeError, ValueError, AttributeError, OSError):
         return None
     return Details(lines, keys, posts, notices, feeds, bodies, body_notices)
 
 
 def _save_details(site: Site, scan: Scan, done: Details) -> None:
-    # Bodies are kept apart, a line each, so a body kept from the last run is
-    # written again as it was read, not decoded and encoded.
-    write_bytes(site.state_dir / BODIES_NAME, b"\n".join([scan.digest.encode(), *done.bodies.values()]))
+    # Bodies and stats are kept in a text file, a line each, not in JSON: a
+    # body kept from the last run is written back as it was read, and 100,000
+    # stat lines are split and joined, not escaped and unescaped. (A file
+    # name with a line break in it comes back as other names than it went
+    # in; the site then gets full runs, as if that file changed every time.)
     no_keys = ("", "")
+    files = "\n".join("\0".join((*done.keys.get(name, no_keys), line)) for name, line in done.lines.items())
+    write_bytes(site.state_dir / FILES_NAME, b"\n".join([scan.digest.encode(), *done.bodies.values(),
+                                                         files.encode("utf-8", "surrogateescape")]))
     write_bytes(site.state_dir / DETAILS_NAME, compact_json({
         "format": FORMAT,
         "run": scan.digest,
-        # One string, not a list: 100,000 lines decode ten times faster so.
-        "files": "\n".join("\0".join((*done.keys.get(name, no_keys), line)) for name, line in done.lines.items()),
         "posts": [[p.name, p.stamp, None if p.id == p.url else p.id, p.url, p.categories, p.tags, p.image]
                   for p in done.posts.values() if not p.draft],
         "notices": _notices_data(done.notices),
@@ -332,7 +335,7 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
 
 def forget(site: Site) -> None:
     """Drop the record, so the next run is a full one."""
-    for name in (RECORD_NAME, DETAILS_NAME, BODIES_NAME):
+    for name in (RECORD_NAME, DETAILS_NAME, FILES_NAME):
         try:
             (site.state_dir / name).unlink()
         except OSError:

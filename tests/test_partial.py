@@ -260,7 +260,7 @@ def test_a_scheduled_post_comes_due_without_a_full_run(site_root, run, tmp_path,
 
 
 def test_damaged_details_mean_a_full_run(site_root, run, tmp_path, index_loads):
-    for name in ("last-run-posts.json", "last-run-bodies.jsonl"):
+    for name in ("last-run-posts.json", "last-run-files.txt"):
         (site_root / ".syndicate" / name).write_bytes(b'{"format": 1, "run": "')
         change(site_root, "body of the newest post")
         index_loads.clear()
