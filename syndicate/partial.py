@@ -152,9 +152,11 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
                                     bodies) for spec in stale}
     if before_write is not None:
         before_write(files)
-    write_outputs(site, files, outcome)
-    outcome.unchanged += [shown_path(site, output_path(site.output_dir, spec.path)) for spec in specs
-                          if spec.path not in files]
+    for spec in specs:  # in the order a full run lists them
+        if spec.path in files:
+            write_outputs(site, {spec.path: files[spec.path]}, outcome)
+        else:
+            outcome.unchanged.append(shown_path(site, output_path(site.output_dir, spec.path)))
     outcome.decisions.append(f"{len(changes.names)} post file(s) changed since the last run: read those, "
                              f"rendered {len(stale)} of {len(specs)} feeds")
     if outcome.errors:
@@ -176,9 +178,11 @@ def _read_changes(site: Site, now: datetime, last: lastrun.Details, stats: dict[
         return None  # many changes, or a file removed
     if changed[:1] == list(stats)[:1]:
         return None  # first-seen.json (the scan's first line) changed
+    if not _distinct(last.keys):
+        return None  # the last run gave posts new ids (distinct_ids), which a fix may undo
     keys, notices = dict(last.keys), dict(last.notices)
     fresh: dict[str, Post] = {}
-    first_seen = load_first_seen(site) if changed else {}
+    first_seen = load_first_seen(site)
     for name in changed:
         path = site.root / name
         if path.is_dir():
@@ -190,14 +194,20 @@ def _read_changes(site: Site, now: datetime, last: lastrun.Details, stats: dict[
             post, notices[name] = load_post(site, path, first_seen, now)
         except PostError:
             return None  # a full run reports it, beside everything else
-        if post is None:
-            continue
-        if post.date_origin == "first seen" and not post.draft and name not in first_seen:
-            return None
-        fresh[name], keys[name] = post, _keys(post)
-    if len({key[0] for key in keys.values()}) != len(keys) or len({key[1] for key in keys.values()}) != len(keys):
+        dated_when_seen = post is not None and post.date_origin == "first seen" and not post.draft
+        if dated_when_seen != (name in first_seen):
+            return None  # first-seen.json gains or loses this post: state.save_first_seen's work
+        if post is not None:
+            fresh[name], keys[name] = post, _keys(post)
+    if not _distinct(keys):
         return None  # distinct_ids has warnings to give
     return _Changes(changed, fresh, keys, notices, first_seen)
+
+
+def _distinct(keys: dict[str, tuple[str, str]]) -> bool:
+    """Whether no two posts share an id or a URL (as far as their hashes tell)."""
+    return (len({key[0] for key in keys.values()}) == len(keys)
+            and len({key[1] for key in keys.values()}) == len(keys))
 
 
 def _no_post_left_out(site: Site, last: lastrun.Details, feeds: dict[str, tuple[str, ...]],

@@ -352,7 +352,14 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
         # its place in the feed and joins that week's digest.
         moment = first_seen.get(name, now)
         origin = "first seen"
-        notices.append(Notice(f"no date in front matter or file name; dated {moment.isoformat()}, when first seen", name))
+        if meta.get("draft", False) is True or meta.get("published", True) is False:
+            # A draft is not remembered (state.save_first_seen): "dated now"
+            # would change with every run's clock, and say nothing true.
+            notices.append(Notice("no date in front matter or file name; a draft, so it is dated when it "
+                                  "is first published", name))
+        else:
+            notices.append(Notice(f"no date in front matter or file name; dated {moment.isoformat()}, "
+                                  "when first seen", name))
     moment = moment.astimezone(site.timezone)
 
     updated = None

@@ -120,6 +120,9 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
                 remove_leftovers(site, files)
                 write_outputs(site, files, outcome)
                 save_first_seen(site, loaded)
+            # What the feeds alone gave: the record must not replay the digest's files and warnings.
+            feeds_done = replace(outcome, written=list(outcome.written), unchanged=list(outcome.unchanged),
+                                 notices=list(outcome.notices))
             sending = site.digest.send if send is None else send
             try:
                 _digest_when_due(_DigestRun(site, now, index, outcome, sending, dry_run, sleep), published)
@@ -127,7 +130,8 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
                 outcome.errors.append(exc)
             if not dry_run:
                 index.save()
-                remember_run(site, now, scan, loaded, specs, bodies, outcome)
+                # Errors from the digest too: a run with errors leaves no record.
+                remember_run(site, now, scan, loaded, specs, bodies, replace(feeds_done, errors=outcome.errors))
     if not (outcome.written or outcome.events or strict):
         # Nothing changed: the same warnings as last time would make cron
         # send the same mail every few minutes. -v still shows them.

@@ -238,3 +238,18 @@ def test_a_library_upgrade_means_a_full_run(site_root, run, reads, monkeypatch, 
     reads.clear()
     build(run, site_root)  # settled with the new copy
     assert reads == []
+
+
+def test_the_record_keeps_the_feeds_not_the_digest(make_site, run):
+    """A publish that rendered the digest must not make later runs repeat its files and warnings."""
+    config = CONFIG + '\n[digest.schedule]\nweekday = "mon"\ntime = "08:00"\n'  # no unsubscribe URL: warnings
+    root = make_site({"posts/2026-11-18-a.md": "---\ntitle: A\n---\na\n"}, config=config)
+    age(root)
+    first = run("publish", "--site", root, "--now", "2026-11-23T09:00:00+09:00")
+    assert first.exit_code == 0 and "wrote public/digest/" in first.output and "warning" in first.output
+    later = run("publish", "--site", root, "--now", "2026-11-23T09:05:00+09:00", "--strict", "-v")
+    assert later.exit_code == 0, later.output
+    assert "nothing changed" in later.output
+    built = run("build", "--site", root, "--now", "2026-11-23T09:06:00+09:00", "-v")
+    assert built.exit_code == 0
+    assert "warning" not in built.output and "digest" not in built.output

@@ -18,7 +18,7 @@ import pytest
 
 import syndicate.cache
 import syndicate.posts
-from tests.conftest import REPO
+from tests.conftest import BASIC_CONFIG, REPO
 
 _spec = importlib.util.spec_from_file_location("gen_posts", REPO / "bench" / "gen_posts.py")
 gen_posts = importlib.util.module_from_spec(_spec)
@@ -304,3 +304,73 @@ def test_the_post_after_a_feeds_last_takes_a_freed_place(site_root, run, tmp_pat
     main_feeds = ("feed.xml", "atom.xml")  # the category feeds of before are left as they were
     assert {name: outputs(site_root)[name] for name in main_feeds} == {name: expected[name] for name in main_feeds}
     assert title in (site_root / "public/feed.xml").read_text(encoding="utf-8")
+
+
+# --- small sites: cases a review found ---------------------------------------
+
+SMALL = "[feed]\nlimit = 5\ncategories = false\n"
+
+
+@pytest.fixture
+def small(make_site, run):
+    """A small site, and a way to settle it at a moment."""
+
+    def make(posts: dict[str, str], now: str = "2026-11-20T09:00:00+09:00") -> Path:
+        root = make_site(posts, config=BASIC_CONFIG + SMALL)
+        _age(root)
+        build(run, root, now=now)
+        build(run, root, now=now)
+        _age(root)
+        build(run, root, now=now)
+        return root
+
+    return make
+
+
+def test_a_dateless_post_drafted_and_published_again_is_dated_anew(small, run, tmp_path):
+    """first-seen.json forgets a post while it is a draft; a partial run must not keep its old date."""
+    root = small({"posts/2026-11-01-dated.md": "---\ntitle: Dated\n---\nx\n",
+                  "posts/nodate.md": "---\ntitle: Nodate\n---\nbody\n"})
+    save(root / "posts/nodate.md", "---\ntitle: Nodate\ndraft: true\n---\nbody\n")
+    build(run, root, now="2026-11-21T09:00:00+09:00")
+    assert "nodate.md" not in (root / ".syndicate/first-seen.json").read_text(encoding="utf-8")
+    save(root / "posts/nodate.md", "---\ntitle: Nodate\n---\nbody\n")
+    result = build(run, root, now="2026-11-24T09:00:00+09:00")
+    assert "dated 2026-11-24T09:00:00+09:00, when first seen" in result.output
+    expected, _ = full_build(run, root, tmp_path, now="2026-11-24T09:00:00+09:00")
+    assert outputs(root) == expected
+
+
+def test_a_fixed_id_collision_gives_the_other_post_its_own_id_back(small, run, tmp_path):
+    root = small({"posts/2026-11-01-a.md": "---\ntitle: A\nid: tag:example.com,2026:same\n---\na\n",
+                  "posts/2026-11-02-b.md": "---\ntitle: B\nid: tag:example.com,2026:same\n---\nb\n"})
+    assert "same#" in (root / "public/atom.xml").read_text(encoding="utf-8")
+    save(root / "posts/2026-11-01-a.md", "---\ntitle: A\nid: tag:example.com,2026:a\n---\na\n")
+    build(run, root, now="2026-11-21T09:00:00+09:00")
+    assert "same#" not in (root / "public/atom.xml").read_text(encoding="utf-8")
+    expected, _ = full_build(run, root, tmp_path, now="2026-11-21T09:00:00+09:00")
+    assert outputs(root) == expected
+
+
+def test_a_dateless_drafts_warning_does_not_go_stale(small, run):
+    root = small({"posts/2026-11-01-a.md": "---\ntitle: A\n---\na\n",
+                  "posts/idea.md": "---\ntitle: Idea\ndraft: true\n---\nwip\n"})
+    for now in ("2026-11-25T09:00:00+09:00", "2026-11-26T09:00:00+09:00"):
+        save(root / "posts/2026-11-01-a.md", f"---\ntitle: A {now[:10]}\n---\na\n")
+        result = build(run, root, now=now)
+        assert "posts/idea.md: warning: no date in front matter or file name; a draft, so it is dated when " \
+               "it is first published" in result.output
+
+
+def test_a_partial_run_lists_the_feeds_in_a_full_runs_order(site_root, run, tmp_path):
+    newest = newest_posts(site_root, 1)[0]
+    save(newest, newest.read_text(encoding="utf-8"))  # touched: its feeds are rendered, and come out the same
+    lines = build(run, site_root, "-v").output.splitlines()
+    assert any(PARTIAL in line for line in lines)
+    copy = tmp_path / "copy"
+    shutil.copytree(site_root, copy, ignore=shutil.ignore_patterns("*.json*", "*.txt"))
+    order = [line.split(" ", 1)[1] for line in build(run, copy, "-v").output.splitlines()
+             if line.startswith("unchanged ")]  # the copy has every feed already: all unchanged
+    for kind in ("wrote ", "unchanged "):
+        listed = [line.split(" ", 1)[1] for line in lines if line.startswith(kind)]
+        assert listed == [path for path in order if path in listed]
