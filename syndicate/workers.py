@@ -32,6 +32,7 @@ MIN_ITEMS = 2000
 # this process, busy parsing too, to read them.
 CHUNKS_PER_WORKER = 16
 MAX_CHUNK = 40
+MAX_WORKERS = 8  # processes, this one included, unless SYNDICATE_WORKERS says otherwise
 POLL_SECONDS = 0.1  # how soon a worker of a killed run ends
 
 
@@ -47,9 +48,13 @@ def worker_count(items: int, min_items: int = MIN_ITEMS) -> int:
     if items < min_items:
         return 1
     try:
-        return max(len(os.sched_getaffinity(0)), 1)  # the CPUs this process may use, not the machine's
+        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may use, not the machine's
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    # Each worker holds its own copy of the libraries (tens of MB): a big
+    # machine, or a container whose CPU quota affinity does not show, must
+    # not start dozens.
+    return min(max(cpus, 1), MAX_WORKERS)
 
 
 def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = (),
@@ -73,13 +78,22 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
 
     size = min(max(len(items) // (workers * CHUNKS_PER_WORKER), 1), MAX_CHUNK)
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    before = set(multiprocessing.active_children())
+    pool = None
     try:
         pool = ProcessPoolExecutor(workers - 1, multiprocessing.get_context(),
                                    initializer=_leave_with, initargs=(os.getpid(),))
         futures = [pool.submit(_run_chunk, function, shared, chunk) for chunk in chunks]
-    except (OSError, NotImplementedError, ImportError, BrokenProcessPool):
+    except (OSError, NotImplementedError, ImportError, RuntimeError, BrokenProcessPool):
         # No processes here (a sandbox without fork, or without /dev/shm for
-        # the pool's semaphores): the same work, in this process.
+        # the pool's semaphores), or only some (the process limit reached
+        # halfway): the same work, in this process. Workers already started
+        # are stopped, or the run would wait for them at exit, forever.
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        for child in set(multiprocessing.active_children()) - before:
+            child.terminate()
+            child.join(5)
         yield from _run_chunk(function, shared, items)
         return
     try:
@@ -134,4 +148,7 @@ def _leave_with(run: int) -> None:
             time.sleep(POLL_SECONDS)
         os._exit(1)
 
-    threading.Thread(target=watch, name="leave-with-run", daemon=True).start()
+    try:
+        threading.Thread(target=watch, name="leave-with-run", daemon=True).start()
+    except RuntimeError:
+        pass  # no thread to be had (the process limit): the worker still works, unwatched
