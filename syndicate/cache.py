@@ -104,7 +104,7 @@ def encode_post(post: Post, notices: list[Notice], site: Site) -> dict | None:
         values = vars(post)
         # Keys in sorted order, as the index file has them: parse_post_file
         # encodes entries without sorting again. Most values are text.
-        data = {"notices": [[n.message, n.path, n.line] for n in notices],
+        data = {"notices": [n.data() for n in notices],
                 "post": {name: value if type(value) in _AS_IS else _encode(value, site)
                          for name in _SORTED_FIELDS for value in (values[name],)}}
         if _round_trip_checked:
@@ -129,8 +129,17 @@ def decode_post(data: Mapping, site: Site, source: Path | None = None) -> tuple[
     fields = {key: value if type(value) is str else _decode(value, site, source)
               for key, value in data["post"].items()}
     post = Post(**fields)
-    notices = [Notice(str(message), path, line) for message, path, line in data["notices"]]
-    return post, notices
+    return post, [Notice.from_data(item) for item in data["notices"]]
+
+
+def rendered_data(rendered: Rendered) -> dict:
+    """A rendered body (not its post) as JSON data: the posts index and the last run's details keep it so."""
+    return {"html": rendered.html, "excerpt": rendered.excerpt, "notices": [n.data() for n in rendered.notices]}
+
+
+def rendered_from(post: Post, data: Mapping) -> Rendered:
+    """``post`` with the body ``rendered_data`` kept. Raises on malformed data."""
+    return Rendered(post, str(data["html"]), str(data["excerpt"]), tuple(Notice.from_data(n) for n in data["notices"]))
 
 
 _POST_FIELDS = dataclasses.fields(Post)
@@ -384,8 +393,7 @@ class PostsIndex:
         kept = entry.get("rendered") if entry else None
         if isinstance(kept, dict) and kept.get("key") == _body_key(post):
             try:
-                notices = tuple(Notice(str(m), p, line) for m, p, line in kept["notices"])
-                return Rendered(post, str(kept["html"]), str(kept["excerpt"]), notices)
+                return rendered_from(post, kept)
             except (AttributeError, KeyError, TypeError, ValueError):
                 pass
         return None
@@ -394,8 +402,7 @@ class PostsIndex:
         self.renders += 1
         entry = self._new.get(post.name)
         if entry is not None:
-            entry["rendered"] = {"key": _body_key(post), "html": rendered.html, "excerpt": rendered.excerpt,
-                                 "notices": [[n.message, n.path, n.line] for n in rendered.notices]}
+            entry["rendered"] = {"key": _body_key(post), **rendered_data(rendered)}
             self._changed = True
         return rendered
 

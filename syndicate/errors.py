@@ -91,3 +91,13 @@ class Notice:
 
     def __str__(self) -> str:
         return f"{_location(self.path, self.line)}warning: {self.message}"
+
+    def data(self) -> list:
+        """The notice as JSON data, for the records in the state folder."""
+        return [self.message, self.path, self.line]
+
+    @classmethod
+    def from_data(cls, data: list) -> "Notice":
+        """The notice ``data`` kept. Raises TypeError or ValueError on malformed data."""
+        message, path, line = data
+        return cls(str(message), path, line)

@@ -170,7 +170,7 @@ def unchanged(record: dict | None, now: datetime, scan: Scan) -> tuple[list[str]
             return None
         if record["valid_until"] and now >= datetime.fromisoformat(record["valid_until"]):
             return None  # a scheduled post is due
-        notices = [Notice(str(message), path, line) for message, path, line in record["notices"]]
+        notices = [Notice.from_data(item) for item in record["notices"]]
     except (KeyError, TypeError, ValueError):
         return None
     return list(record["outputs"]), notices
@@ -254,8 +254,8 @@ def details(site: Site, record: dict | None) -> Details | None:
             posts[name] = PostSummary(str(name), int(stamp_), str(id_ or url), str(url), tuple(map(str, categories)),
                                       tuple(map(str, tags)), False, image if isinstance(image, str) else None)
         notices, body_notices = (
-            {name: [Notice(str(message), path, line) for message, path, line in listed]
-             for name, listed in data[key].items()} for key in ("notices", "body_notices"))
+            {name: [Notice.from_data(item) for item in listed] for name, listed in data[key].items()}
+            for key in ("notices", "body_notices"))
         feeds = {path: tuple(names) for path, names in data["feeds"].items()}
         head, *rest = (site.state_dir / FILES_NAME).read_bytes().split(b"\n")
         if head != data["run"].encode() or len(rest) < len(data["bodies"]):
@@ -296,7 +296,7 @@ def _save_details(site: Site, scan: Scan, done: Details) -> None:
 
 
 def _notices_data(notices: dict[str, list[Notice]]) -> dict[str, list]:
-    return {name: [[n.message, n.path, n.line] for n in listed] for name, listed in notices.items() if listed}
+    return {name: [n.data() for n in listed] for name, listed in notices.items() if listed}
 
 
 def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Iterable[str],
@@ -328,7 +328,7 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
         "valid_until": (EPOCH + timedelta(microseconds=due)).isoformat() if due is not None else None,
         "outputs": outputs,
         "images": {url: known[url] if url in known else site.local_file_size(url) for url in sorted(images)},
-        "notices": [[n.message, n.path, n.line] for n in notices],
+        "notices": [n.data() for n in notices],
     })
     return True
 

@@ -24,7 +24,7 @@ from syndicate.config import Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice, PostError
 from syndicate.posts import Loaded, Post, ignored_file, load_post, shown_path
-from syndicate.state import load_first_seen
+from syndicate.state import compact_json, load_first_seen
 from syndicate.write import output_path
 
 # More changed post files than this, and a full run (with the posts index) costs no more.
@@ -62,25 +62,19 @@ def _keys(post: Post) -> tuple[str, str]:
 
 def body_entry(site: Site, rendered: Rendered) -> bytes | None:
     """A feed post and its rendered body as a line of JSON; None when it cannot be kept."""
-    from syndicate.cache import encode_post
+    from syndicate.cache import encode_post, rendered_data
 
     post = encode_post(rendered.post, [], site)
-    if post is None:
-        return None
-    entry = {"post": post, "html": rendered.html, "excerpt": rendered.excerpt,
-             "notices": [[n.message, n.path, n.line] for n in rendered.notices]}
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return None if post is None else compact_json({"post": post, **rendered_data(rendered)})
 
 
 def kept_body(site: Site, line: bytes | None, source: Path) -> Rendered | None:
     """The Rendered that ``body_entry`` kept; None when missing or damaged."""
-    from syndicate.cache import decode_post
+    from syndicate.cache import decode_post, rendered_from
 
     try:
         entry = json.loads(line)
-        post, _ = decode_post(entry["post"], site, source)
-        notices = tuple(Notice(str(message), path, number) for message, path, number in entry["notices"])
-        return Rendered(post, str(entry["html"]), str(entry["excerpt"]), notices)
+        return rendered_from(decode_post(entry["post"], site, source)[0], entry)
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
 
