@@ -140,16 +140,20 @@ class Site:
         """The absolute URL of a site-relative path such as ``/feed.xml``."""
         return self.url + path.lstrip("/")
 
+    def _site_file(self, url: str) -> Path | None:
+        """Where in the site folder an absolute URL on this site points, links not followed; None elsewhere."""
+        if not url.startswith(self.url):
+            return None
+        return self.root / unquote(urlsplit(url).path[len(urlsplit(self.url).path):])
+
     def local_path(self, url: str) -> Path | None:
         """The file in the site folder that an absolute URL on this site names, if any.
 
         None for other sites' URLs and for paths that climb out of the folder.
         """
-        if not url.startswith(self.url):
-            return None
-        local = self.root / unquote(urlsplit(url).path[len(urlsplit(self.url).path):])
+        local = self._site_file(url)
         try:
-            return local if local.resolve().is_relative_to(self.root) else None
+            return local if local is not None and local.resolve().is_relative_to(self.root) else None
         except (OSError, ValueError):
             return None
 
@@ -159,9 +163,9 @@ class Site:
         The feeds' enclosure lengths and the last-run record both use it, so the
         record notices exactly the changes that would change a feed.
         """
-        if not url.startswith(self.url):
+        local = self._site_file(url)
+        if local is None:
             return None
-        local = self.root / unquote(urlsplit(url).path[len(urlsplit(self.url).path):])
         try:
             # This runs for every image on every cron run: the folder is
             # resolved once per run, and the file itself is lstat'ed. A link
@@ -170,8 +174,7 @@ class Site:
                 return None
             status = local.lstat()
             if S_ISLNK(status.st_mode):
-                resolved = self.local_path(url)
-                status = resolved.stat() if resolved is not None else None
+                status = local.stat() if local.resolve().is_relative_to(self.root) else None
         except (OSError, ValueError):
             return None
         return status.st_size if status is not None and S_ISREG(status.st_mode) else None
