@@ -16,9 +16,10 @@ details (``last-run-posts.json``, ``last-run-files.txt``: see ``Details``)
 let ``partial.update`` read just those files and render just their feeds.
 Anything else (an output edited or deleted, the clock set back, new code)
 means a full run, which writes a new record if it had no errors. Posts
-changed less than a second before a run began are not trusted to the record, as git does not trust files changed in
-the same tick as its index: a second edit within the file system's mtime
-resolution could otherwise go unseen.
+changed less than a second before a run began are not trusted to the
+record, as git does not trust files changed in the same tick as its index:
+a second edit within the file system's mtime resolution could otherwise go
+unseen.
 """
 
 from __future__ import annotations
@@ -132,9 +133,13 @@ def _stat(path: Path) -> list[int] | None:
     return [stat.st_size, stat.st_mtime_ns]
 
 
-def _image_sizes(site: Site, urls: Iterable[str]) -> dict[str, int | None]:
-    """Each local image's size; None where the feeds give no length (not local, not readable)."""
-    return {url: site.local_file_size(url) for url in sorted(set(urls))}
+def _image_sizes(site: Site, urls: Iterable[str], known: dict | None = None) -> dict[str, int | None]:
+    """Each local image's size; None where the feeds give no length (not local, not readable).
+
+    ``known``: sizes checked earlier in this run, not looked up again.
+    """
+    known = known or {}
+    return {url: known[url] if url in known else site.local_file_size(url) for url in sorted(set(urls))}
 
 
 def trusted(site: Site, now: datetime) -> dict | None:
@@ -317,7 +322,6 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
     now_stamp = stamp(now)
     due = min((p.stamp for p in done.posts.values() if not p.draft and p.stamp > now_stamp), default=None)
     images = {done.posts[name].image for names in done.feeds.values() for name in names} - {None}
-    known = record.get("images", {}) if record else {}
     # The details first: the record names the run they must come from.
     _save_details(site, scan, done)
     write_json(site.state_dir / RECORD_NAME, {
@@ -327,7 +331,7 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
         "valid_from": now.isoformat(),
         "valid_until": (EPOCH + timedelta(microseconds=due)).isoformat() if due is not None else None,
         "outputs": outputs,
-        "images": {url: known[url] if url in known else site.local_file_size(url) for url in sorted(images)},
+        "images": _image_sizes(site, images, record.get("images") if record else None),
         "notices": [n.data() for n in notices],
     })
     return True
