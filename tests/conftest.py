@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,13 @@ from syndicate.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = "2026-11-25T09:00:00+09:00"
+
+
+def age(root: Path, moment: float | None = None) -> None:
+    """Date every file under ``root`` back (an hour, or to ``moment``), as files saved before the last run are."""
+    moment = time.time() - 3600 if moment is None else moment
+    for path in root.rglob("*"):
+        os.utime(path, (moment, moment))
 
 BASIC_CONFIG = """\
 title = "Test Site"

@@ -27,7 +27,7 @@ from syndicate.config import load_site
 from syndicate.errors import PostError
 from syndicate.postfile import HEAD_BYTES, post_head_of, read_post_head, read_post_text, split_front_matter
 from syndicate.text import join_url
-from tests.conftest import REPO
+from tests.conftest import REPO, age
 
 _spec = importlib.util.spec_from_file_location("gen_posts", REPO / "bench" / "gen_posts.py")
 gen_posts = importlib.util.module_from_spec(_spec)
@@ -35,19 +35,12 @@ _spec.loader.exec_module(gen_posts)
 NOW = gen_posts.NOW
 
 
-def _age(folder: Path) -> None:
-    """Date every file an hour back, as posts written before the last run are."""
-    past = time.time() - 3600
-    for path in folder.rglob("*"):
-        os.utime(path, (past, past))
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     """The 300-post benchmark site, generated once for this module."""
     root = tmp_path_factory.mktemp("generated") / "site"
     gen_posts.generate(root, 300, seed=3)
-    _age(root / "_posts")
+    age(root / "_posts")
     return root
 
 

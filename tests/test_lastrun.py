@@ -13,7 +13,7 @@ import pytest
 import syndicate.cache
 import syndicate.posts
 import syndicate.state
-from tests.conftest import BASIC_CONFIG, NOW
+from tests.conftest import BASIC_CONFIG, NOW, age
 
 POSTS = {
     "posts/2026-11-20-seoul.md": "---\ntitle: 서울 소식\nimage: /assets/x.png\ncategories: [뉴스]\n---\n본문입니다.\n",
@@ -26,16 +26,10 @@ CONFIG = BASIC_CONFIG + "\n[feed]\ncategories = true\n"
 HOUR_AGO = time.time() - 3600
 
 
-def age(root: Path, moment: float = HOUR_AGO) -> None:
-    """Date every file back, as files saved before the last run are."""
-    for path in root.rglob("*"):
-        os.utime(path, (moment, moment))
-
-
 @pytest.fixture
 def site_root(make_site):
     root = make_site(POSTS, config=CONFIG)
-    age(root)
+    age(root, HOUR_AGO)
     return root
 
 
@@ -69,7 +63,7 @@ def settled(run, root: Path, now: str = NOW) -> dict[str, bytes]:
     """Build twice (the first run dates the undated post), age everything, return the outputs."""
     build(run, root, now)
     build(run, root, now)
-    age(root)
+    age(root, HOUR_AGO)
     build(run, root, now)
     return outputs(root)
 
@@ -111,7 +105,7 @@ def test_anything_an_output_depends_on_means_a_full_run(site_root, run, reads, c
     now = NOW
     if change == "new post":
         (site_root / "posts/2026-11-22-new.md").write_text("---\ntitle: New\n---\nNew.\n", encoding="utf-8")
-        age(site_root)
+        age(site_root, HOUR_AGO)
     elif change == "deleted output":
         (site_root / "public/atom.xml").unlink()
     elif change == "edited output":
@@ -163,7 +157,7 @@ def test_a_run_with_errors_leaves_no_record(site_root, run, reads):
     settled(run, site_root)
     broken = site_root / "posts/2026-11-22-broken.md"
     broken.write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
-    age(site_root)
+    age(site_root, HOUR_AGO)
     for _ in range(2):
         result = run("build", "--site", site_root, "--now", NOW)
         assert result.exit_code == 1
@@ -174,7 +168,7 @@ def test_a_run_with_errors_leaves_no_record(site_root, run, reads):
 def test_publish_reads_nothing_until_the_next_digest_is_due(make_site, run, reads):
     config = CONFIG + '\n[digest]\nunsubscribe_url = "https://example.com/u"\n\n[digest.schedule]\nweekday = "mon"\ntime = "08:00"\n'
     root = make_site(POSTS, config=config)
-    age(root)
+    age(root, HOUR_AGO)
 
     def publish(now: str) -> str:
         result = run("publish", "--site", root, "--now", now, "-v")
@@ -184,7 +178,7 @@ def test_publish_reads_nothing_until_the_next_digest_is_due(make_site, run, read
     # NOW is a Wednesday: the digest of the week before is due and rendered.
     assert "wrote public/digest/" in publish(NOW)
     publish(NOW)  # first-seen.json settles
-    age(root)
+    age(root, HOUR_AGO)
     publish(NOW)
     reads.clear()
     output = publish("2026-11-29T09:00:00+09:00")  # Sunday: nothing new is due
@@ -244,7 +238,7 @@ def test_the_record_keeps_the_feeds_not_the_digest(make_site, run):
     """A publish that rendered the digest must not make later runs repeat its files and warnings."""
     config = CONFIG + '\n[digest.schedule]\nweekday = "mon"\ntime = "08:00"\n'  # no unsubscribe URL: warnings
     root = make_site({"posts/2026-11-18-a.md": "---\ntitle: A\n---\na\n"}, config=config)
-    age(root)
+    age(root, HOUR_AGO)
     first = run("publish", "--site", root, "--now", "2026-11-23T09:00:00+09:00")
     assert first.exit_code == 0 and "wrote public/digest/" in first.output and "warning" in first.output
     later = run("publish", "--site", root, "--now", "2026-11-23T09:05:00+09:00", "--strict", "-v")

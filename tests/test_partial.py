@@ -18,20 +18,13 @@ import pytest
 
 import syndicate.cache
 import syndicate.posts
-from tests.conftest import BASIC_CONFIG, REPO
+from tests.conftest import BASIC_CONFIG, REPO, age
 
 _spec = importlib.util.spec_from_file_location("gen_posts", REPO / "bench" / "gen_posts.py")
 gen_posts = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(gen_posts)
 NOW = gen_posts.NOW  # 2026-11-23T09:00:00+09:00
 PARTIAL = "post file(s) changed since the last run"
-
-
-def _age(root: Path, seconds: float = 3600) -> None:
-    """Date every file back, as files saved before the last run are."""
-    past = time.time() - seconds
-    for path in root.rglob("*"):
-        os.utime(path, (past, past))
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +43,9 @@ def site_root(generated, tmp_path, run) -> Path:
     """A copy of the generated site, built and settled: its next run may be a partial one."""
     root = tmp_path / "site"
     shutil.copytree(generated, root)
-    _age(root)
+    age(root)
     build(run, root)
-    _age(root)
+    age(root)
     build(run, root)
     assert "nothing changed" in build(run, root, "-v").output
     return root
@@ -188,7 +181,7 @@ def test_a_few_changed_posts_are_read_alone_and_give_a_full_runs_bytes(site_root
     assert outputs(site_root) == expected
     assert warnings(result.output) == expected_warnings
     # The partial run kept a record: with nothing changed since, nothing is read.
-    _age(site_root)
+    age(site_root)
     build(run, site_root)
     heads.clear()
     assert "nothing changed" in build(run, site_root, "-v").output
@@ -245,7 +238,7 @@ def test_a_scheduled_post_comes_due_without_a_full_run(site_root, run, tmp_path,
     save(site_root / "_posts" / "2026-11-24-tomorrow.md",
          "---\ntitle: Tomorrow 내일\ndate: 2026-11-24 07:00:00 +0900\ncategories: [서울]\n---\nScheduled.\n")
     build(run, site_root)
-    _age(site_root)
+    age(site_root)
     build(run, site_root)  # settles the record
     assert "Tomorrow" not in (site_root / "public/feed.xml").read_text(encoding="utf-8")
     index_loads.clear()
@@ -275,7 +268,7 @@ def test_publish_takes_the_partial_path_when_no_digest_is_due(site_root, run, in
     config.write_text(config.read_text(encoding="utf-8")
                       + '\n[digest.schedule]\nweekday = "mon"\ntime = "08:00"\n', encoding="utf-8")
     assert run("publish", "--site", site_root, "--now", NOW).exit_code == 0
-    _age(site_root)
+    age(site_root)
     assert run("publish", "--site", site_root, "--now", NOW).exit_code == 0
     assert "nothing changed" in run("publish", "--site", site_root, "--now", NOW, "-v").output
     change(site_root, "body of the newest post")
@@ -293,7 +286,7 @@ def test_the_post_after_a_feeds_last_takes_a_freed_place(site_root, run, tmp_pat
     config.write_text(config.read_text(encoding="utf-8").replace("categories = true\ntags = true", "categories = false"),
                       encoding="utf-8")
     build(run, site_root)
-    _age(site_root)
+    age(site_root)
     build(run, site_root)
     ninth = newest_posts(site_root, 9)[0]
     title = front_matter_line(ninth, "title").split(":", 1)[1].strip().strip("'\"")
@@ -317,10 +310,10 @@ def small(make_site, run):
 
     def make(posts: dict[str, str], now: str = "2026-11-20T09:00:00+09:00") -> Path:
         root = make_site(posts, config=BASIC_CONFIG + SMALL)
-        _age(root)
+        age(root)
         build(run, root, now=now)
         build(run, root, now=now)
-        _age(root)
+        age(root)
         build(run, root, now=now)
         return root
 
