@@ -209,12 +209,6 @@ def feed_files(site: Site, specs: list, bodies: dict[str, Rendered]) -> dict[str
     return {spec.path: render_feed(site, spec, bodies) for spec in specs}
 
 
-def render_feeds(site: Site, published: list[Post], outcome: Outcome,
-                 render: Callable[[Site, Post], Rendered] = render_post) -> dict[str, bytes]:
-    """The bytes of every feed (path relative to the output folder → bytes); writes nothing."""
-    return feed_files(site, *feeds_and_bodies(site, published, outcome, render))
-
-
 def check(site: Site, now: datetime, progress: Progress | None = None) -> Outcome:
     """Read every post and render every published body; write nothing."""
     # The posts index is used but not saved: check writes nothing at all.
