@@ -1,11 +1,12 @@
 """The posts index: a run in which no post changed opens no post.
 
 ``.syndicate/posts-index.json`` remembers, for each post file, its size,
-mtime and SHA-256, the ``Post`` (and warnings) read from it, and the rendered
-body of the posts that landed in a feed. A file whose size and mtime are
-unchanged is not opened at all (one ``stat``); a file whose stat changed is
-read and hashed, and parsed again only when its bytes changed too (a
-``git checkout`` touches mtimes, not contents). The posts to parse, all of
+mtime, ctime and SHA-256, the ``Post`` (and warnings) read from it, and the
+rendered body of the posts that landed in a feed. A file whose stat is
+unchanged is not opened at all; a file whose stat changed is read and
+hashed, and parsed again only when its bytes changed too (a ``git
+checkout`` touches mtimes, not contents). The ctime counts, as it does for
+git: an edit whose mtime was set back (``touch -r``, a restore) moves it. The posts to parse, all of
 them on a first run, are parsed and their entries encoded in worker
 processes when there are many (syndicate.workers).
 
@@ -39,7 +40,7 @@ from syndicate.workers import map_in_order, worker_count
 from syndicate.write import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"
-FORMAT = 1
+FORMAT = 2
 # The modules whose code decides what a post file turns into; editing any of
 # them (or upgrading syndicate or a library) must not leave old results in the index.
 CODE_MODULES = ("posts", "postfile", "safe_yaml", "content", "text", "config", "cache")
@@ -163,7 +164,7 @@ class _Unread(NamedTuple):
 
     path: Path
     name: str
-    stat: tuple[int, int] | None = None  # size and mtime_ns; None: not a post file to keep
+    stat: tuple[int, int, int] | None = None  # size, mtime_ns and ctime_ns; None: not a post file to keep
     raw: bytes | None = None  # the bytes, when checking the hash read them already
     digest: str | None = None
 
@@ -193,10 +194,10 @@ def parse_post_file(site: Site, first_seen: Mapping[str, datetime], now: datetim
     data = encode_post(post, notices, site) if post is not None else None
     if data is None:
         return post, notices, None
-    size, mtime_ns = unread.stat
+    size, mtime_ns, ctime_ns = unread.stat
     # In sorted key order all through (encode_post's too): the text is what
     # _ENCODE, which sorts, would write.
-    entry = {"mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"], "sha256": digest, "size": size}
+    entry = {"ctime_ns": ctime_ns, "mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"], "sha256": digest, "size": size}
     # Bytes, not text: one Hangul letter makes a str two bytes a character,
     # and a large site keeps an entry for every post until the index is saved.
     return post, notices, _ENCODE_IN_ORDER(entry).encode("utf-8")
@@ -317,6 +318,7 @@ class PostsIndex:
         raw = digest = None
         if isinstance(entry, dict) and not (entry.get("size") == stat.st_size
                                             and entry.get("mtime_ns") == stat.st_mtime_ns
+                                            and entry.get("ctime_ns") == stat.st_ctime_ns
                                             and stat.st_mtime_ns < self._trusted_before_ns):
             # The stat changed, or the post may have changed in the tick the
             # index was written: the entry holds only if the bytes are the same.
@@ -326,11 +328,11 @@ class PostsIndex:
                 entry = None
         found = self._cached(entry, path, name, first_seen, now) if isinstance(entry, dict) else None
         if found is None:
-            return _Unread(path, name, (stat.st_size, stat.st_mtime_ns), raw, digest)
+            return _Unread(path, name, (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns), raw, digest)
         if digest is not None:
             # Same bytes: remember the new stat, and save the index
             # again so that its own mtime moves past the post's.
-            entry = {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+            entry = {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns}
             self._changed = True
         self._new[name] = entry
         return found

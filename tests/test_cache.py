@@ -132,6 +132,23 @@ def test_changed_post_is_read_again(site_root, reads):
     assert "public/feed.xml" in outcome.written
 
 
+def test_an_edit_whose_mtime_was_set_back_is_read_again(site_root, reads):
+    """Same size, same mtime (``touch -r``, a restore): the ctime tells, as it does for git."""
+    site = load_site(site_root)
+    build(site, now_for(site))
+    post = site_root / "posts/2026-11-21-markdown.md"
+    before = post.stat()
+    post.write_text(post.read_text(encoding="utf-8").replace("Markdown post", "Markdown POST"), encoding="utf-8")
+    os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (post.stat().st_size, post.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    (site_root / ".syndicate/last-run.json").unlink()  # the posts index alone decides
+    reads.clear()
+    build(site, now_for(site))
+    assert "2026-11-21-markdown.md" in reads
+    titles = [e.title for e in feedparser.parse((site_root / "public/feed.xml").read_bytes()).entries]
+    assert "Markdown POST" in titles
+
+
 def test_touched_but_unchanged_post_is_hashed_not_parsed(site_root, reads, monkeypatch):
     site = load_site(site_root)
     build(site, now_for(site))
