@@ -389,18 +389,29 @@ def digest(site: Site, now: datetime, *, days: int | None = None, since: str | N
     """
     from syndicate.build import Outcome, read_site
     from syndicate.cache import PostsIndex
+    from syndicate.content import render_post
+    from syndicate.partial import window_posts
     from syndicate.state import save_first_seen
 
     window = window_for(site, now, days=days, since=since, until=until, week=week)
-    # The posts index answers for unchanged posts. It is not saved, as with
-    # check: it keeps rendered bodies for the feeds' posts, not the digest's.
-    index = PostsIndex.load(site)
-    loaded, published, notices = read_site(site, now, index=index)
-    outcome = Outcome(errors=list(loaded.errors), notices=notices)
-    # Dateless posts keep the date they were first seen, as with build.
-    save_first_seen(site, loaded)
-    files = digest_of(site, select_posts(site, published, window), window, now, outcome, index.render_post,
-                      list_tool)
+    found = window_posts(site, now, window.start, window.end)
+    if found is not None:
+        # Nothing changed since the last build or publish: the window's posts
+        # alone are read, and the warnings are that run's.
+        posts, notices = found
+        outcome = Outcome(notices=notices, decisions=[
+            f"nothing changed since the last run: read only the {len(posts)} post(s) dated in {window.period}"])
+        render = render_post
+    else:
+        # The posts index answers for unchanged posts. It is not saved, as with
+        # check: it keeps rendered bodies for the feeds' posts, not the digest's.
+        index = PostsIndex.load(site)
+        loaded, published, notices = read_site(site, now, index=index)
+        outcome = Outcome(errors=list(loaded.errors), notices=notices)
+        # Dateless posts keep the date they were first seen, as with build.
+        save_first_seen(site, loaded)
+        posts, render = published, index.render_post
+    files = digest_of(site, select_posts(site, posts, window), window, now, outcome, render, list_tool)
     if files is None:
         outcome.events.append(f"no posts from {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} "
                               f"({window.period}); no digest written")

@@ -43,7 +43,7 @@ from syndicate.write import write_bytes
 RECORD_NAME = "last-run.json"
 DETAILS_NAME = "last-run-posts.json"
 FILES_NAME = "last-run-files.txt"
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 1_000_000_000
 
 
@@ -215,6 +215,19 @@ def summary_of(post) -> PostSummary:
                        post.image)
 
 
+class PostKeys(NamedTuple):
+    """What the details keep of every post: enough to tell collisions, and to find a period's posts."""
+
+    id_hash: str  # short_hash of its id
+    url_hash: str  # short_hash of its URL
+    stamp: int | None  # its date, as ``stamp`` gives it; None for a draft, which no digest takes
+
+
+def keys_of(post) -> PostKeys:
+    """A Post's keys."""
+    return PostKeys(short_hash(post.id), short_hash(post.url), None if post.draft else stamp(post.date))
+
+
 def newest_first(summaries: Iterable[PostSummary]) -> list[PostSummary]:
     """Summaries in the order of ``posts.newest_first``: by date, newest first, ties by id."""
     return sorted(summaries, key=attrgetter("stamp", "id"), reverse=True)
@@ -230,15 +243,16 @@ class Details:
     """What the last run read and wrote, for a run in which only a few post files changed.
 
     Not every post is kept: the feeds' posts (with their bodies) and the
-    scheduled ones are, and of the others only their stat and a hash of their
-    id and URL, which is enough to tell whether a changed post collides with
-    one. ``partial.update`` relies on that: a post that is in no feed and not
+    scheduled ones are, and of the others only their stat, a hash of their
+    id and URL and their date (``PostKeys``): enough to tell whether a
+    changed post collides with one, and which posts a digest's period holds
+    (``partial.window_posts``). ``partial.update`` relies on that: a post that is in no feed and not
     scheduled can only enter one when a feed's post leaves it, which sends
     the run back to a full one.
     """
 
     lines: dict[str, str]  # every file in the posts folder → its Scan line
-    keys: dict[str, tuple[str, str]]  # every post → short_hash of its id and of its URL
+    keys: dict[str, PostKeys]  # every post's
     posts: dict[str, PostSummary]  # the feeds' posts and the scheduled ones
     notices: dict[str, list[Notice]]  # the warnings reading each file gave, by name
     feeds: dict[str, tuple[str, ...]]  # each feed (relative to the output folder) → its posts' names
@@ -268,11 +282,11 @@ def details(site: Site, record: dict | None) -> Details | None:
         bodies = dict(zip(data["bodies"], rest))
         lines, keys = {}, {}
         for entry in rest[len(bodies):]:
-            id_hash, url_hash, line = entry.decode("utf-8", "surrogateescape").split("\0", 2)
+            id_hash, url_hash, stamp_, line = entry.decode("utf-8", "surrogateescape").split("\0", 3)
             name = line.split("\0", 1)[0]
             lines[name] = line
             if id_hash:
-                keys[name] = (id_hash, url_hash)
+                keys[name] = PostKeys(id_hash, url_hash, int(stamp_) if stamp_ else None)
     except (KeyError, TypeError, ValueError, AttributeError, OSError):
         return None
     return Details(lines, keys, posts, notices, feeds, bodies, body_notices)
@@ -284,8 +298,9 @@ def _save_details(site: Site, scan: Scan, done: Details) -> None:
     # stat lines are split and joined, not escaped and unescaped. (A file
     # name with a line break in it comes back as other names than it went
     # in; the site then gets full runs, as if that file changed every time.)
-    no_keys = ("", "")
-    files = "\n".join("\0".join((*done.keys.get(name, no_keys), line)) for name, line in done.lines.items())
+    no_keys = ("", "", "")
+    files = "\n".join("\0".join((*(_key_texts(done.keys[name]) if name in done.keys else no_keys), line))
+                      for name, line in done.lines.items())
     write_bytes(site.state_dir / FILES_NAME, b"\n".join([scan.digest.encode(), *done.bodies.values(),
                                                          files.encode("utf-8", "surrogateescape")]))
     write_bytes(site.state_dir / DETAILS_NAME, compact_json({
@@ -298,6 +313,10 @@ def _save_details(site: Site, scan: Scan, done: Details) -> None:
         "feeds": done.feeds,
         "bodies": list(done.bodies),
     }))
+
+
+def _key_texts(keys: PostKeys) -> tuple[str, str, str]:
+    return keys.id_hash, keys.url_hash, "" if keys.stamp is None else str(keys.stamp)
 
 
 def _notices_data(notices: dict[str, list[Notice]]) -> dict[str, list]:

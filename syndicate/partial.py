@@ -47,17 +47,13 @@ def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, 
         notices.setdefault(notice.path, []).append(notice)
     feeds = {spec.path: tuple(post.name for post in spec.posts) for spec in specs}
     members = {name for names in feeds.values() for name in names}
-    keys = {post.name: _keys(post) for post in loaded.posts}
+    keys = {post.name: lastrun.keys_of(post) for post in loaded.posts}
     posts = {post.name: lastrun.summary_of(post) for post in loaded.posts
              if post.name in members or (not post.draft and post.date > now)}
     entries = {name: entry for name in sorted(members) if (entry := body_entry(site, bodies[name])) is not None}
     body_notices = {name: list(bodies[name].notices) for name in members}
     lastrun.save(site, now, scan, lastrun.Details(scan.files(), keys, posts, notices, feeds, entries, body_notices),
                  outputs=outcome.written + outcome.unchanged, notices=outcome.notices, record=record)
-
-
-def _keys(post: Post) -> tuple[str, str]:
-    return lastrun.short_hash(post.id), lastrun.short_hash(post.url)
 
 
 def body_entry(site: Site, rendered: Rendered) -> bytes | None:
@@ -85,7 +81,7 @@ class _Changes:
 
     names: list[str]  # every changed file, in the order post_files gives them
     fresh: dict[str, Post]  # the changed files that are posts
-    keys: dict[str, tuple[str, str]]  # every post's, changed ones included
+    keys: dict[str, lastrun.PostKeys]  # every post's, changed ones included
     notices: dict[str, list[Notice]]  # every file's warnings, changed ones included
     first_seen: dict[str, datetime]
 
@@ -192,16 +188,49 @@ def _read_changes(site: Site, now: datetime, last: lastrun.Details, stats: dict[
         if dated_when_seen != (name in first_seen):
             return None  # first-seen.json gains or loses this post: state.save_first_seen's work
         if post is not None:
-            fresh[name], keys[name] = post, _keys(post)
+            fresh[name], keys[name] = post, lastrun.keys_of(post)
     if not _distinct(keys):
         return None  # distinct_ids has warnings to give
     return _Changes(changed, fresh, keys, notices, first_seen)
 
 
-def _distinct(keys: dict[str, tuple[str, str]]) -> bool:
+def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> tuple[list[Post], list[Notice]] | None:
+    """The published posts dated from ``start`` to before ``end``, and every file's warnings, as a full read gives them.
+
+    Only those posts are read, and only when no post file changed since the
+    last run without errors (``lastrun.unchanged``): its details then hold
+    every post's date, and its warnings are still every file's. None when a
+    full read is needed: anything changed, ids or URLs collide (distinct_ids
+    would rename one), or a post cannot be read as it was.
+    """
+    scan = lastrun.scan_posts(site)
+    record = lastrun.trusted(site, now)
+    if lastrun.unchanged(record, now, scan) is None:
+        return None
+    last = lastrun.details(site, record)
+    if last is None or not _distinct(last.keys):
+        return None
+    first, until, now_stamp = lastrun.stamp(start), lastrun.stamp(end), lastrun.stamp(now)
+    first_seen = load_first_seen(site)
+    posts = []
+    for name, keys in last.keys.items():
+        if keys.stamp is None or not first <= keys.stamp < until or keys.stamp > now_stamp:
+            continue
+        try:
+            post = load_post(site, site.root / name, first_seen, now)[0]
+        except PostError:
+            return None
+        if post is None or lastrun.keys_of(post) != keys:
+            return None  # not the post the details describe
+        posts.append(post)
+    notices = [notice for name in last.lines for notice in last.notices.get(name, ())]
+    return posts, notices
+
+
+def _distinct(keys: dict[str, lastrun.PostKeys]) -> bool:
     """Whether no two posts share an id or a URL (as far as their hashes tell)."""
-    return (len({key[0] for key in keys.values()}) == len(keys)
-            and len({key[1] for key in keys.values()}) == len(keys))
+    return (len({key.id_hash for key in keys.values()}) == len(keys)
+            and len({key.url_hash for key in keys.values()}) == len(keys))
 
 
 def _no_post_left_out(site: Site, last: lastrun.Details, feeds: dict[str, tuple[str, ...]],

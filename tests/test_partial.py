@@ -367,3 +367,71 @@ def test_a_partial_run_lists_the_feeds_in_a_full_runs_order(site_root, run, tmp_
     for kind in ("wrote ", "unchanged "):
         listed = [line.split(" ", 1)[1] for line in lines if line.startswith(kind)]
         assert listed == [path for path in order if path in listed]
+
+
+# --- the digest of a settled site reads its window's posts alone --------------
+
+WINDOW = "read only the"
+
+
+def digest(run, root: Path, *flags: str, now: str = NOW):
+    result = run("digest", "--site", root, "--now", now, "--week", gen_posts.DIGEST_WEEK, *flags)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def full_digest(run, root: Path, tmp_path: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The digest a full read of the site gives: a copy with no record of any run but first-seen.json."""
+    copy = tmp_path / "full-digest"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("public", "*.json*"))
+    if (root / ".syndicate/first-seen.json").exists():
+        shutil.copy2(root / ".syndicate/first-seen.json", copy / ".syndicate/first-seen.json")
+    result = digest(run, copy, "-v")
+    assert WINDOW not in result.output
+    return digests(copy), warnings(result.output)
+
+
+def digests(root: Path) -> dict[str, bytes]:
+    return {name: data for name, data in outputs(root).items() if name.startswith("digest/")}
+
+
+def test_the_digest_of_a_settled_site_reads_its_window_alone(site_root, run, tmp_path, index_loads, heads):
+    (site_root / "_posts" / "notes.txt").write_text("not a post\n", encoding="utf-8")  # a warning to repeat
+    age(site_root)
+    build(run, site_root)
+    heads.clear()
+    index_loads.clear()
+    result = digest(run, site_root, "-v")
+    assert f"{WINDOW} 50 post(s) dated in {gen_posts.DIGEST_WEEK}" in result.output
+    assert index_loads == []
+    assert len(heads) == 50  # the week's posts, and no other
+    expected, expected_warnings = full_digest(run, site_root, tmp_path)
+    assert digests(site_root) == expected
+    assert warnings(result.output) == expected_warnings
+    assert any("notes.txt: warning: skipped: not a post" in line for line in expected_warnings)
+
+
+@pytest.mark.parametrize("case", ["body of the newest post", "new post with a taken id", "a broken post"])
+def test_a_digest_after_a_change_reads_every_post(site_root, run, tmp_path, index_loads, case):
+    change(site_root, case)
+    result = run("digest", "--site", site_root, "--now", NOW, "--week", gen_posts.DIGEST_WEEK, "-v")
+    assert WINDOW not in result.output
+    assert index_loads == ["index"]
+    copy = tmp_path / "copy"
+    shutil.copytree(site_root, copy, ignore=shutil.ignore_patterns("public", "*.json*"))
+    expected = run("digest", "--site", copy, "--now", NOW, "--week", gen_posts.DIGEST_WEEK)
+    assert (result.exit_code, warnings(result.output)) == (expected.exit_code, warnings(expected.output))
+    assert digests(site_root) == digests(copy)
+
+
+def test_a_digest_needs_the_details_to_describe_the_posts(site_root, run, tmp_path, index_loads):
+    """A post whose stat did not change but whose date did (mtime set back) is not trusted to the details."""
+    newest = newest_posts(site_root, 1)[0]
+    before = newest.stat()
+    edit(newest, front_matter_line(newest, "date"), "date: 2019-01-01 10:00:00 +0900")
+    os.utime(newest, ns=(before.st_atime_ns, before.st_mtime_ns))
+    result = digest(run, site_root, "-v")
+    assert index_loads == ["index"]  # ctime changed: the scan sees it
+    assert WINDOW not in result.output
+    assert digests(site_root) == full_digest(run, site_root, tmp_path)[0]
