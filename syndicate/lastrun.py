@@ -57,10 +57,7 @@ class Scan:
     # One per file, "name\0size\0mtime\0ctime", in post_files' order; the
     # name is the path relative to the site, as posts.shown_path gives it.
     lines: tuple[str, ...] = ()
-
-    def files(self) -> dict[str, str]:
-        """Each file's line, by name."""
-        return {line.split("\0", 1)[0]: line for line in self.lines}
+    names: tuple[str, ...] = ()  # the name in each line
 
 
 def scan_posts(site: Site) -> Scan:
@@ -71,6 +68,7 @@ def scan_posts(site: Site) -> Scan:
     """
     taken = time.time_ns()
     lines: list[str] = []
+    file_names: list[str] = []  # the name in each line
     mtimes: list[int] = [0]
     root = str(site.root).rstrip(os.sep) + os.sep
 
@@ -81,7 +79,8 @@ def scan_posts(site: Site) -> Scan:
         try:
             names = sorted(os.listdir(folder))
         except OSError:
-            lines.append(f"{shown(folder)}\0-")
+            file_names.append(shown(folder))
+            lines.append(f"{file_names[-1]}\0-")
             return
         prefix = shown(os.path.join(folder, ""))
         folders = []
@@ -92,14 +91,16 @@ def scan_posts(site: Site) -> Scan:
                 try:
                     stat = os.stat(name if fd is not None else os.path.join(folder, name), dir_fd=fd)
                 except OSError:
-                    lines.append(f"{prefix}{name}\0-")
+                    file_names.append(prefix + name)
+                    lines.append(f"{file_names[-1]}\0-")
                     continue
                 if S_ISDIR(stat.st_mode) and not os.path.islink(os.path.join(folder, name)):
                     # Every file counts, but not in the folders posts.post_files skips.
                     if not skipped_folder(name):
                         folders.append(os.path.join(folder, name))
                     continue
-                lines.append(f"{prefix}{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
+                file_names.append(prefix + name)
+                lines.append(f"{file_names[-1]}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
                 mtimes.append(stat.st_mtime_ns)
         finally:
             if fd is not None:
@@ -108,15 +109,16 @@ def scan_posts(site: Site) -> Scan:
             walk(path)
 
     first_seen = os.path.join(site.state_dir, FIRST_SEEN)
+    file_names.append(shown(first_seen))
     try:
         stat = os.stat(first_seen)
-        lines.append(f"{shown(first_seen)}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
+        lines.append(f"{file_names[0]}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
         mtimes.append(stat.st_mtime_ns)
     except OSError:
-        lines.append(f"{shown(first_seen)}\0-")
+        lines.append(f"{file_names[0]}\0-")
     walk(str(site.posts_dir))
     digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
-    return Scan(digest, max(mtimes), taken, tuple(lines))
+    return Scan(digest, max(mtimes), taken, tuple(lines), tuple(file_names))
 
 
 def _fingerprint(site: Site) -> str:
@@ -215,17 +217,17 @@ def summary_of(post) -> PostSummary:
                        post.image)
 
 
-class PostKeys(NamedTuple):
-    """What the details keep of every post: enough to tell collisions, and to find a period's posts."""
+def keys_of(post) -> tuple[str, str, str]:
+    """What the details keep of every post: hashes of its id and URL, and its date.
 
-    id_hash: str  # short_hash of its id
-    url_hash: str  # short_hash of its URL
-    stamp: int | None  # its date, as ``stamp`` gives it; None for a draft, which no digest takes
+    Enough to tell whether a changed post collides with another, and which
+    posts a digest's period holds. The date is ``stamp``'s, in decimal, and
+    "" for a draft, which no digest takes.
+    """
+    return short_hash(post.id), short_hash(post.url), "" if post.draft else str(stamp(post.date))
 
 
-def keys_of(post) -> PostKeys:
-    """A Post's keys."""
-    return PostKeys(short_hash(post.id), short_hash(post.url), None if post.draft else stamp(post.date))
+NOT_A_POST = ("", "", "")  # the keys of a file that is not a post
 
 
 def newest_first(summaries: Iterable[PostSummary]) -> list[PostSummary]:
@@ -243,21 +245,27 @@ class Details:
     """What the last run read and wrote, for a run in which only a few post files changed.
 
     Not every post is kept: the feeds' posts (with their bodies) and the
-    scheduled ones are, and of the others only their stat, a hash of their
-    id and URL and their date (``PostKeys``): enough to tell whether a
-    changed post collides with one, and which posts a digest's period holds
-    (``partial.window_posts``). ``partial.update`` relies on that: a post that is in no feed and not
-    scheduled can only enter one when a feed's post leaves it, which sends
-    the run back to a full one.
+    scheduled ones are, and of the others only their file's stat and their
+    ``keys_of``. ``partial.update`` relies on that: a post that is in no feed
+    and not scheduled can only enter one when a feed's post leaves it, which
+    sends the run back to a full one. Every file's stat and keys are kept in
+    columns, in the scan's order, which is cheaper to read and write for
+    100,000 files than a mapping by name.
     """
 
-    lines: dict[str, str]  # every file in the posts folder → its Scan line
-    keys: dict[str, PostKeys]  # every post's
+    lines: tuple[str, ...]  # every file in the posts folder: its Scan line
+    keys: tuple[tuple[str, str, str], ...]  # every file's keys_of, NOT_A_POST for a file that is no post
     posts: dict[str, PostSummary]  # the feeds' posts and the scheduled ones
     notices: dict[str, list[Notice]]  # the warnings reading each file gave, by name
     feeds: dict[str, tuple[str, ...]]  # each feed (relative to the output folder) → its posts' names
     bodies: dict[str, bytes]  # the feeds' posts with their rendered bodies, a line of JSON each (partial.body_entry)
     body_notices: dict[str, list[Notice]]  # the warnings rendering each feed post's body gave
+
+
+def distinct(keys: Iterable[tuple[str, str, str]]) -> bool:
+    """Whether no two posts share an id or a URL (as far as their hashes tell)."""
+    posts = [key for key in keys if key[0]]
+    return len({key[0] for key in posts}) == len(posts) and len({key[1] for key in posts}) == len(posts)
 
 
 def details(site: Site, record: dict | None) -> Details | None:
@@ -276,33 +284,31 @@ def details(site: Site, record: dict | None) -> Details | None:
             {name: [Notice.from_data(item) for item in listed] for name, listed in data[key].items()}
             for key in ("notices", "body_notices"))
         feeds = {path: tuple(names) for path, names in data["feeds"].items()}
+        count = len(data["bodies"])
         head, *rest = (site.state_dir / FILES_NAME).read_bytes().split(b"\n")
-        if head != data["run"].encode() or len(rest) < len(data["bodies"]):
-            return None
+        if head != data["run"].encode() or len(rest) != count + 4:
+            return None  # not this run's, or a file name with a line break in it (see _save_details)
         bodies = dict(zip(data["bodies"], rest))
-        lines, keys = {}, {}
-        for entry in rest[len(bodies):]:
-            id_hash, url_hash, stamp_, line = entry.decode("utf-8", "surrogateescape").split("\0", 3)
-            name = line.split("\0", 1)[0]
-            lines[name] = line
-            if id_hash:
-                keys[name] = PostKeys(id_hash, url_hash, int(stamp_) if stamp_ else None)
+        lines, *columns = (part.decode("utf-8", "surrogateescape").split(separator)
+                           for part, separator in zip(rest[count:], ("\0\0", "\0", "\0", "\0")))
+        if any(len(column) != len(lines) for column in columns):
+            return None
     except (KeyError, TypeError, ValueError, AttributeError, OSError):
         return None
-    return Details(lines, keys, posts, notices, feeds, bodies, body_notices)
+    return Details(tuple(lines), tuple(zip(*columns)), posts, notices, feeds, bodies, body_notices)
 
 
 def _save_details(site: Site, scan: Scan, done: Details) -> None:
-    # Bodies and stats are kept in a text file, a line each, not in JSON: a
-    # body kept from the last run is written back as it was read, and 100,000
-    # stat lines are split and joined, not escaped and unescaped. (A file
-    # name with a line break in it comes back as other names than it went
-    # in; the site then gets full runs, as if that file changed every time.)
-    no_keys = ("", "", "")
-    files = "\n".join("\0".join((*(_key_texts(done.keys[name]) if name in done.keys else no_keys), line))
-                      for name, line in done.lines.items())
-    write_bytes(site.state_dir / FILES_NAME, b"\n".join([scan.digest.encode(), *done.bodies.values(),
-                                                         files.encode("utf-8", "surrogateescape")]))
+    # A text file, not JSON: a body kept from the last run is written back
+    # as it was read, and 100,000 stats and keys are split and joined, not
+    # escaped and unescaped. The stat lines, one "\0" between their fields,
+    # are joined by two; a file name with a line break in it makes more
+    # lines than details() expects, and the site then gets full runs.
+    ids, urls, stamps = zip(*done.keys) if done.keys else ((), (), ())
+    write_bytes(site.state_dir / FILES_NAME, b"\n".join([
+        scan.digest.encode(), *done.bodies.values(),
+        *("\0\0".join(done.lines).encode("utf-8", "surrogateescape"),
+          *("\0".join(column).encode() for column in (ids, urls, stamps)))]))
     write_bytes(site.state_dir / DETAILS_NAME, compact_json({
         "format": FORMAT,
         "run": scan.digest,
@@ -313,10 +319,6 @@ def _save_details(site: Site, scan: Scan, done: Details) -> None:
         "feeds": done.feeds,
         "bodies": list(done.bodies),
     }))
-
-
-def _key_texts(keys: PostKeys) -> tuple[str, str, str]:
-    return keys.id_hash, keys.url_hash, "" if keys.stamp is None else str(keys.stamp)
 
 
 def _notices_data(notices: dict[str, list[Notice]]) -> dict[str, list]:

@@ -47,12 +47,13 @@ def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, 
         notices.setdefault(notice.path, []).append(notice)
     feeds = {spec.path: tuple(post.name for post in spec.posts) for spec in specs}
     members = {name for names in feeds.values() for name in names}
-    keys = {post.name: lastrun.keys_of(post) for post in loaded.posts}
+    by_name = {post.name: post for post in loaded.posts}
+    keys = tuple(lastrun.keys_of(by_name[name]) if name in by_name else lastrun.NOT_A_POST for name in scan.names)
     posts = {post.name: lastrun.summary_of(post) for post in loaded.posts
              if post.name in members or (not post.draft and post.date > now)}
     entries = {name: entry for name in sorted(members) if (entry := body_entry(site, bodies[name])) is not None}
     body_notices = {name: list(bodies[name].notices) for name in members}
-    lastrun.save(site, now, scan, lastrun.Details(scan.files(), keys, posts, notices, feeds, entries, body_notices),
+    lastrun.save(site, now, scan, lastrun.Details(scan.lines, keys, posts, notices, feeds, entries, body_notices),
                  outputs=outcome.written + outcome.unchanged, notices=outcome.notices, record=record)
 
 
@@ -81,7 +82,7 @@ class _Changes:
 
     names: list[str]  # every changed file, in the order post_files gives them
     fresh: dict[str, Post]  # the changed files that are posts
-    keys: dict[str, lastrun.PostKeys]  # every post's, changed ones included
+    keys: tuple[tuple[str, str, str], ...]  # every file's (lastrun.Details.keys), in the scan's order
     notices: dict[str, list[Notice]]  # every file's warnings, changed ones included
     first_seen: dict[str, datetime]
 
@@ -103,8 +104,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     from syndicate.feeds import feed_specs, render_feed
 
     last = lastrun.details(site, record)
-    stats = scan.files()
-    changes = _read_changes(site, now, last, stats) if last is not None else None
+    changes = _read_changes(site, now, last, scan) if last is not None else None
     if changes is None:
         return None
     now_stamp = lastrun.stamp(now)
@@ -122,7 +122,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     bodies, rendered = found
 
     # Warnings in the order a full run gives them: each file's, then each feed post's body's.
-    position = {name: number for number, name in enumerate(stats)}
+    position = dict(zip(scan.names, range(len(scan.names))))
     shown = [n for name in sorted(changes.notices, key=lambda name: position.get(name, -1))
              for n in changes.notices[name]]
     entries: dict[str, bytes] = {}
@@ -155,29 +155,34 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     members = {name for names in feeds.values() for name in names}
     kept = {name: summary for name, summary in candidates.items()
             if name in members or (not summary.draft and summary.stamp > now_stamp)}
-    lastrun.save(site, now, scan, lastrun.Details(stats, changes.keys, kept, changes.notices, feeds, entries,
+    lastrun.save(site, now, scan, lastrun.Details(scan.lines, changes.keys, kept, changes.notices, feeds, entries,
                                                   body_notices),
                  outputs=outcome.written + outcome.unchanged, notices=shown, record=record)
     return outcome
 
 
-def _read_changes(site: Site, now: datetime, last: lastrun.Details, stats: dict[str, str]) -> _Changes | None:
+def _read_changes(site: Site, now: datetime, last: lastrun.Details, scan: lastrun.Scan) -> _Changes | None:
     """Read the files whose stat changed since the last run; None when a full run must."""
-    changed = [name for name, line in stats.items() if last.lines.get(name) != line]
-    if len(changed) > MOST_CHANGED or not last.lines.keys() <= stats.keys():
-        return None  # many changes, or a file removed
-    if changed[:1] == list(stats)[:1]:
+    kept = set(last.lines)
+    changed = [number for number, line in enumerate(scan.lines) if line not in kept]
+    if len(changed) > MOST_CHANGED:
+        return None
+    if changed[:1] == [0]:
         return None  # first-seen.json (the scan's first line) changed
-    if not _distinct(last.keys):
+    names = [scan.names[number] for number in changed]
+    now_there = set(scan.lines)
+    if not {line.split("\0", 1)[0] for line in kept - now_there} <= set(names):
+        return None  # a file removed
+    if not lastrun.distinct(last.keys):
         return None  # the last run gave posts new ids (distinct_ids), which a fix may undo
-    keys, notices = dict(last.keys), dict(last.notices)
+    notices = dict(last.notices)
     fresh: dict[str, Post] = {}
+    new_keys: dict[str, tuple[str, str, str]] = {}
     first_seen = load_first_seen(site)
-    for name in changed:
+    for name in names:
         path = site.root / name
         if path.is_dir():
             return None  # a link to a folder
-        keys.pop(name, None)
         if ignored_file(path):
             continue
         try:
@@ -188,10 +193,26 @@ def _read_changes(site: Site, now: datetime, last: lastrun.Details, stats: dict[
         if dated_when_seen != (name in first_seen):
             return None  # first-seen.json gains or loses this post: state.save_first_seen's work
         if post is not None:
-            fresh[name], keys[name] = post, lastrun.keys_of(post)
-    if not _distinct(keys):
+            fresh[name], new_keys[name] = post, lastrun.keys_of(post)
+    keys = _keys_now(last, scan, new_keys, set(names))
+    if not lastrun.distinct(keys):
         return None  # distinct_ids has warnings to give
-    return _Changes(changed, fresh, keys, notices, first_seen)
+    return _Changes(names, fresh, keys, notices, first_seen)
+
+
+def _keys_now(last: lastrun.Details, scan: lastrun.Scan, fresh: dict[str, tuple[str, str, str]],
+              changed: set[str]) -> tuple[tuple[str, str, str], ...]:
+    """Every file's keys in this scan's order: the changed files' ``fresh`` ones, the others' as kept."""
+    if len(scan.lines) == len(last.lines):
+        # No file added (and none removed): every file keeps its place.
+        keys = list(last.keys)
+        for number, name in enumerate(scan.names):
+            if name in changed:
+                keys[number] = fresh.get(name, lastrun.NOT_A_POST)
+        return tuple(keys)
+    place = dict(zip(last.lines, range(len(last.lines))))
+    return tuple(fresh.get(name, lastrun.NOT_A_POST) if name in changed else last.keys[place[line]]
+                 for name, line in zip(scan.names, scan.lines))
 
 
 def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> tuple[list[Post], list[Notice]] | None:
@@ -208,13 +229,13 @@ def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> t
     if lastrun.unchanged(record, now, scan) is None:
         return None
     last = lastrun.details(site, record)
-    if last is None or not _distinct(last.keys):
+    if last is None or last.lines != scan.lines or not lastrun.distinct(last.keys):
         return None
     first, until, now_stamp = lastrun.stamp(start), lastrun.stamp(end), lastrun.stamp(now)
     first_seen = load_first_seen(site)
     posts = []
-    for name, keys in last.keys.items():
-        if keys.stamp is None or not first <= keys.stamp < until or keys.stamp > now_stamp:
+    for name, keys in zip(scan.names, last.keys):  # the same files as the last run's, unchanged
+        if not keys[2] or not first <= int(keys[2]) < until or int(keys[2]) > now_stamp:
             continue
         try:
             post = load_post(site, site.root / name, first_seen, now)[0]
@@ -223,14 +244,8 @@ def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> t
         if post is None or lastrun.keys_of(post) != keys:
             return None  # not the post the details describe
         posts.append(post)
-    notices = [notice for name in last.lines for notice in last.notices.get(name, ())]
+    notices = [notice for name in scan.names for notice in last.notices.get(name, ())]
     return posts, notices
-
-
-def _distinct(keys: dict[str, lastrun.PostKeys]) -> bool:
-    """Whether no two posts share an id or a URL (as far as their hashes tell)."""
-    return (len({key.id_hash for key in keys.values()}) == len(keys)
-            and len({key.url_hash for key in keys.values()}) == len(keys))
 
 
 def _no_post_left_out(site: Site, last: lastrun.Details, feeds: dict[str, tuple[str, ...]],
