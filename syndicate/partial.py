@@ -7,7 +7,8 @@ the summaries of the feeds' posts and of the scheduled ones, and the feeds'
 rendered bodies. ``update`` gives the bytes and warnings a full run would,
 or returns None and leaves the run to the full path whenever the details
 cannot answer (see its docstring). ``remember_run`` writes the details at
-the end of a full run.
+the end of a full run. ``window_posts`` answers a digest the same way: on a
+site in which nothing changed, it reads only the posts of the digest's period.
 """
 
 from __future__ import annotations
@@ -235,7 +236,8 @@ def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> t
     first_seen = load_first_seen(site)
     posts = []
     for name, keys in zip(scan.names, last.keys):  # the same files as the last run's, unchanged
-        if not keys[2] or not first <= int(keys[2]) < until or int(keys[2]) > now_stamp:
+        dated = int(keys[2]) if keys[2] else None  # None: not a post, or a draft
+        if dated is None or not first <= dated < until or dated > now_stamp:
             continue
         try:
             post = load_post(site, site.root / name, first_seen, now)[0]
