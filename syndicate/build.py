@@ -172,16 +172,23 @@ def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcom
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
     specs, bodies = feeds_and_bodies(site, published, outcome, index.render_post)
     write_outputs(site, feed_files(site, specs, bodies), outcome)
-    # A state folder that cannot be written (disk full) is one more problem
-    # to list beside the feeds', not a reason to drop the ones already found.
-    for save in (lambda: save_first_seen(site, loaded),
-                 index.save):
+    save_state(outcome, lambda: save_first_seen(site, loaded), index.save,
+               lambda: remember_run(site, now, scan, loaded, specs, bodies, outcome, record))
+    return outcome
+
+
+def save_state(outcome: Outcome, *saves: Callable[[], object]) -> None:
+    """Call each of ``saves``, which write the state folder, in order.
+
+    A state folder that cannot be written (disk full) is one more problem to
+    list beside the run's, not a reason to drop the ones already found, nor
+    the report of the feeds already written.
+    """
+    for save in saves:
         try:
             save()
         except SyndicateError as exc:
             outcome.errors.append(exc)
-    remember_run(site, now, scan, loaded, specs, bodies, outcome, record)
-    return outcome
 
 
 def feeds_and_bodies(site: Site, published: list[Post], outcome: Outcome,

@@ -30,7 +30,7 @@ from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
 from syndicate import lastrun
-from syndicate.build import Outcome, Progress, feed_files, feeds_and_bodies, read_site, write_outputs
+from syndicate.build import Outcome, Progress, feed_files, feeds_and_bodies, read_site, save_state, write_outputs
 from syndicate.cache import PostsIndex
 from syndicate.partial import remember_run, update
 from syndicate.config import WEEKDAYS, Schedule, Site
@@ -119,7 +119,7 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
             else:
                 remove_leftovers(site, files)
                 write_outputs(site, files, outcome)
-                save_first_seen(site, loaded)
+                save_state(outcome, lambda: save_first_seen(site, loaded))
             # What the feeds alone gave: the record must not replay the digest's files and warnings.
             feeds_done = replace(outcome, written=list(outcome.written), unchanged=list(outcome.unchanged),
                                  notices=list(outcome.notices))
@@ -129,9 +129,9 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
             except SyndicateError as exc:
                 outcome.errors.append(exc)
             if not dry_run:
-                index.save()
                 # Errors from the digest too: a run with errors leaves no record.
-                remember_run(site, now, scan, loaded, specs, bodies, replace(feeds_done, errors=outcome.errors))
+                save_state(outcome, index.save, lambda: remember_run(site, now, scan, loaded, specs, bodies,
+                                                                      replace(feeds_done, errors=outcome.errors)))
     if not (outcome.written or outcome.events or strict):
         # Nothing changed: the same warnings as last time would make cron
         # send the same mail every few minutes. -v still shows them.

@@ -811,3 +811,28 @@ def test_forbidden_character_references_are_counted_like_the_characters():
     assert XML_FORBIDDEN.findall("&#1; &#x0B; &#xFFFE; &#65535; &#0; &#55296;") != []
     for kept in ("&#9;", "&#10;", "&#13;", "&#32;", "&#x41;", "&#65533;", "&#80;", "&#x1F600;"):
         assert XML_FORBIDDEN.search(kept) is None, kept
+
+
+@pytest.mark.parametrize("command", ["build", "publish"])
+def test_a_state_folder_that_cannot_be_written_costs_no_report(make_site, run, monkeypatch, command):
+    """The feeds are written and every problem listed, the state folder's beside a broken post's."""
+    root = make_site({"posts/2026-11-20-good.md": "---\ntitle: Good\n---\nx\n",
+                      "posts/undated.md": "---\ntitle: Undated\n---\nFirst seen now.\n",
+                      "posts/2026-11-21-broken.md": "---\ntitle: [unclosed\n---\nx\n"})
+    import syndicate.write
+
+    real_mkstemp = syndicate.write.tempfile.mkstemp
+
+    def refuse(*args, dir=None, **kwargs):
+        if Path(dir).is_relative_to(root / ".syndicate"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(syndicate.write.tempfile, "mkstemp", refuse)
+    result = run(command, "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    errors = lines(result.stderr)
+    assert any(line.startswith("posts/2026-11-21-broken.md:3: invalid front matter") for line in errors), errors
+    assert f"cannot write {root / '.syndicate' / 'first-seen.json'}: No space left on device" in errors
+    assert "wrote public/feed.xml" in lines(result.stdout)
+    assert {"Good", "Undated"} <= titles(root, "feed.xml")
