@@ -173,7 +173,7 @@ def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcom
     specs, bodies = feeds_and_bodies(site, published, outcome, index.render_post)
     write_outputs(site, feed_files(site, specs, bodies), outcome)
     save_state(outcome, lambda: save_first_seen(site, loaded), index.save,
-               lambda: remember_run(site, now, scan, loaded, specs, bodies, outcome, record))
+               lambda: remember_run(site, now, scan, loaded, published, specs, bodies, outcome, record))
     return outcome
 
 

@@ -244,20 +244,25 @@ def short_hash(text: str) -> str:
 class Details:
     """What the last run read and wrote, for a run in which only a few post files changed.
 
-    Not every post is kept: the feeds' posts (with their bodies) and the
-    scheduled ones are, and of the others only their file's stat and their
-    ``keys_of``. ``partial.update`` relies on that: a post that is in no feed
-    and not scheduled can only enter one when a feed's post leaves it, which
-    sends the run back to a full one. Every file's stat and keys are kept in
-    columns, in the scan's order, which is cheaper to read and write for
-    100,000 files than a mapping by name.
+    Not every post is kept: each feed's first posts, a few more than it
+    shows (``partial.RESERVE``), and the scheduled ones are, with the feeds'
+    bodies; of the others only their file's stat and their ``keys_of``.
+    ``partial.update`` relies on that: a post that is kept for no feed and
+    not scheduled is below its feeds' cuts, and can only enter one when more
+    posts left it than were kept beyond its last, which sends the run back
+    to a full one. Every file's stat and keys are kept in columns, in the
+    scan's order, which is cheaper to read and write for 100,000 files than
+    a mapping by name.
     """
 
     lines: tuple[str, ...]  # every file in the posts folder: its Scan line
     keys: tuple[tuple[str, str, str], ...]  # every file's keys_of, NOT_A_POST for a file that is no post
-    posts: dict[str, PostSummary]  # the feeds' posts and the scheduled ones
+    posts: dict[str, PostSummary]  # each feed's first posts (partial.RESERVE more than it shows), scheduled ones
     notices: dict[str, list[Notice]]  # the warnings reading each file gave, by name
     feeds: dict[str, tuple[str, ...]]  # each feed (relative to the output folder) → its posts' names
+    # Each feed that has more posts than are kept → the (stamp, id) of its
+    # last kept one: every post of the feed at or above it is kept.
+    cuts: dict[str, tuple[int, str]]
     bodies: dict[str, bytes]  # the feeds' posts with their rendered bodies, a line of JSON each (partial.body_entry)
     body_notices: dict[str, list[Notice]]  # the warnings rendering each feed post's body gave
 
@@ -284,6 +289,7 @@ def details(site: Site, record: dict | None) -> Details | None:
             {name: [Notice.from_data(item) for item in listed] for name, listed in data[key].items()}
             for key in ("notices", "body_notices"))
         feeds = {path: tuple(names) for path, names in data["feeds"].items()}
+        cuts = {path: (int(stamp_), str(id_)) for path, (stamp_, id_) in data["cuts"].items()}
         count = len(data["bodies"])
         head, *rest = (site.state_dir / FILES_NAME).read_bytes().split(b"\n")
         if head != data["run"].encode() or len(rest) != count + 4:
@@ -295,7 +301,7 @@ def details(site: Site, record: dict | None) -> Details | None:
             return None
     except (KeyError, TypeError, ValueError, AttributeError, OSError):
         return None
-    return Details(tuple(lines), tuple(zip(*columns)), posts, notices, feeds, bodies, body_notices)
+    return Details(tuple(lines), tuple(zip(*columns)), posts, notices, feeds, cuts, bodies, body_notices)
 
 
 def _save_details(site: Site, scan: Scan, done: Details) -> None:
@@ -317,6 +323,7 @@ def _save_details(site: Site, scan: Scan, done: Details) -> None:
         "notices": _notices_data(done.notices),
         "body_notices": _notices_data(done.body_notices),
         "feeds": done.feeds,
+        "cuts": done.cuts,
         "bodies": list(done.bodies),
     }))
 

@@ -3,8 +3,8 @@
 A full run reads every post (from the posts index) and renders every feed.
 When only a few post files changed since a run without errors, the last
 run's details (``lastrun.Details``) answer for the rest: every file's stat,
-the summaries of the feeds' posts and of the scheduled ones, and the feeds'
-rendered bodies. ``update`` gives the bytes and warnings a full run would,
+the summaries of each feed's first posts (``RESERVE`` more than it shows)
+and of the scheduled ones, and the feeds' rendered bodies. ``update`` gives the bytes and warnings a full run would,
 or returns None and leaves the run to the full path whenever the details
 cannot answer (see its docstring). ``remember_run`` writes the details at
 the end of a full run. ``window_posts`` answers a digest the same way: on a
@@ -30,15 +30,20 @@ from syndicate.write import output_path
 
 # More changed post files than this, and a full run (with the posts index) costs no more.
 MOST_CHANGED = 200
+# Posts kept beyond each feed's last (with feed.limit = 20, the 21st to the
+# 30th), so that a post leaving a feed (deleted, made a draft, dated back)
+# is replaced from the details rather than by a full run.
+RESERVE = 10
 
 
-def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, specs: list,
-                 bodies: dict[str, Rendered], outcome: Outcome, record: dict | None = None) -> None:
+def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, published: list[Post],
+                 specs: list, bodies: dict[str, Rendered], outcome: Outcome, record: dict | None = None) -> None:
     """Record a full run without errors: an unchanged site then costs a stat per post file,
     and one with a few changed files a read of those (``update``).
 
-    ``specs`` and ``bodies`` are the feeds written and their posts' bodies;
-    ``record`` is the last run's, from ``lastrun.trusted``.
+    ``published`` are the run's published posts, newest first; ``specs`` and
+    ``bodies`` the feeds written and their posts' bodies; ``record`` is the
+    last run's, from ``lastrun.trusted``.
     """
     if outcome.errors:
         lastrun.forget(site)  # errors are reported on every run until fixed
@@ -50,12 +55,41 @@ def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, 
     members = {name for names in feeds.values() for name in names}
     by_name = {post.name: post for post in loaded.posts}
     keys = tuple(lastrun.keys_of(by_name[name]) if name in by_name else lastrun.NOT_A_POST for name in scan.names)
+    reach, cuts = _reach(site, published, lambda post: (lastrun.stamp(post.date), post.id), {})
     posts = {post.name: lastrun.summary_of(post) for post in loaded.posts
-             if post.name in members or (not post.draft and post.date > now)}
+             if post.name in reach or (not post.draft and post.date > now)}
     entries = {name: entry for name in sorted(members) if (entry := body_entry(site, bodies[name])) is not None}
     body_notices = {name: list(bodies[name].notices) for name in members}
-    lastrun.save(site, now, scan, lastrun.Details(scan.lines, keys, posts, notices, feeds, entries, body_notices),
+    lastrun.save(site, now, scan, lastrun.Details(scan.lines, keys, posts, notices, feeds, cuts, entries,
+                                                  body_notices),
                  outputs=outcome.written + outcome.unchanged, notices=outcome.notices, record=record)
+
+
+def _reach(site: Site, published: list, key: Callable, cuts: dict[str, tuple[int, str]]
+           ) -> tuple[set[str], dict[str, tuple[int, str]]]:
+    """The posts whose summaries the details keep, and each feed's cut.
+
+    ``published`` are Posts or summaries, newest first; ``key`` gives one's
+    (stamp, id), the order of the feeds. The details keep each feed's first
+    ``feed.limit + RESERVE`` posts, so that one leaving a feed is replaced
+    without a full run. A feed's cut is the key of the last post kept when
+    there may be more: every post of the feed at or above its cut is kept.
+    A cut from an earlier run (``cuts``) never moves down, for the posts
+    below it were never kept.
+    """
+    from syndicate.feeds import feed_specs
+
+    wide = site.feed.limit + RESERVE
+    kept: set[str] = set()
+    new_cuts: dict[str, tuple[int, str]] = {}
+    for spec in feed_specs(replace(site, feed=replace(site.feed, limit=wide)), published):
+        kept.update(post.name for post in spec.posts)
+        cut = cuts.get(spec.path)
+        if len(spec.posts) == wide:
+            cut = max(cut, key(spec.posts[-1])) if cut is not None else key(spec.posts[-1])
+        if cut is not None:
+            new_cuts[spec.path] = cut
+    return kept, new_cuts
 
 
 def body_entry(site: Site, rendered: Rendered) -> bytes | None:
@@ -82,6 +116,7 @@ class _Changes:
     """The changed files, read."""
 
     names: list[str]  # every changed file, in the order post_files gives them
+    removed: list[str]  # every file gone since the last run
     fresh: dict[str, Post]  # the changed files that are posts
     keys: tuple[tuple[str, str, str], ...]  # every file's (lastrun.Details.keys), in the scan's order
     notices: dict[str, list[Notice]]  # every file's warnings, changed ones included
@@ -96,10 +131,9 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     are rendered; the rest comes from the details of the run that wrote
     ``record`` (``lastrun.trusted``'s). Returns None, having written nothing,
     whenever a full run is needed: no usable details, many changes, a file
-    removed or with an error, a new dateless post (first-seen.json must
-    record it), ids or URLs that collide, or a feed's post that changed so
-    that another post may take its place (the details do not keep every
-    post). ``outcome`` collects what happened (a new one by default);
+    with an error, a new or removed dateless post (first-seen.json must
+    record it), ids or URLs that collide, or a feed that lost more posts
+    than the details keep beyond its last (``RESERVE``). ``outcome`` collects what happened (a new one by default);
     ``before_write`` gets the feeds about to be written.
     """
     from syndicate.feeds import feed_specs, render_feed
@@ -109,11 +143,13 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     if changes is None:
         return None
     now_stamp = lastrun.stamp(now)
-    candidates = {name: summary for name, summary in last.posts.items() if name not in changes.names}
+    gone = set(changes.names).union(changes.removed)
+    candidates = {name: summary for name, summary in last.posts.items() if name not in gone}
     candidates.update((name, lastrun.summary_of(post)) for name, post in changes.fresh.items())
-    specs = feed_specs(site, lastrun.newest_first(p for p in candidates.values() if p.is_published(now_stamp)))
+    published = lastrun.newest_first(p for p in candidates.values() if p.is_published(now_stamp))
+    specs = feed_specs(site, published)
     feeds = {spec.path: tuple(p.name for p in spec.posts) for spec in specs}
-    if not _no_post_left_out(site, last, feeds, candidates, set(changes.names)):
+    if not _no_post_left_out(site, last, feeds, candidates):
         return None
     stale = [spec for spec in specs
              if feeds[spec.path] != last.feeds.get(spec.path) or not changes.fresh.keys().isdisjoint(feeds[spec.path])]
@@ -148,16 +184,16 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
             write_outputs(site, {spec.path: files[spec.path]}, outcome)
         else:
             outcome.unchanged.append(shown_path(site, output_path(site.output_dir, spec.path)))
-    outcome.decisions.append(f"{len(changes.names)} post file(s) changed since the last run: read those, "
+    outcome.decisions.append(f"{len(gone)} post file(s) changed since the last run: read those, "
                              f"rendered {len(stale)} of {len(specs)} feeds")
     if outcome.errors:
         lastrun.forget(site)
         return outcome
-    members = {name for names in feeds.values() for name in names}
+    reach, cuts = _reach(site, published, lambda summary: (summary.stamp, summary.id), last.cuts)
     kept = {name: summary for name, summary in candidates.items()
-            if name in members or (not summary.draft and summary.stamp > now_stamp)}
-    lastrun.save(site, now, scan, lastrun.Details(scan.lines, changes.keys, kept, changes.notices, feeds, entries,
-                                                  body_notices),
+            if name in reach or (not summary.draft and summary.stamp > now_stamp)}
+    lastrun.save(site, now, scan, lastrun.Details(scan.lines, changes.keys, kept, changes.notices, feeds, cuts,
+                                                  entries, body_notices),
                  outputs=outcome.written + outcome.unchanged, notices=shown, record=record)
     return outcome
 
@@ -166,20 +202,21 @@ def _read_changes(site: Site, now: datetime, last: lastrun.Details, scan: lastru
     """Read the files whose stat changed since the last run; None when a full run must."""
     kept = set(last.lines)
     changed = [number for number, line in enumerate(scan.lines) if line not in kept]
-    if len(changed) > MOST_CHANGED:
-        return None
     if changed[:1] == [0]:
         return None  # first-seen.json (the scan's first line) changed
     names = [scan.names[number] for number in changed]
     now_there = set(scan.lines)
-    if not {line.split("\0", 1)[0] for line in kept - now_there} <= set(names):
-        return None  # a file removed
+    removed = sorted({line.split("\0", 1)[0] for line in kept - now_there}.difference(names))
+    if len(names) + len(removed) > MOST_CHANGED:
+        return None
     if not lastrun.distinct(last.keys):
         return None  # the last run gave posts new ids (distinct_ids), which a fix may undo
-    notices = dict(last.notices)
+    first_seen = load_first_seen(site)
+    if not first_seen.keys().isdisjoint(removed):
+        return None  # first-seen.json loses this post: state.save_first_seen's work
+    notices = {name: listed for name, listed in last.notices.items() if name not in removed}
     fresh: dict[str, Post] = {}
     new_keys: dict[str, tuple[str, str, str]] = {}
-    first_seen = load_first_seen(site)
     for name in names:
         path = site.root / name
         if path.is_dir():
@@ -195,17 +232,17 @@ def _read_changes(site: Site, now: datetime, last: lastrun.Details, scan: lastru
             return None  # first-seen.json gains or loses this post: state.save_first_seen's work
         if post is not None:
             fresh[name], new_keys[name] = post, lastrun.keys_of(post)
-    keys = _keys_now(last, scan, new_keys, set(names))
+    keys = _keys_now(last, scan, new_keys, set(names), bool(removed))
     if not lastrun.distinct(keys):
         return None  # distinct_ids has warnings to give
-    return _Changes(names, fresh, keys, notices, first_seen)
+    return _Changes(names, removed, fresh, keys, notices, first_seen)
 
 
 def _keys_now(last: lastrun.Details, scan: lastrun.Scan, fresh: dict[str, tuple[str, str, str]],
-              changed: set[str]) -> tuple[tuple[str, str, str], ...]:
+              changed: set[str], removed: bool) -> tuple[tuple[str, str, str], ...]:
     """Every file's keys in this scan's order: the changed files' ``fresh`` ones, the others' as kept."""
-    if len(scan.lines) == len(last.lines):
-        # No file added (and none removed): every file keeps its place.
+    if not removed and len(scan.lines) == len(last.lines):
+        # No file added or removed: every file keeps its place.
         keys = list(last.keys)
         for number, name in enumerate(scan.names):
             if name in changed:
@@ -251,24 +288,21 @@ def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> t
 
 
 def _no_post_left_out(site: Site, last: lastrun.Details, feeds: dict[str, tuple[str, ...]],
-                      candidates: dict[str, lastrun.PostSummary], changed: set[str]) -> bool:
+                      candidates: dict[str, lastrun.PostSummary]) -> bool:
     """Whether choosing the feeds' posts from ``candidates`` alone chose as from every post.
 
-    The candidates are the last run's feed posts and scheduled posts, and the
-    changed ones. A post left out of them was in no full feed's first
-    ``feed.limit``: it can only get in when a changed post leaves that feed
-    or falls below the feed's last post, so neither may happen.
+    The candidates are the posts the details keep (every feed's posts at or
+    above its cut, and the scheduled ones) and the changed ones. A post left
+    out of them is below its feeds' cuts, and can only get into a feed when
+    fewer than ``feed.limit`` candidates at or above the cut are left there.
     """
-    for path, names in last.feeds.items():
+    for path, cut in last.cuts.items():
+        names = feeds.get(path, ())
         if len(names) < site.feed.limit:
-            continue  # every post of this feed was in it, so none is left out
-        now_in = set(feeds.get(path, ()))
-        last_one = last.posts[names[-1]]
-        threshold = (last_one.stamp, last_one.id)
-        for name in changed.intersection(names):
-            summary = candidates.get(name)  # None: no longer a post
-            if summary is None or name not in now_in or (summary.stamp, summary.id) < threshold:
-                return False
+            return False
+        last_one = candidates[names[-1]]
+        if (last_one.stamp, last_one.id) < cut:
+            return False
     return True
 
 

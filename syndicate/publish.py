@@ -130,7 +130,7 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
                 outcome.errors.append(exc)
             if not dry_run:
                 # Errors from the digest too: a run with errors leaves no record.
-                save_state(outcome, index.save, lambda: remember_run(site, now, scan, loaded, specs, bodies,
+                save_state(outcome, index.save, lambda: remember_run(site, now, scan, loaded, published, specs, bodies,
                                                                       replace(feeds_done, errors=outcome.errors)))
     if not (outcome.written or outcome.events or strict):
         # Nothing changed: the same warnings as last time would make cron
