@@ -17,7 +17,7 @@ from syndicate.errors import Notice, PostError, SyndicateError
 from syndicate.posts import Loaded, Post, shown_path, load_posts, newest_first, parse_date
 from syndicate.text import slugify
 from syndicate.state import load_first_seen, save_first_seen
-from syndicate.write import output_path, write_if_changed
+from syndicate.write import output_path, remove_unlisted, write_if_changed
 
 Progress = Callable[[list], Iterable]
 
@@ -147,6 +147,27 @@ def write_outputs(site: Site, files: dict[str, bytes], outcome: Outcome) -> None
         (outcome.written if changed else outcome.unchanged).append(shown)
 
 
+def remove_emptied_feeds(site: Site, specs: Iterable, outcome: Outcome) -> None:
+    """Delete the category and tag feeds that no post is in any more, and say so.
+
+    A feed no run writes would go on serving its last posts, a deleted one
+    among them, forever. Only ``*.xml`` files in syndicate's own feed folders
+    (feeds.CATEGORY_FEEDS, feeds.TAG_FEEDS) are touched.
+    """
+    from syndicate.feeds import CATEGORY_FEEDS, TAG_FEEDS
+
+    paths = {spec.path for spec in specs}
+    for folder in (CATEGORY_FEEDS, TAG_FEEDS):
+        keep = {path.rsplit("/", 1)[1] for path in paths if path.startswith(folder + "/")}
+        try:
+            removed = remove_unlisted(output_path(site.output_dir, folder), keep, ".xml")
+        except SyndicateError as exc:
+            outcome.errors.append(exc)
+            continue
+        outcome.events.extend(f"removed {shown_path(site, path)}: no post is in this feed any more"
+                              for path in removed)
+
+
 def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcome:
     """Build every feed of the site as of ``now``.
 
@@ -172,6 +193,7 @@ def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcom
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
     specs, bodies = feeds_and_bodies(site, published, outcome, index.render_post)
     write_outputs(site, feed_files(site, specs, bodies), outcome)
+    remove_emptied_feeds(site, specs, outcome)
     save_state(outcome, lambda: save_first_seen(site, loaded), index.save,
                lambda: remember_run(site, now, scan, loaded, published, specs, bodies, outcome, record))
     return outcome

@@ -38,6 +38,9 @@ from syndicate.write import safe_name
 feedgen.entry.formatRFC2822 = feedgen.feed.formatRFC2822 = email.utils.format_datetime
 
 RSS, ATOM = "rss", "atom"
+# The folders of the category and tag feeds, in the output folder: syndicate's
+# own, so a feed file there that no run writes any more can be removed.
+CATEGORY_FEEDS, TAG_FEEDS = "feeds/category", "feeds/tag"
 # The date of a feed with no entries: fixed, so an empty feed is byte-stable,
 # and not before 1990, which the W3C validator calls implausible.
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -63,8 +66,8 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     limit = site.feed.limit
     main = tuple(published[:limit])
     specs = [FeedSpec("feed.xml", RSS, site.title, main), FeedSpec("atom.xml", ATOM, site.title, main)]
-    for enabled, folder, terms_of in ((site.feed.categories, "category", lambda p: p.categories),
-                                      (site.feed.tags, "tag", lambda p: p.tags)):
+    for enabled, folder, terms_of in ((site.feed.categories, CATEGORY_FEEDS, lambda p: p.categories),
+                                      (site.feed.tags, TAG_FEEDS, lambda p: p.tags)):
         if not enabled:
             continue
         # Grouped by file name, not slug: safe_name shortens a long Hangul
@@ -85,7 +88,7 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
                     members.append(post)
         for file in sorted(groups, key=lambda file: file[:-len(".xml")]):  # by slug, as ever
             label, members = groups[file]
-            specs.append(FeedSpec(f"feeds/{folder}/{file}", RSS, f"{site.title} — {label}", tuple(members)))
+            specs.append(FeedSpec(f"{folder}/{file}", RSS, f"{site.title} — {label}", tuple(members)))
     return specs
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from syndicate import lastrun
-from syndicate.build import Outcome, write_outputs
+from syndicate.build import Outcome, remove_emptied_feeds, write_outputs
 from syndicate.config import Site
 from syndicate.content import Rendered, render_post
 from syndicate.errors import Notice, PostError
@@ -184,6 +184,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
             write_outputs(site, {spec.path: files[spec.path]}, outcome)
         else:
             outcome.unchanged.append(shown_path(site, output_path(site.output_dir, spec.path)))
+    remove_emptied_feeds(site, specs, outcome)
     outcome.decisions.append(f"{len(gone)} post file(s) changed since the last run: read those, "
                              f"rendered {len(stale)} of {len(specs)} feeds")
     if outcome.errors:

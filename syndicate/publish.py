@@ -30,7 +30,8 @@ from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
 from syndicate import lastrun
-from syndicate.build import Outcome, Progress, feed_files, feeds_and_bodies, read_site, save_state, write_outputs
+from syndicate.build import (Outcome, Progress, feed_files, feeds_and_bodies, read_site, remove_emptied_feeds,
+                             save_state, write_outputs)
 from syndicate.cache import PostsIndex
 from syndicate.partial import remember_run, update
 from syndicate.config import WEEKDAYS, Schedule, Site
@@ -119,6 +120,7 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
             else:
                 remove_leftovers(site, files)
                 write_outputs(site, files, outcome)
+                remove_emptied_feeds(site, specs, outcome)
                 save_state(outcome, lambda: save_first_seen(site, loaded))
             # What the feeds alone gave: the record must not replay the digest's files and warnings.
             feeds_done = replace(outcome, written=list(outcome.written), unchanged=list(outcome.unchanged),

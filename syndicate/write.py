@@ -146,6 +146,32 @@ def _replace(path: Path, write: Callable[[BinaryIO], object], keep_old: Callable
     return True
 
 
+def remove_unlisted(folder: Path, keep: set[str], suffix: str) -> list[Path]:
+    """Delete the files in ``folder`` named ``*suffix`` but not in ``keep``; returns those deleted.
+
+    Raises PublishError, after deleting what it could, for a file that cannot be deleted.
+    """
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise PublishError(f"cannot list {folder}: {exc.strerror or exc}") from None
+    removed, failed = [], None
+    for name in names:
+        if not name.endswith(suffix) or name in keep or os.path.isdir(folder / name):
+            continue
+        try:
+            os.unlink(folder / name)  # a link itself, never what it points to
+        except OSError as exc:
+            failed = failed or PublishError(f"cannot remove {folder / name}: {exc.strerror or exc}")
+            continue
+        removed.append(folder / name)
+    if failed is not None:
+        raise failed
+    return removed
+
+
 def remove_stale_temporaries(folders: Iterable[Path]) -> None:
     """Delete the temporary files that killed writes left in ``folders``.
 

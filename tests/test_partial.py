@@ -485,3 +485,28 @@ def test_a_feeds_cut_never_moves_down(make_site, run, tmp_path, monkeypatch):
         expected, _ = full_build(run, root, tmp_path)
         assert {name: outputs(root)[name] for name in expected} == expected
     assert "P2" in (root / "public/feeds/category/f.xml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["build", "publish"])
+@pytest.mark.parametrize("partial", [True, False])
+def test_a_feed_no_post_is_in_any_more_is_removed(make_site, run, command, partial):
+    """Its last post deleted (a takedown, say): the category's feed must not go on serving it."""
+    root = make_site({"posts/2026-11-01-a.md": "---\ntitle: Taken down\ncategories: [x]\n---\na\n",
+                      "posts/2026-11-02-b.md": "---\ntitle: Stays\ncategories: [y]\n---\nb\n"},
+                     config=BASIC_CONFIG + "[feed]\ncategories = true\n")
+    age(root)
+    build(run, root)
+    build(run, root)
+    mine = root / "public/feeds/category/notes.txt"
+    mine.write_text("not a feed\n", encoding="utf-8")
+    (root / "posts/2026-11-01-a.md").unlink()
+    if not partial:
+        (root / ".syndicate/last-run.json").unlink()
+    result = run(command, "--site", root, "--now", NOW, "-v")
+    assert result.exit_code == 0, result.output
+    assert (PARTIAL in result.output) == partial
+    assert "removed public/feeds/category/x.xml: no post is in this feed any more" in result.output.splitlines()
+    assert not (root / "public/feeds/category/x.xml").exists()
+    assert (root / "public/feeds/category/y.xml").exists() and mine.exists()
+    assert "Taken down" not in (root / "public/feed.xml").read_text(encoding="utf-8")
+    assert "nothing changed" in build(run, root, "-v").output
