@@ -706,18 +706,23 @@ def published_site(tmp_path, run) -> tuple[Path, dict[Path, bytes]]:
     return root, {path: path.read_bytes() for path in feeds(root)}
 
 
-def test_an_output_folder_that_cannot_be_written_leaves_the_published_feeds_intact(tmp_path, run, monkeypatch):
-    root, before = published_site(tmp_path, run)
+def refuse_writes_in(monkeypatch, folder: Path, error: OSError) -> None:
+    """Make every atomic write into ``folder`` fail with ``error``, as a full or read-only disk does."""
     import syndicate.write
 
     real_mkstemp = syndicate.write.tempfile.mkstemp
 
     def refuse(*args, dir=None, **kwargs):
-        if Path(dir).is_relative_to(root / "public"):
-            raise PermissionError(errno.EACCES, "Permission denied")
+        if Path(dir).is_relative_to(folder):
+            raise error
         return real_mkstemp(*args, dir=dir, **kwargs)
 
     monkeypatch.setattr(syndicate.write.tempfile, "mkstemp", refuse)
+
+
+def test_an_output_folder_that_cannot_be_written_leaves_the_published_feeds_intact(tmp_path, run, monkeypatch):
+    root, before = published_site(tmp_path, run)
+    refuse_writes_in(monkeypatch, root / "public", PermissionError(errno.EACCES, "Permission denied"))
     result = run("build", "--site", root, "--now", NOW)
     assert result.exit_code == 1
     assert f"cannot write {root / 'public' / 'feed.xml'}: Permission denied" in lines(result.stderr)
@@ -819,16 +824,7 @@ def test_a_state_folder_that_cannot_be_written_costs_no_report(make_site, run, m
     root = make_site({"posts/2026-11-20-good.md": "---\ntitle: Good\n---\nx\n",
                       "posts/undated.md": "---\ntitle: Undated\n---\nFirst seen now.\n",
                       "posts/2026-11-21-broken.md": "---\ntitle: [unclosed\n---\nx\n"})
-    import syndicate.write
-
-    real_mkstemp = syndicate.write.tempfile.mkstemp
-
-    def refuse(*args, dir=None, **kwargs):
-        if Path(dir).is_relative_to(root / ".syndicate"):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_mkstemp(*args, dir=dir, **kwargs)
-
-    monkeypatch.setattr(syndicate.write.tempfile, "mkstemp", refuse)
+    refuse_writes_in(monkeypatch, root / ".syndicate", OSError(errno.ENOSPC, "No space left on device"))
     result = run(command, "--site", root, "--now", NOW)
     assert result.exit_code == 1
     errors = lines(result.stderr)
