@@ -6,17 +6,17 @@ rendered body of the posts that landed in a feed. A file whose stat is
 unchanged is not opened at all; a file whose stat changed is read and
 hashed, and parsed again only when its bytes changed too (a ``git
 checkout`` touches mtimes, not contents). The ctime counts, as it does for
-git: an edit whose mtime was set back (``touch -r``, a restore) moves it. The posts to parse, all of
-them on a first run, are parsed and their entries encoded in worker
-processes when there are many (syndicate.workers).
+git: an edit whose mtime was set back (``touch -r``, a restore) moves it.
+The posts to parse, all of them on a first run, are parsed and their
+entries encoded in worker processes when there are many (syndicate.workers).
 
-The index is a speed-up, never a source of truth. It is thrown away whole when
-it is missing, corrupt, from another version of the code or its libraries, or
-written for another configuration; an entry that does not decode is read again from the
-post; a post whose mtime is not older than the index itself is hashed before
-it is trusted (a file edited in the same clock tick as the index was written,
-git's "racily clean" case). Posts with errors are never cached, so they are
-read and reported on every run.
+The index is a speed-up, never a source of truth. It is thrown away whole
+when it is missing, corrupt, from another version of the code or its
+libraries, or written for another configuration; an entry that does not
+decode is read again from the post; a post whose mtime is not older than the
+index itself is hashed before it is trusted (a file edited in the same clock
+tick as the index was written, git's "racily clean" case). Posts with errors
+are never cached, so they are read and reported on every run.
 """
 
 from __future__ import annotations
@@ -156,6 +156,10 @@ def _body_key(post: Post) -> str:
 # --- reading a post the index cannot answer for ------------------------------
 
 
+# An entry's stat, in this order in _Unread.stat: any change means the file is read again.
+_STAT_KEYS = ("size", "mtime_ns", "ctime_ns")
+
+
 class _Unread(NamedTuple):
     """A post file the index has no valid entry for, and what is known of it so far.
 
@@ -164,7 +168,7 @@ class _Unread(NamedTuple):
 
     path: Path
     name: str
-    stat: tuple[int, int, int] | None = None  # size, mtime_ns and ctime_ns; None: not a post file to keep
+    stat: tuple[int, int, int] | None = None  # an entry's _STAT_KEYS; None: not a post file to keep
     raw: bytes | None = None  # the bytes, when checking the hash read them already
     digest: str | None = None
 
@@ -197,7 +201,8 @@ def parse_post_file(site: Site, first_seen: Mapping[str, datetime], now: datetim
     size, mtime_ns, ctime_ns = unread.stat
     # In sorted key order all through (encode_post's too): the text is what
     # _ENCODE, which sorts, would write.
-    entry = {"ctime_ns": ctime_ns, "mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"], "sha256": digest, "size": size}
+    entry = {"ctime_ns": ctime_ns, "mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"],
+             "sha256": digest, "size": size}
     # Bytes, not text: one Hangul letter makes a str two bytes a character,
     # and a large site keeps an entry for every post until the index is saved.
     return post, notices, _ENCODE_IN_ORDER(entry).encode("utf-8")
@@ -315,10 +320,9 @@ class PostsIndex:
             # Hashing would read all of a 5 GB file, or /dev/zero forever.
             return _Unread(path, name)  # load_post refuses it, reading nothing
         entry = self._old.get(name)
+        now_stat = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         raw = digest = None
-        if isinstance(entry, dict) and not (entry.get("size") == stat.st_size
-                                            and entry.get("mtime_ns") == stat.st_mtime_ns
-                                            and entry.get("ctime_ns") == stat.st_ctime_ns
+        if isinstance(entry, dict) and not (tuple(map(entry.get, _STAT_KEYS)) == now_stat
                                             and stat.st_mtime_ns < self._trusted_before_ns):
             # The stat changed, or the post may have changed in the tick the
             # index was written: the entry holds only if the bytes are the same.
@@ -328,11 +332,11 @@ class PostsIndex:
                 entry = None
         found = self._cached(entry, path, name, first_seen, now) if isinstance(entry, dict) else None
         if found is None:
-            return _Unread(path, name, (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns), raw, digest)
+            return _Unread(path, name, now_stat, raw, digest)
         if digest is not None:
             # Same bytes: remember the new stat, and save the index
             # again so that its own mtime moves past the post's.
-            entry = {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns}
+            entry = {**entry, **dict(zip(_STAT_KEYS, now_stat))}
             self._changed = True
         self._new[name] = entry
         return found
