@@ -4,9 +4,9 @@ A full run reads every post (from the posts index) and renders every feed.
 When only a few post files changed since a run without errors, the last
 run's details (``lastrun.Details``) answer for the rest: every file's stat,
 the summaries of each feed's first posts (``RESERVE`` more than it shows)
-and of the scheduled ones, and the feeds' rendered bodies. ``update`` gives the bytes and warnings a full run would,
-or returns None and leaves the run to the full path whenever the details
-cannot answer (see its docstring). ``remember_run`` writes the details at
+and of the scheduled ones, and the feeds' rendered bodies. ``update`` gives
+the bytes and warnings a full run would, or returns None and leaves the run
+to the full path whenever the details cannot answer (see its docstring). ``remember_run`` writes the details at
 the end of a full run. ``window_posts`` answers a digest the same way: on a
 site in which nothing changed, it reads only the posts of the digest's period.
 """
@@ -133,8 +133,9 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     whenever a full run is needed: no usable details, many changes, a file
     with an error, a new or removed dateless post (first-seen.json must
     record it), ids or URLs that collide, or a feed that lost more posts
-    than the details keep beyond its last (``RESERVE``). ``outcome`` collects what happened (a new one by default);
-    ``before_write`` gets the feeds about to be written.
+    than the details keep beyond its last (``RESERVE``). ``outcome``
+    collects what happened (a new one by default); ``before_write`` gets
+    the feeds about to be written.
     """
     from syndicate.feeds import feed_specs, render_feed
 
