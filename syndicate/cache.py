@@ -10,6 +10,12 @@ git: an edit whose mtime was set back (``touch -r``, a restore) moves it.
 The posts to parse, all of them on a first run, are parsed and their
 entries encoded in worker processes when there are many (syndicate.workers).
 
+A run that finds no index file at all (a first build, a fresh checkout in
+CI) does not fill one: hashing every post and encoding its entry is a fifth
+of a cold build, and a build from a fresh checkout would throw the index
+away. It writes an empty index instead, and the next full run (which the
+last run's details, syndicate.lastrun, make rare) fills it.
+
 The index is a speed-up, never a source of truth. It is thrown away whole
 when it is missing, corrupt, from another version of the code or its
 libraries, or written for another configuration; an entry that does not
@@ -257,8 +263,9 @@ class PostsIndex:
     ``syndicate.posts`` and ``syndicate.content`` they stand in for.
     """
 
-    def __init__(self, site: Site, entries: dict[str, dict], trusted_before_ns: int):
+    def __init__(self, site: Site, entries: dict[str, dict], trusted_before_ns: int, filling: bool = True):
         self.site = site
+        self._filling = filling  # False: read every post, keep nothing, save an empty index
         self.path = site.state_dir / INDEX_NAME
         self._old = entries
         self._new: dict[str, dict | bytes] = {}  # bytes: an entry encoded by parse_post_file
@@ -270,10 +277,13 @@ class PostsIndex:
 
     @classmethod
     def load(cls, site: Site) -> "PostsIndex":
-        """The site's index, or an empty one when missing, corrupt or out of date."""
+        """The site's index; an empty one when corrupt or out of date, one not to fill when missing."""
         path = site.state_dir / INDEX_NAME
         try:
             stat = path.stat()
+        except FileNotFoundError:
+            return cls(site, {}, 0, filling=False)  # see the module's docstring
+        try:
             data = json.loads(path.read_bytes())
             if (not isinstance(data, dict) or data.get("fingerprint") != _fingerprint(site)
                     or not isinstance(data.get("posts"), dict)):
@@ -312,6 +322,9 @@ class PostsIndex:
         name = shown_path(site, path)  # the name load_post gives the post
         if path.suffix.lower() not in POST_SUFFIXES:
             return _Unread(path, name)  # load_post reads nothing
+        if not self._filling:
+            self.reads += 1
+            return _Unread(path, name)  # parsed, and not kept
         try:
             stat = path.stat()
         except OSError:
@@ -424,8 +437,9 @@ class PostsIndex:
             if type(entry) is dict and "rendered" in entry and name not in self._rendered:
                 self._new[name] = {k: v for k, v in entry.items() if k != "rendered"}
                 self._changed = True
-        if not self._changed and self._new.keys() == self._old.keys():
+        if self._filling and not self._changed and self._new.keys() == self._old.keys():
             return False
+        # Not filling: the empty index, written so that the next full run fills it.
         return write_chunks_if_changed(self.path, self._chunks())
 
     def _chunks(self) -> Iterator[bytes]:

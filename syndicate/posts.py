@@ -143,24 +143,19 @@ def _terms(meta: Mapping, *keys: str) -> tuple[str, ...]:
 
     Terms are plain text like titles: "R&amp;D" is "R&D".
     """
-    given = []
+    words: list[str] = []
     for key in keys:
         value = meta.get(key)
         if value is None:
             continue
-        if type(value) is list and all(type(word) is str for word in value):
-            value = tuple(value)
-        elif type(value) is not str:
+        if type(value) is str:
+            words += value.split()
+        elif type(value) is list and all(type(word) is str for word in value):
+            # Text, nearly always: the same terms as _terms_of's, without its checks.
+            words += (" ".join(word.split()) for word in value)
+        else:
             return _terms_of(tuple((key, meta.get(key)) for key in keys))  # numbers, or an error
-        given.append((key, value))
-    return _cached_terms(tuple(given))
-
-
-# A site has few sets of categories and tags, each on many posts; only text
-# is cached, since 1 and True would be one key.
-@lru_cache(maxsize=4096)
-def _cached_terms(given: tuple[tuple[str, str | tuple[str, ...]], ...]) -> tuple[str, ...]:
-    return _terms_of(tuple((key, list(value) if type(value) is tuple else value) for key, value in given))
+    return tuple(dict.fromkeys(term for term in map(plain_text, words) if term))
 
 
 def _terms_of(given: tuple[tuple[str, Any], ...]) -> tuple[str, ...]:
@@ -186,8 +181,14 @@ PERMALINK_PARTS = {
     "title": lambda date, slug, categories: slug,
     "slug": lambda date, slug, categories: slug,
     "output_ext": lambda date, slug, categories: ".html",
-    "categories": lambda date, slug, categories: "/".join(slugify(c) or "-" for c in categories),
+    "categories": lambda date, slug, categories: _categories_path(tuple(categories)),
 }
+
+
+@lru_cache(maxsize=4096)
+def _categories_path(categories: tuple[str, ...]) -> str:
+    """The ``:categories`` of a permalink; a site has few sets of them."""
+    return "/".join(slugify(c) or "-" for c in categories)
 
 
 def expand_permalink(pattern: str, *, date: datetime, slug: str, categories: Iterable[str]) -> str:
@@ -209,7 +210,17 @@ def expand_permalink(pattern: str, *, date: datetime, slug: str, categories: Ite
         path = path.replace("\x00", "")
     path += trailing if path else ""
     # quote leaves these unchanged; asking costs more than the check.
-    return path if SAFE_PERMALINK.fullmatch(path) else quote(path, safe="/:@!$&'()*+,;=-._~")
+    return path if SAFE_PERMALINK.fullmatch(path) else "/".join(map(_quoted_segment, path.split("/")))
+
+
+@lru_cache(maxsize=4096)
+def _quoted_segment(segment: str) -> str:
+    """One segment of a permalink path, percent-encoded.
+
+    Cached: most segments (categories, dates) recur on many posts, and quote
+    costs a call per byte of Hangul.
+    """
+    return quote(segment, safe=":@!$&'()*+,;=-._~")
 
 
 # A path of plain segments: no empty, "." or ".." one, no backslash or NUL.

@@ -15,6 +15,7 @@ import syndicate.content
 import syndicate.posts
 from syndicate.build import Outcome, build, feed_files, feeds_and_bodies, read_site
 from syndicate.config import load_site
+from syndicate.lastrun import forget
 from syndicate.posts import parse_date
 from tests.conftest import NOW
 
@@ -108,20 +109,45 @@ def now_for(site):
     return parse_date(NOW, site.timezone)
 
 
-def test_second_run_opens_no_post(site_root, reads):
+def build_and_fill(site):
+    """A first build, then the full run that fills the posts index (a first build leaves it empty)."""
+    build(site, now_for(site))
+    forget(site)  # without the last run's details, the next run is a full one
+    return build(site, now_for(site))
+
+
+def test_run_after_the_index_is_filled_opens_no_post(site_root, reads):
     site = load_site(site_root)
     first = build(site, now_for(site))
     assert not first.errors and first.written
     assert reads, "the first run must read the posts"
+    forget(site)
+    build(site, now_for(site))  # fills the index
+    forget(site)
     reads.clear()
-    second = build(site, now_for(site))
+    third = build(site, now_for(site))
     assert reads == []
-    assert second.written == [] and sorted(second.unchanged) == sorted(first.written)
+    assert third.written == [] and sorted(third.unchanged) == sorted(first.written)
+
+
+def test_first_build_leaves_an_empty_index_that_the_next_full_run_fills(site_root, monkeypatch):
+    """A cold build hashes no post and keeps none; the next full run keeps them all."""
+    hashed: list[str] = []
+    original = syndicate.cache.read_post_bytes
+    monkeypatch.setattr(syndicate.cache, "read_post_bytes", lambda path: hashed.append(path.name) or original(path))
+    site = load_site(site_root)
+    index = site_root / ".syndicate/posts-index.json"
+    assert build(site, now_for(site)).written
+    assert json.loads(index.read_bytes())["posts"] == {} and hashed == []
+    forget(site)
+    assert build(site, now_for(site)).written == []
+    assert sorted(json.loads(index.read_bytes())["posts"]) == sorted(POSTS)
+    assert sorted(hashed) == sorted(Path(name).name for name in POSTS)
 
 
 def test_changed_post_is_read_again(site_root, reads):
     site = load_site(site_root)
-    build(site, now_for(site))
+    build_and_fill(site)
     post = site_root / "posts/2026-11-21-markdown.md"
     post.write_text(post.read_text(encoding="utf-8").replace("Markdown post", "Renamed post"), encoding="utf-8")
     reads.clear()
@@ -151,7 +177,7 @@ def test_an_edit_whose_mtime_was_set_back_is_read_again(site_root, reads):
 
 def test_touched_but_unchanged_post_is_hashed_not_parsed(site_root, reads, monkeypatch):
     site = load_site(site_root)
-    build(site, now_for(site))
+    build_and_fill(site)
     parsed: list[str] = []
     original = syndicate.cache.load_post
     monkeypatch.setattr(syndicate.cache, "load_post",
@@ -169,7 +195,7 @@ def test_touched_but_unchanged_post_is_hashed_not_parsed(site_root, reads, monke
                                      b"\xff\xfe\x00", None])
 def test_corrupt_or_missing_index_is_rebuilt_silently(site_root, garbage):
     site = load_site(site_root)
-    build(site, now_for(site))
+    build_and_fill(site)
     expected = outputs(site_root / "public")
     index = site_root / ".syndicate/posts-index.json"
     if garbage is None:
@@ -179,12 +205,13 @@ def test_corrupt_or_missing_index_is_rebuilt_silently(site_root, garbage):
     outcome = build(site, now_for(site))
     assert not outcome.errors and outcome.written == []
     assert outputs(site_root / "public") == expected
-    assert json.loads(index.read_bytes())["posts"]
+    # A missing index is written empty, as by a first build; a broken one is filled again.
+    assert bool(json.loads(index.read_bytes())["posts"]) == (garbage is not None)
 
 
 def test_malformed_entry_is_read_again(site_root, reads):
     site = load_site(site_root)
-    build(site, now_for(site))
+    build_and_fill(site)
     index = site_root / ".syndicate/posts-index.json"
     data = json.loads(index.read_bytes())
     data["posts"]["posts/2026-11-22-page.html"]["post"]["date"] = {"datetime": "not a date"}
@@ -197,7 +224,7 @@ def test_malformed_entry_is_read_again(site_root, reads):
 
 def test_with_and_without_index_bytes_are_identical(site_root, tmp_path, reads):
     site = load_site(site_root)
-    build(site, now_for(site))  # fills the index
+    build_and_fill(site)
     reads.clear()
     cached_out = tmp_path / "cached"
     build(load_site(site_root, cached_out), now_for(site))
@@ -268,13 +295,16 @@ def test_chunked_write_keeps_a_file_with_the_same_bytes(tmp_path, old):
     assert [p.name for p in tmp_path.iterdir()] == ["index.json"]  # no temporary file left
 
 
-def test_first_run_parses_the_bytes_it_hashed(site_root, reads, monkeypatch):
-    """A new post is opened once for the index: its head is parsed from the bytes hashed."""
+def test_run_that_fills_the_index_parses_the_bytes_it_hashed(site_root, reads, monkeypatch):
+    """A post new to the index is opened once: its head is parsed from the bytes hashed."""
+    site = load_site(site_root)
+    build(site, now_for(site))
+    forget(site)
     monkeypatch.setattr(syndicate.posts, "read_post_head",
                         lambda path, name: pytest.fail(f"{name} was opened a second time"))
-    site = load_site(site_root)
+    reads.clear()
     outcome = build(site, now_for(site))
-    assert not outcome.errors and outcome.written
+    assert not outcome.errors
     assert set(reads) == {Path(name).name for name in POSTS}
 
 
