@@ -10,7 +10,7 @@ runs (sizes above ``--single-above`` run once, as the table says):
                  loader, in a bare Python process: what any tool must pay
   build, cold    ``syndicate build`` with no output folder and no state
   build, nothing changed / one post changed
-                 ``syndicate build`` again (the posts index answers), and
+                 ``syndicate build`` again (the last run's record answers), and
                  after one recent post's body changed
   publish, ...   the same two with ``syndicate publish``, when it exists
   digest         ``syndicate digest --week 2026-W47``: the 50-post week
@@ -150,7 +150,7 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
         cold.append(run_child(syndicate("build", "--site", str(site), *now, "-q")))
     results["build, cold"] = cold
 
-    # build again: the posts index answers for every post.
+    # build again: the last run's record (syndicate.lastrun) answers for every post.
     results["build, nothing changed"] = [
         run_child(syndicate("build", "--site", str(site), *now, "-q")) for _ in range(repeat)]
     changed = []
