@@ -1,4 +1,4 @@
-"""The posts index: a run in which no post changed opens no post.
+"""The posts index: a full run opens only the posts that changed.
 
 ``.syndicate/posts-index.json`` remembers, for each post file, its size,
 mtime, ctime and SHA-256, the ``Post`` (and warnings) read from it, and the
@@ -7,8 +7,9 @@ unchanged is not opened at all; a file whose stat changed is read and
 hashed, and parsed again only when its bytes changed too (a ``git
 checkout`` touches mtimes, not contents). The ctime counts, as it does for
 git: an edit whose mtime was set back (``touch -r``, a restore) moves it.
-The posts to parse, all of them on a first run, are parsed and their
-entries encoded in worker processes when there are many (syndicate.workers).
+The posts to parse, all of them when the index is filled, are parsed and
+their entries encoded in worker processes when there are many
+(syndicate.workers).
 
 A run that finds no index file at all (a first build, a fresh checkout in
 CI) does not fill one: hashing every post and encoding its entry is a fifth
@@ -17,8 +18,8 @@ away. It writes an empty index instead, and the next full run (which the
 last run's details, syndicate.lastrun, make rare) fills it.
 
 The index is a speed-up, never a source of truth. It is thrown away whole
-when it is missing, corrupt, from another version of the code or its
-libraries, or written for another configuration; an entry that does not
+(and filled again) when it is corrupt, from another version of the code or
+its libraries, or written for another configuration; an entry that does not
 decode is read again from the post; a post whose mtime is not older than the
 index itself is hashed before it is trusted (a file edited in the same clock
 tick as the index was written, git's "racily clean" case). Posts with errors
