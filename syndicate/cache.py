@@ -174,7 +174,7 @@ class _Unread(NamedTuple):
     """
 
     path: Path
-    name: str
+    name: str  # as posts.shown_path gives it, for the index; "" when nothing is kept
     stat: tuple[int, int, int] | None = None  # an entry's _STAT_KEYS; None: not a post file to keep
     raw: bytes | None = None  # the bytes, when checking the hash read them already
     digest: str | None = None
@@ -310,7 +310,13 @@ class PostsIndex:
         The others are parsed in worker processes when there are many
         (syndicate.workers), as on a first run.
         """
-        looked = [self._look_up(site, path, first_seen, now) for path in files]
+        if self._filling:
+            looked = [self._look_up(site, path, first_seen, now) for path in files]
+        else:
+            # Nothing to look up or keep (see load): every file is read as on a
+            # first run, and a large site's look-ups would only delay the workers.
+            self.reads += sum(path.suffix.lower() in POST_SUFFIXES for path in files)
+            looked = [_Unread(path, "") for path in files]
         unread = [found for found in looked if isinstance(found, _Unread)]
         parse = _parse_to_send if worker_count(len(unread)) > 1 else _parse_or_error
         parsed = map_in_order(parse, unread, (site, first_seen, now))
@@ -325,7 +331,7 @@ class PostsIndex:
             return _Unread(path, name)  # load_post reads nothing
         if not self._filling:
             self.reads += 1
-            return _Unread(path, name)  # parsed, and not kept
+            return _Unread(path, name)  # read, and not kept
         try:
             stat = path.stat()
         except OSError:

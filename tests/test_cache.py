@@ -145,6 +145,23 @@ def test_first_build_leaves_an_empty_index_that_the_next_full_run_fills(site_roo
     assert sorted(hashed) == sorted(Path(name).name for name in POSTS)
 
 
+def test_reads_are_counted_with_and_without_an_index_to_fill(site_root):
+    """What ``publish -v`` reports: post files opened, not other files."""
+    (site_root / "posts/notes.txt").write_text("not a post", encoding="utf-8")
+    site = load_site(site_root)
+    first = syndicate.cache.PostsIndex.load(site)  # none yet: nothing to fill
+    read_site(site, now_for(site), index=first)
+    assert first.reads == len(POSTS)
+    first.save()
+    filling = syndicate.cache.PostsIndex.load(site)
+    read_site(site, now_for(site), index=filling)
+    assert filling.reads == len(POSTS)
+    filling.save()
+    filled = syndicate.cache.PostsIndex.load(site)
+    read_site(site, now_for(site), index=filled)
+    assert filled.reads == 0
+
+
 def test_changed_post_is_read_again(site_root, reads):
     site = load_site(site_root)
     build_and_fill(site)
