@@ -241,7 +241,7 @@ def feed_files(site: Site, specs: list, bodies: dict[str, Rendered]) -> dict[str
 def check(site: Site, now: datetime, progress: Progress | None = None) -> Outcome:
     """Read every post and render every published body; write nothing."""
     # The posts index is used but not saved: check writes nothing at all.
-    index = PostsIndex.load(site)
+    index = PostsIndex.load(site, keep=False)
     loaded, published, notices = read_site(site, now, progress, index)
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
     render_all(site, published, outcome, index.render_post)

@@ -266,7 +266,7 @@ class PostsIndex:
 
     def __init__(self, site: Site, entries: dict[str, dict], trusted_before_ns: int, filling: bool = True):
         self.site = site
-        self._filling = filling  # False: read every post, keep nothing, save an empty index
+        self._filling = filling  # False: no entry is made for a post the index lacks
         self.path = site.state_dir / INDEX_NAME
         self._old = entries
         self._new: dict[str, dict | bytes] = {}  # bytes: an entry encoded by parse_post_file
@@ -277,21 +277,26 @@ class PostsIndex:
         self.renders = 0  # post bodies rendered this run
 
     @classmethod
-    def load(cls, site: Site) -> "PostsIndex":
-        """The site's index; an empty one when corrupt or out of date, one not to fill when missing."""
+    def load(cls, site: Site, keep: bool = True) -> "PostsIndex":
+        """The site's index; an empty one when corrupt or out of date.
+
+        ``keep=False``, for runs that never save the index (check, digest),
+        makes no entries for posts it lacks; nor does a run that finds no
+        index file (see the module's docstring).
+        """
         path = site.state_dir / INDEX_NAME
         try:
             stat = path.stat()
         except FileNotFoundError:
-            return cls(site, {}, 0, filling=False)  # see the module's docstring
+            return cls(site, {}, 0, filling=False)
         try:
             data = json.loads(path.read_bytes())
             if (not isinstance(data, dict) or data.get("fingerprint") != _fingerprint(site)
                     or not isinstance(data.get("posts"), dict)):
                 raise ValueError("stale")
         except (OSError, ValueError):
-            return cls(site, {}, 0)
-        return cls(site, data["posts"], stat.st_mtime_ns)
+            return cls(site, {}, 0, filling=keep)
+        return cls(site, data["posts"], stat.st_mtime_ns, filling=keep)
 
     def load_post(self, site: Site, path: Path, first_seen: Mapping[str, datetime],
                   now: datetime) -> tuple[Post | None, list[Notice]]:
@@ -310,11 +315,11 @@ class PostsIndex:
         The others are parsed in worker processes when there are many
         (syndicate.workers), as on a first run.
         """
-        if self._filling:
+        if self._filling or self._old:
             looked = [self._look_up(site, path, first_seen, now) for path in files]
         else:
-            # Nothing to look up or keep (see load): every file is read as on a
-            # first run, and a large site's look-ups would only delay the workers.
+            # Nothing to look up or keep: every file is read as on a first
+            # run, and a large site's look-ups would only delay the workers.
             self.reads += sum(path.suffix.lower() in POST_SUFFIXES for path in files)
             looked = [_Unread(path, "") for path in files]
         unread = [found for found in looked if isinstance(found, _Unread)]
@@ -329,7 +334,7 @@ class PostsIndex:
         name = shown_path(site, path)  # the name load_post gives the post
         if path.suffix.lower() not in POST_SUFFIXES:
             return _Unread(path, name)  # load_post reads nothing
-        if not self._filling:
+        if not self._filling and name not in self._old:
             self.reads += 1
             return _Unread(path, name)  # read, and not kept
         try:

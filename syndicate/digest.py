@@ -405,7 +405,7 @@ def digest(site: Site, now: datetime, *, days: int | None = None, since: str | N
     else:
         # The posts index answers for unchanged posts. It is not saved, as with
         # check: it keeps rendered bodies for the feeds' posts, not the digest's.
-        index = PostsIndex.load(site)
+        index = PostsIndex.load(site, keep=False)
         loaded, published, notices = read_site(site, now, index=index)
         outcome = Outcome(errors=list(loaded.errors), notices=notices)
         # Dateless posts keep the date they were first seen, as with build.

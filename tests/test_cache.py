@@ -162,6 +162,28 @@ def test_reads_are_counted_with_and_without_an_index_to_fill(site_root):
     assert filled.reads == 0
 
 
+def test_check_and_digest_make_no_entries_they_would_not_save(site_root, reads, monkeypatch, run):
+    """They read posts the index lacks without hashing them; they answer the rest from it."""
+    site = load_site(site_root)
+    build(site, now_for(site))  # leaves an empty index
+    hashed: list[str] = []
+    original = syndicate.cache.read_post_bytes
+    monkeypatch.setattr(syndicate.cache, "read_post_bytes", lambda path: hashed.append(path.name) or original(path))
+    forget(site)  # or the digest reads its week's posts alone (partial.window_posts)
+    reads.clear()
+    for command in (["check"], ["digest", "--days", "30"]):
+        assert run(*command, "--site", site_root, "--now", NOW).exit_code == 0
+    assert hashed == [] and {Path(name).name for name in POSTS} <= set(reads)
+    build(site, now_for(site))  # fills the index
+    forget(site)
+    heads: list[str] = []
+    head = syndicate.posts.read_post_head
+    monkeypatch.setattr(syndicate.posts, "read_post_head", lambda path, name: heads.append(name) or head(path, name))
+    for command in (["check"], ["digest", "--days", "30"]):
+        assert run(*command, "--site", site_root, "--now", NOW).exit_code == 0
+    assert heads == []
+
+
 def test_changed_post_is_read_again(site_root, reads):
     site = load_site(site_root)
     build_and_fill(site)

@@ -56,7 +56,8 @@ def index_loads(monkeypatch) -> list[str]:
     """Each load of the posts index: a full run."""
     loads: list[str] = []
     real = syndicate.cache.PostsIndex.load
-    monkeypatch.setattr(syndicate.cache.PostsIndex, "load", staticmethod(lambda site: loads.append("index") or real(site)))
+    monkeypatch.setattr(syndicate.cache.PostsIndex, "load",
+                        staticmethod(lambda site, **options: loads.append("index") or real(site, **options)))
     return loads
 
 
