@@ -451,7 +451,8 @@ class PostsIndex:
                 self._changed = True
         if self._filling and not self._changed and self._new.keys() == self._old.keys():
             return False
-        # Not filling: the empty index, written so that the next full run fills it.
+        # Not filling (no index file was found; runs loaded with keep=False never
+        # save): an empty index, written for the next full run to fill.
         return write_chunks_if_changed(self.path, self._chunks())
 
     def _chunks(self) -> Iterator[bytes]:
