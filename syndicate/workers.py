@@ -101,26 +101,38 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
         # works from its start, on every chunk no worker has taken yet: nobody
         # waits for a slow start (spawn) or for a share cut too large.
         done_here = {}
+        handed_on = 0  # chunks yielded so far, from the start
         for number in reversed(range(len(chunks))):
             if not futures[number].cancel():
                 break
             done_here[number] = _run_chunk(function, shared, chunks[number])
-        for number, (chunk, future) in enumerate(zip(chunks, futures)):
+            # The chunks the workers finished, from the start of the list, are
+            # yielded now: what the caller does with them overlaps their work
+            # instead of following it.
+            while handed_on < number and futures[handed_on].done():
+                yield from _worker_results(futures[handed_on], function, shared, chunks[handed_on])
+                handed_on += 1
+        for number in range(handed_on, len(chunks)):
             if number in done_here:
-                results = done_here.pop(number)
+                yield from done_here.pop(number)
             else:
-                try:
-                    results = future.result()
-                except BrokenProcessPool:
-                    # A worker died (killed for memory, say): its chunks are done here.
-                    results = _run_chunk(function, shared, chunk)
-            yield from results
+                yield from _worker_results(futures[number], function, shared, chunks[number])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_chunk(function: Callable[..., Any], shared: tuple, chunk: Sequence) -> list:
     return [function(*shared, item) for item in chunk]
+
+
+def _worker_results(future, function: Callable[..., Any], shared: tuple, chunk: Sequence) -> list:
+    """What a worker made of ``chunk``; the chunk done here if the worker died (killed for memory, say)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return _run_chunk(function, shared, chunk)
 
 
 def _leave_with(run: int) -> None:
