@@ -143,23 +143,7 @@ def _terms(meta: Mapping, *keys: str) -> tuple[str, ...]:
 
     Terms are plain text like titles: "R&amp;D" is "R&D".
     """
-    words: list[str] = []
-    for key in keys:
-        value = meta.get(key)
-        if value is None:
-            continue
-        if type(value) is str:
-            words += value.split()
-        elif type(value) is list and all(type(word) is str for word in value):
-            # Text, nearly always: the same terms as _terms_of's, without its checks.
-            words += (" ".join(word.split()) for word in value)
-        else:
-            return _terms_of(tuple((key, meta.get(key)) for key in keys))  # numbers, or an error
-    return tuple(dict.fromkeys(term for term in map(plain_text, words) if term))
-
-
-def _terms_of(given: tuple[tuple[str, Any], ...]) -> tuple[str, ...]:
-    words = (word for key, value in given for word in _words(value, key))
+    words = (word for key in keys for word in _words(meta.get(key), key))
     return tuple(dict.fromkeys(term for term in map(plain_text, words) if term))
 
 
