@@ -333,6 +333,9 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
         title = " ".join(file_slug.replace("-", " ").replace("_", " ").split()).capitalize() or stem
         notices.append(Notice(f"no title; using \"{title}\"", name))
 
+    # Jekyll's "published: false" is a draft too.
+    draft = meta.get("draft", False) is True or meta.get("published", True) is False
+
     if meta.get("date") is not None:
         moment = _front_matter_date("date", meta["date"], site.timezone)
         origin = "front matter"
@@ -347,7 +350,7 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
         # its place in the feed and joins that week's digest.
         moment = first_seen.get(name, now)
         origin = "first seen"
-        if meta.get("draft", False) is True or meta.get("published", True) is False:
+        if draft:
             # A draft is not remembered (state.save_first_seen): "dated now"
             # would change with every run's clock, and say nothing true.
             notices.append(Notice("no date in front matter or file name; a draft, so it is dated when it "
@@ -382,8 +385,6 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     if lang_text is not None and lang is None:
         notices.append(Notice(f"lang {json.dumps(lang_text[:40], ensure_ascii=False)} is not a language tag "
                               "such as \"ko\" or \"en-US\"; left out", name))
-    published = meta.get("published", True)
-    draft = meta.get("draft", False) is True or published is False
     author = _author(meta.get("author"))
     image_url = _image_url(site, url, image) if image else None
     if (image_url and not image_url.startswith(("http://", "https://"))
