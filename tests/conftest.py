@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import syndicate.posts
 from syndicate.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,3 +108,12 @@ def run():
         return CliRunner().invoke(cli, [str(a) for a in args], prog_name="syndicate", catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def heads(monkeypatch) -> list[str]:
+    """Each post whose front matter is read, by name."""
+    names: list[str] = []
+    real = syndicate.posts.read_post_head
+    monkeypatch.setattr(syndicate.posts, "read_post_head", lambda path, name: names.append(name) or real(path, name))
+    return names

@@ -101,6 +101,15 @@ def reads(monkeypatch):
     return opened
 
 
+@pytest.fixture
+def hashed(monkeypatch):
+    """Every post file read whole to be hashed for the index, by file name."""
+    names: list[str] = []
+    original = syndicate.cache.read_post_bytes
+    monkeypatch.setattr(syndicate.cache, "read_post_bytes", lambda path: names.append(path.name) or original(path))
+    return names
+
+
 def outputs(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -130,11 +139,8 @@ def test_run_after_the_index_is_filled_opens_no_post(site_root, reads):
     assert third.written == [] and sorted(third.unchanged) == sorted(first.written)
 
 
-def test_first_build_leaves_an_empty_index_that_the_next_full_run_fills(site_root, monkeypatch):
+def test_first_build_leaves_an_empty_index_that_the_next_full_run_fills(site_root, hashed):
     """A cold build hashes no post and keeps none; the next full run keeps them all."""
-    hashed: list[str] = []
-    original = syndicate.cache.read_post_bytes
-    monkeypatch.setattr(syndicate.cache, "read_post_bytes", lambda path: hashed.append(path.name) or original(path))
     site = load_site(site_root)
     index = site_root / ".syndicate/posts-index.json"
     assert build(site, now_for(site)).written
@@ -162,13 +168,10 @@ def test_reads_are_counted_with_and_without_an_index_to_fill(site_root):
     assert filled.reads == 0
 
 
-def test_check_and_digest_make_no_entries_they_would_not_save(site_root, reads, monkeypatch, run):
+def test_check_and_digest_make_no_entries_they_would_not_save(site_root, reads, hashed, heads, run):
     """They read posts the index lacks without hashing them; they answer the rest from it."""
     site = load_site(site_root)
     build(site, now_for(site))  # leaves an empty index
-    hashed: list[str] = []
-    original = syndicate.cache.read_post_bytes
-    monkeypatch.setattr(syndicate.cache, "read_post_bytes", lambda path: hashed.append(path.name) or original(path))
     forget(site)  # or the digest reads its week's posts alone (partial.window_posts)
     reads.clear()
     for command in (["check"], ["digest", "--days", "30"]):
@@ -176,9 +179,7 @@ def test_check_and_digest_make_no_entries_they_would_not_save(site_root, reads, 
     assert hashed == [] and {Path(name).name for name in POSTS} <= set(reads)
     build(site, now_for(site))  # fills the index
     forget(site)
-    heads: list[str] = []
-    head = syndicate.posts.read_post_head
-    monkeypatch.setattr(syndicate.posts, "read_post_head", lambda path, name: heads.append(name) or head(path, name))
+    heads.clear()
     for command in (["check"], ["digest", "--days", "30"]):
         assert run(*command, "--site", site_root, "--now", NOW).exit_code == 0
     assert heads == []

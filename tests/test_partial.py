@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 import syndicate.cache
-import syndicate.posts
 from tests.conftest import BASIC_CONFIG, REPO, age
 
 _spec = importlib.util.spec_from_file_location("gen_posts", REPO / "bench" / "gen_posts.py")
@@ -59,15 +58,6 @@ def index_loads(monkeypatch) -> list[str]:
     monkeypatch.setattr(syndicate.cache.PostsIndex, "load",
                         staticmethod(lambda site, **options: loads.append("index") or real(site, **options)))
     return loads
-
-
-@pytest.fixture
-def heads(monkeypatch) -> list[str]:
-    """Each post whose front matter is read, by name."""
-    names: list[str] = []
-    real = syndicate.posts.read_post_head
-    monkeypatch.setattr(syndicate.posts, "read_post_head", lambda path, name: names.append(name) or real(path, name))
-    return names
 
 
 def build(run, root: Path, *flags: str, now: str = NOW, code: int = 0):
