@@ -75,12 +75,20 @@ def scan_posts(site: Site) -> Scan:
     def shown(path: str) -> str:
         return path[len(root):].replace(os.sep, "/") if path.startswith(root) else path
 
+    def add(name: str, stat: os.stat_result | None) -> None:
+        """One file's line; "-" for one that cannot be stated (or listed)."""
+        file_names.append(name)
+        if stat is None:
+            lines.append(f"{name}\0-")
+            return
+        lines.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
+        mtimes.append(stat.st_mtime_ns)
+
     def walk(folder: str) -> None:
         try:
             names = sorted(os.listdir(folder))
         except OSError:
-            file_names.append(shown(folder))
-            lines.append(f"{file_names[-1]}\0-")
+            add(shown(folder), None)
             return
         prefix = shown(os.path.join(folder, ""))
         folders = []
@@ -91,17 +99,14 @@ def scan_posts(site: Site) -> Scan:
                 try:
                     stat = os.stat(name if fd is not None else os.path.join(folder, name), dir_fd=fd)
                 except OSError:
-                    file_names.append(prefix + name)
-                    lines.append(f"{file_names[-1]}\0-")
+                    add(prefix + name, None)
                     continue
                 if S_ISDIR(stat.st_mode) and not os.path.islink(os.path.join(folder, name)):
                     # Every file counts, but not in the folders posts.post_files skips.
                     if not skipped_folder(name):
                         folders.append(os.path.join(folder, name))
                     continue
-                file_names.append(prefix + name)
-                lines.append(f"{file_names[-1]}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
-                mtimes.append(stat.st_mtime_ns)
+                add(prefix + name, stat)
         finally:
             if fd is not None:
                 os.close(fd)
@@ -109,13 +114,10 @@ def scan_posts(site: Site) -> Scan:
             walk(path)
 
     first_seen = os.path.join(site.state_dir, FIRST_SEEN)
-    file_names.append(shown(first_seen))
     try:
-        stat = os.stat(first_seen)
-        lines.append(f"{file_names[0]}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
-        mtimes.append(stat.st_mtime_ns)
+        add(shown(first_seen), os.stat(first_seen))
     except OSError:
-        lines.append(f"{file_names[0]}\0-")
+        add(shown(first_seen), None)
     walk(str(site.posts_dir))
     digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
     return Scan(digest, max(mtimes), taken, tuple(lines), tuple(file_names))
