@@ -13,12 +13,18 @@ from urllib.parse import quote, urljoin
 # the character itself and then refuses it. DEL and the C1 controls XML only
 # discourages go as well: feed readers take them for Windows-1252 ("\x80" is
 # shown as "€"), and no one means them in text.
-XML_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
-    "|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])(?![0-9a-fA-F])"
+_FORBIDDEN_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+# After "&": "#1;", "#x0B", "#65535" and the like, the ";" optional as in HTML.
+_FORBIDDEN_REFERENCE = (
+    "#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])(?![0-9a-fA-F])"
     "|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}"
     "|573[0-3][0-9]|5734[0-3]|6553[45])(?![0-9]));?"
 )
+# A forbidden character, or "&" and a forbidden reference: the same matches as
+# "[chars]|&reference", written to start with one set of characters, which
+# the regex engine skips ahead by. Every post's front matter is searched on
+# every cold run, and the alternation took three times as long.
+XML_FORBIDDEN = re.compile(f"[{_FORBIDDEN_CHARACTERS}&](?:(?<=&){_FORBIDDEN_REFERENCE}|(?<!&))")
 # A relative path of plain segments (no dot segments, no empty ones, nothing
 # to escape) and an http(s) base of the same kind: joining them is concatenation.
 PLAIN_PATH = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
