@@ -118,7 +118,10 @@ def scan_posts(site: Site) -> Scan:
         add(shown(first_seen), os.stat(first_seen))
     except OSError:
         add(shown(first_seen), None)
-    walk(str(site.posts_dir))
+    try:
+        walk(str(site.posts_dir))
+    finally:
+        del walk  # it refers to itself, and would keep the lists above as cyclic garbage
     digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
     return Scan(digest, max(mtimes), taken, tuple(lines), tuple(file_names))
 

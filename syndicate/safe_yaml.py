@@ -136,7 +136,10 @@ def check_expansion(root) -> None:
             walk(child, depth + 1, child.start_mark if depth == 1 and isinstance(node, MappingNode) else mark)
         on_path.discard(id(node))
 
-    walk(root, 1, root.start_mark)
+    try:
+        walk(root, 1, root.start_mark)
+    finally:
+        del walk  # it refers to itself: see _plain_document
 
 
 class _LastKeyWins(SafeLoader):  # type: ignore[misc,valid-type]
@@ -236,4 +239,10 @@ def _plain_document(root, loader):
             return items
         raise _NotPlain
 
-    return build(root, 1)
+    try:
+        return build(root, 1)
+    finally:
+        # build refers to itself through its closure. Left so, each post's
+        # loader would stay in memory until the cycle collector ran, which
+        # posts.load_posts pauses while it reads.
+        del build

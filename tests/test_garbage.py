@@ -1,0 +1,97 @@
+"""Runs leave no cyclic garbage that grows with the site.
+
+The console script runs with Python's cycle collector off (cli.main): only
+reference counting frees memory. That is safe only while nothing that is
+done per post leaves objects in reference cycles, which these tests hold
+the code to, through every path a post can take: plain front matter, YAML
+anchors (the checked loader), broken and dateless posts, TOML, a cold run,
+one that fills the posts index and one answered by it, and a partial run.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from syndicate.build import build, resolve_now
+from syndicate.config import load_site
+from syndicate.posts import load_posts
+from tests.conftest import BASIC_CONFIG, NOW, age, write_files
+
+
+def posts(count: int) -> dict[str, str]:
+    """``count`` posts of every kind a run reads differently, by file name."""
+    files = {}
+    for number in range(count):
+        day = f"2026-{number % 9 + 1:02d}-{number % 27 + 1:02d}"
+        kind = number % 5
+        if kind == 0:
+            files[f"posts/{day}-plain-{number}.md"] = (
+                f"---\ntitle: 서울 소식 {number}\ncategories: [news, 세계]\ntags: a b\n"
+                f"excerpt: >\n  요약 {number}\nimage: /assets/img/{number}.png\n---\n\n본문 [link](/x/{number}).\n")
+        elif kind == 1:  # an anchor: the checked loader, not the plain one
+            files[f"posts/{day}-anchor-{number}.md"] = (
+                f"---\ntitle: Anchored {number}\nbase: &who {{name: Kim}}\nauthor: *who\n---\n\nBody.\n")
+        elif kind == 2:  # broken YAML: an error, with its line
+            files[f"posts/{day}-broken-{number}.md"] = f"---\ntitle: [unclosed {number}\n---\n\nBody.\n"
+        elif kind == 3:  # no date at all
+            files[f"posts/undated-{number}.md"] = f"---\ntitle: Undated {number}\n---\n\n<p>Body&nbsp;{number}</p>\n"
+        else:
+            files[f"posts/{day}-toml-{number}.md"] = f"+++\ntitle = \"TOML {number}\"\ndraft = false\n+++\n\nBody.\n"
+    return files
+
+
+def garbage_of(action) -> int:
+    """How many objects ``action`` leaves in reference cycles, found with the collector off meanwhile."""
+    gc.collect()
+    gc.disable()
+    try:
+        kept = action()  # what the action returns is alive, so not counted
+        found = gc.collect()
+        del kept
+    finally:
+        gc.enable()
+    return found
+
+
+@pytest.fixture
+def site_of(tmp_path, monkeypatch):
+    """A new site of ``count`` posts, read in this process (workers' garbage would not be seen here)."""
+    monkeypatch.setenv("SYNDICATE_WORKERS", "1")
+    made = iter(range(1000))
+
+    def make(count: int):
+        root = tmp_path / f"site-{next(made)}"
+        write_files(root, {"syndicate.toml": BASIC_CONFIG, **posts(count)})
+        age(root)
+        return load_site(root)
+
+    return make
+
+
+def test_reading_posts_leaves_no_cyclic_garbage(site_of):
+    site = site_of(25)
+    now = resolve_now(NOW, site)
+    load_posts(site, now)  # imports and caches first
+    assert garbage_of(lambda: load_posts(site, now)) == 0
+
+
+def test_a_run_leaves_as_much_garbage_for_many_posts_as_for_few(site_of):
+    def runs(site) -> list[int]:
+        now = resolve_now(NOW, site)
+        cold = garbage_of(lambda: build(site, now))
+        (site.state_dir / "last-run.json").unlink(missing_ok=True)  # broken posts leave none anyway
+        filling = garbage_of(lambda: build(site, now))
+        indexed = garbage_of(lambda: build(site, now))
+        edited = sorted(site.posts_dir.glob("*-plain-*.md"))[-1]
+        write_files(site.posts_dir, {edited.name: edited.read_text(encoding="utf-8") + "\nMore.\n"})
+        age(site.posts_dir)
+        changed = garbage_of(lambda: build(site, now))
+        return [cold, filling, indexed, changed]
+
+    runs(site_of(5))  # imports and caches first
+    few = runs(site_of(20))
+    many = runs(site_of(80))
+    assert many == few
+    assert max(many) < 100  # a few closures per run, not per post
