@@ -209,11 +209,12 @@ class PostSummary(NamedTuple):
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def stamp(moment: datetime) -> int:
     """An aware datetime as microseconds since 1970: the same order, as an integer."""
-    return (moment - EPOCH) // timedelta(microseconds=1)
+    return (moment - EPOCH) // MICROSECOND
 
 
 def summary_of(post) -> PostSummary:
@@ -229,7 +230,10 @@ def keys_of(post) -> tuple[str, str, str]:
     posts a digest's period holds. The date is ``stamp``'s, in decimal, and
     "" for a draft, which no digest takes.
     """
-    return short_hash(post.id), short_hash(post.url), "" if post.draft else str(stamp(post.date))
+    id_hash = short_hash(post.id)
+    # Most posts' id is their URL: hashed once, for every post of a full run.
+    url_hash = id_hash if post.url == post.id else short_hash(post.url)
+    return id_hash, url_hash, "" if post.draft else str(stamp(post.date))
 
 
 NOT_A_POST = ("", "", "")  # the keys of a file that is not a post
