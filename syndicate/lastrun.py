@@ -84,12 +84,13 @@ def scan_posts(site: Site) -> Scan:
         lines.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
         mtimes.append(stat.st_mtime_ns)
 
-    def walk(folder: str) -> None:
+    def list_folder(folder: str) -> list[str]:
+        """Add the files of ``folder``; return its subfolders, in order."""
         try:
             names = sorted(os.listdir(folder))
         except OSError:
             add(shown(folder), None)
-            return
+            return []
         prefix = shown(os.path.join(folder, ""))
         folders = []
         # Stats relative to the open folder (where the system allows): no path to resolve for each file.
@@ -110,18 +111,19 @@ def scan_posts(site: Site) -> Scan:
         finally:
             if fd is not None:
                 os.close(fd)
-        for path in folders:
-            walk(path)
+        return folders
 
     first_seen = os.path.join(site.state_dir, FIRST_SEEN)
     try:
         add(shown(first_seen), os.stat(first_seen))
     except OSError:
         add(shown(first_seen), None)
-    try:
-        walk(str(site.posts_dir))
-    finally:
-        del walk  # it refers to itself, and would keep the lists above as cyclic garbage
+    # A folder's files, then each of its folders in turn, depth first; a
+    # stack, not a function that calls itself, which would be a reference
+    # cycle holding these lists (the command runs without the cycle collector).
+    pending = [str(site.posts_dir)]
+    while pending:
+        pending.extend(reversed(list_folder(pending.pop())))
     digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
     return Scan(digest, max(mtimes), taken, tuple(lines), tuple(file_names))
 

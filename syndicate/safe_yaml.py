@@ -114,32 +114,31 @@ def check_expansion(root) -> None:
     an aliased node every time it is reached, and stops at the budget, so the
     cost is bounded whatever the aliases say. Recursion stops at MAX_DEPTH.
     """
-    count = 0
-    on_path: set[int] = set()
+    _check_node(root, 1, root.start_mark, [0], set())
 
-    def walk(node, depth: int, mark) -> None:
-        nonlocal count
-        count += 1
-        if count > MAX_VALUES:
-            raise ConstructorError(None, None, f"too large once its aliases are expanded (over {MAX_VALUES} values)",
-                                   mark)
-        if id(node) in on_path:
-            raise ConstructorError(None, None, "an alias refers to the list or mapping it is in", mark)
-        if depth > MAX_DEPTH:
-            raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
-        if isinstance(node, ScalarNode):
-            return
-        on_path.add(id(node))
-        for child in (node.value if isinstance(node, SequenceNode) else (x for pair in node.value for x in pair)):
-            # At the top, problems are reported at their key's line: an aliased
-            # node's own line is where the anchor was, not where it was used.
-            walk(child, depth + 1, child.start_mark if depth == 1 and isinstance(node, MappingNode) else mark)
-        on_path.discard(id(node))
 
-    try:
-        walk(root, 1, root.start_mark)
-    finally:
-        del walk  # it refers to itself: see _plain_document
+# Module-level and recursive, not a closure that calls itself: that would be
+# a reference cycle, garbage each call that only the cycle collector frees,
+# and the command runs without it (cli.main).
+def _check_node(node, depth: int, mark, count: list[int], on_path: set[int]) -> None:
+    """``check_expansion`` of one node; ``count`` (one item) is the values met so far."""
+    count[0] += 1
+    if count[0] > MAX_VALUES:
+        raise ConstructorError(None, None, f"too large once its aliases are expanded (over {MAX_VALUES} values)",
+                               mark)
+    if id(node) in on_path:
+        raise ConstructorError(None, None, "an alias refers to the list or mapping it is in", mark)
+    if depth > MAX_DEPTH:
+        raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
+    if isinstance(node, ScalarNode):
+        return
+    on_path.add(id(node))
+    for child in (node.value if isinstance(node, SequenceNode) else (x for pair in node.value for x in pair)):
+        # At the top, problems are reported at their key's line: an aliased
+        # node's own line is where the anchor was, not where it was used.
+        _check_node(child, depth + 1, child.start_mark if depth == 1 and isinstance(node, MappingNode) else mark,
+                    count, on_path)
+    on_path.discard(id(node))
 
 
 class _LastKeyWins(SafeLoader):  # type: ignore[misc,valid-type]
@@ -180,69 +179,65 @@ def _plain_document(root, loader):
     those exactly as before. Without an anchor there is no alias, so the tree
     is as large as the text and nothing here can be made to expand.
     """
-    count = 0
+    return _plain_value(root, 1, loader, [0])
 
-    def build(node, depth: int):
-        nonlocal count
-        count += 1
-        if count > MAX_VALUES or depth > MAX_DEPTH:
-            raise _NotPlain
-        kind = type(node)
-        if kind is ScalarNode:
-            if node.tag == _STR:
-                return node.value
-            try:
-                return loader.construct_object(node)
-            except Exception:  # noqa: BLE001 - SafeLoader reports it, with its line
-                raise _NotPlain from None
-        if kind is MappingNode and node.tag == _MAP:
-            if node.value and depth >= MAX_DEPTH:
-                raise _NotPlain  # its keys would be too deep
-            mapping: dict = {}
-            typed_keys = False
-            for key_node, value_node in node.value:
-                if type(key_node) is not ScalarNode or key_node.tag == _MERGE:
-                    raise _NotPlain
-                # Text keys and values, nearly all of them, without a call each.
-                if key_node.tag == _STR:
-                    count += 1
-                    key = key_node.value
-                else:
-                    typed_keys = True
-                    key = build(key_node, depth + 1)
-                if key in mapping:
-                    raise _NotPlain
-                if type(value_node) is ScalarNode and value_node.tag == _STR:
-                    count += 1
-                    mapping[key] = value_node.value
-                else:
-                    mapping[key] = build(value_node, depth + 1)
-                if count > MAX_VALUES:
-                    raise _NotPlain
-            # A key said twice is one whose text is (_Bounded.construct_mapping):
-            # "1" and 1 are different keys but one text.
-            if typed_keys and len({key_node.value for key_node, _ in node.value}) != len(mapping):
-                raise _NotPlain
-            return mapping
-        if kind is SequenceNode and node.tag == _SEQ:
-            if node.value and depth >= MAX_DEPTH:
-                raise _NotPlain
-            items = []
-            for item in node.value:
-                if type(item) is ScalarNode and item.tag == _STR:
-                    count += 1
-                    items.append(item.value)
-                else:
-                    items.append(build(item, depth + 1))
-            if count > MAX_VALUES:
-                raise _NotPlain
-            return items
+
+def _plain_value(node, depth: int, loader, count: list[int]):
+    """One node of ``_plain_document``'s tree; ``count`` (one item) is the values built so far.
+
+    Module-level for the reason ``_check_node`` is.
+    """
+    count[0] += 1
+    if count[0] > MAX_VALUES or depth > MAX_DEPTH:
         raise _NotPlain
-
-    try:
-        return build(root, 1)
-    finally:
-        # build refers to itself through its closure. Left so, each post's
-        # loader would stay in memory until the cycle collector ran, which
-        # posts.load_posts pauses while it reads.
-        del build
+    kind = type(node)
+    if kind is ScalarNode:
+        if node.tag == _STR:
+            return node.value
+        try:
+            return loader.construct_object(node)
+        except Exception:  # noqa: BLE001 - SafeLoader reports it, with its line
+            raise _NotPlain from None
+    if kind is MappingNode and node.tag == _MAP:
+        if node.value and depth >= MAX_DEPTH:
+            raise _NotPlain  # its keys would be too deep
+        mapping: dict = {}
+        typed_keys = False
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode or key_node.tag == _MERGE:
+                raise _NotPlain
+            # Text keys and values, nearly all of them, without a call each.
+            if key_node.tag == _STR:
+                count[0] += 1
+                key = key_node.value
+            else:
+                typed_keys = True
+                key = _plain_value(key_node, depth + 1, loader, count)
+            if key in mapping:
+                raise _NotPlain
+            if type(value_node) is ScalarNode and value_node.tag == _STR:
+                count[0] += 1
+                mapping[key] = value_node.value
+            else:
+                mapping[key] = _plain_value(value_node, depth + 1, loader, count)
+            if count[0] > MAX_VALUES:
+                raise _NotPlain
+        # A key said twice is one whose text is (_Bounded.construct_mapping):
+        # "1" and 1 are different keys but one text.
+        if typed_keys and len({key_node.value for key_node, _ in node.value}) != len(mapping):
+            raise _NotPlain
+        return mapping
+    if kind is SequenceNode and node.tag == _SEQ:
+        if node.value and depth >= MAX_DEPTH:
+            raise _NotPlain
+        items = []
+        for item in node.value:
+            if type(item) is ScalarNode and item.tag == _STR:
+                count[0] += 1
+                items.append(item.value)
+            else:
+                items.append(_plain_value(item, depth + 1, loader, count))
+        if count[0] > MAX_VALUES:
+            raise _NotPlain
+        return items
+    raise _NotPlain
