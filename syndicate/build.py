@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from syndicate.cache import PostsIndex
 from syndicate.config import Site
@@ -102,18 +102,26 @@ def render_all(site: Site, posts: Iterable[Post], outcome: Outcome,
     Those two render many bodies at once, in worker processes when there are
     many (syndicate.workers); any other function is called post by post.
     """
+    return dict(rendered_in_order(site, posts, outcome, render))
+
+
+def rendered_in_order(site: Site, posts: Iterable[Post], outcome: Outcome,
+                      render: Callable[[Site, Post], Rendered] = render_post) -> Iterator[tuple[str, Rendered]]:
+    """``render_all``'s bodies one at a time, as (post name, body), in the order of ``posts``.
+
+    Each comes as soon as it is ready, while worker processes may still be
+    rendering the ones after it.
+    """
     firsts: dict[str, Post] = {}
     for post in posts:
         firsts.setdefault(post.name, post)  # a post in several feeds is rendered, and reported, once
     wanted = list(firsts.values())
-    bodies = {}
     for post, rendered in zip(wanted, _render_many(site, wanted, render)):
         if isinstance(rendered, PostError):
             outcome.errors.append(rendered)
             continue
-        bodies[post.name] = rendered
         outcome.notices.extend(rendered.notices)
-    return bodies
+        yield post.name, rendered
 
 
 def _render_many(site: Site, posts: list[Post], render: Callable[[Site, Post], Rendered]
@@ -191,8 +199,8 @@ def build(site: Site, now: datetime, progress: Progress | None = None) -> Outcom
     index = PostsIndex.load(site)
     loaded, published, notices = read_site(site, now, progress, index)
     outcome = Outcome(errors=list(loaded.errors), notices=notices)
-    specs, bodies = feeds_and_bodies(site, published, outcome, index.render_post)
-    write_outputs(site, feed_files(site, specs, bodies), outcome)
+    specs, bodies, files = feeds_and_bodies(site, published, outcome, index.render_post)
+    write_outputs(site, files, outcome)
     remove_emptied_feeds(site, specs, outcome)
     save_state(outcome, lambda: save_first_seen(site, loaded), index.save,
                lambda: remember_run(site, now, scan, loaded, published, specs, bodies, outcome, record))
@@ -214,28 +222,50 @@ def save_state(outcome: Outcome, *saves: Callable[[], object]) -> None:
 
 
 def feeds_and_bodies(site: Site, published: list[Post], outcome: Outcome,
-                     render: Callable[[Site, Post], Rendered] = render_post) -> tuple[list, dict[str, Rendered]]:
-    """Every feed the site asks for (feeds.FeedSpec) and the rendered bodies of their posts."""
-    from syndicate.feeds import feed_specs
+                     render: Callable[[Site, Post], Rendered] = render_post
+                     ) -> tuple[list, dict[str, Rendered], dict[str, bytes]]:
+    """Every feed the site asks for (feeds.FeedSpec), the rendered bodies of their posts, and each feed's bytes.
+
+    The bytes map paths relative to the output folder; nothing is written.
+    Each feed is rendered as soon as the last of its bodies is: while worker
+    processes render the other bodies, this process renders feeds, instead
+    of rendering all of them after the last body.
+    """
+    from syndicate.feeds import feed_specs, render_feed
 
     specs = feed_specs(site, published)
-    bodies = render_all(site, (post for spec in specs for post in spec.posts), outcome, render)
-    # Bodies are read only now, for the posts that land in a feed. One that
-    # fails (not UTF-8, gone) is reported and gives its place in every feed to
-    # the next post, as if it had failed when its front matter was read.
-    while failed := {post.name for spec in specs for post in spec.posts if post.name not in bodies}:
+    bodies: dict[str, Rendered] = {}
+    done: dict[str, tuple] = {}  # path → (the spec rendered, its bytes)
+
+    def render_once(spec) -> None:
+        if spec.path not in done or done[spec.path][0] != spec:
+            done[spec.path] = (spec, render_feed(site, spec, bodies))
+
+    while True:
+        waiting: dict[str, set[str]] = {}  # feed path → its posts with no body yet
+        feeds_of: dict[str, list] = {}  # post name → the feeds it is in
+        for spec in specs:
+            waiting[spec.path] = {post.name for post in spec.posts} - bodies.keys()
+            for name in waiting[spec.path]:
+                feeds_of.setdefault(name, []).append(spec)
+        wanted = (post for spec in specs for post in spec.posts if post.name not in bodies)
+        for name, body in rendered_in_order(site, wanted, outcome, render):
+            bodies[name] = body
+            for spec in feeds_of.get(name, ()):
+                waiting[spec.path].discard(name)
+                if not waiting[spec.path]:
+                    render_once(spec)
+        # Bodies are read only now, for the posts that land in a feed. One that
+        # fails (not UTF-8, gone) is reported and gives its place in every feed to
+        # the next post, as if it had failed when its front matter was read.
+        failed = {post.name for spec in specs for post in spec.posts if post.name not in bodies}
+        if not failed:
+            break
         published = [post for post in published if post.name not in failed]
         specs = feed_specs(site, published)
-        bodies.update(render_all(site, (post for spec in specs for post in spec.posts
-                                        if post.name not in bodies), outcome, render))
-    return specs, bodies
-
-
-def feed_files(site: Site, specs: list, bodies: dict[str, Rendered]) -> dict[str, bytes]:
-    """The bytes of each feed (path relative to the output folder → bytes); writes nothing."""
-    from syndicate.feeds import render_feed
-
-    return {spec.path: render_feed(site, spec, bodies) for spec in specs}
+    for spec in specs:
+        render_once(spec)  # those whose posts changed after a failure, and those with none
+    return specs, bodies, {spec.path: done[spec.path][1] for spec in specs}
 
 
 def check(site: Site, now: datetime, progress: Progress | None = None) -> Outcome:

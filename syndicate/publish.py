@@ -30,7 +30,7 @@ from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
 from syndicate import lastrun
-from syndicate.build import (Outcome, Progress, feed_files, feeds_and_bodies, read_site, remove_emptied_feeds,
+from syndicate.build import (Outcome, Progress, feeds_and_bodies, read_site, remove_emptied_feeds,
                              save_state, write_outputs)
 from syndicate.cache import PostsIndex
 from syndicate.partial import remember_run, update
@@ -113,8 +113,7 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
             outcome.errors += loaded.errors
             outcome.notices += notices
             _explain_posts(loaded, published, now, index, outcome)
-            specs, bodies = feeds_and_bodies(site, published, outcome, index.render_post)
-            files = feed_files(site, specs, bodies)
+            specs, bodies, files = feeds_and_bodies(site, published, outcome, index.render_post)
             if dry_run:
                 _dry_write(site, files, outcome)
             else:

@@ -13,7 +13,7 @@ import pytest
 import syndicate.cache
 import syndicate.content
 import syndicate.posts
-from syndicate.build import Outcome, build, feed_files, feeds_and_bodies, read_site
+from syndicate.build import Outcome, build, feeds_and_bodies, read_site
 from syndicate.config import load_site
 from syndicate.lastrun import forget
 from syndicate.posts import parse_date
@@ -273,7 +273,7 @@ def test_with_and_without_index_bytes_are_identical(site_root, tmp_path, reads):
     # The plain path: posts.load_posts and content.render_post, no index at all.
     plain_site = load_site(site_root, tmp_path / "plain")
     loaded, published, _ = read_site(plain_site, now_for(site))
-    files = feed_files(plain_site, *feeds_and_bodies(plain_site, published, Outcome()))
+    _, _, files = feeds_and_bodies(plain_site, published, Outcome())
     assert reads  # it did read the posts
     assert {f"{k}": v for k, v in files.items()} == outputs(cached_out)
     assert outputs(cached_out) == outputs(site_root / "public")

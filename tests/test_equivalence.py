@@ -22,7 +22,7 @@ from hypothesis import given, settings, strategies as st
 import syndicate.cache
 import syndicate.content
 import syndicate.posts
-from syndicate.build import Outcome, feed_files, feeds_and_bodies, read_site, resolve_now
+from syndicate.build import Outcome, feeds_and_bodies, read_site, resolve_now
 from syndicate.config import load_site
 from syndicate.errors import PostError
 from syndicate.postfile import HEAD_BYTES, post_head_of, read_post_head, read_post_text, split_front_matter
@@ -57,7 +57,7 @@ def uncached(root: Path) -> dict[str, bytes]:
     site = load_site(root)
     loaded, published, _ = read_site(site, resolve_now(NOW, site))
     outcome = Outcome()
-    files = feed_files(site, *feeds_and_bodies(site, published, outcome))
+    _, _, files = feeds_and_bodies(site, published, outcome)
     assert not loaded.errors and not outcome.errors
     return files
 
