@@ -97,26 +97,28 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
         yield from _run_chunk(function, shared, items)
         return
     try:
-        # This process works too, from the end of the list while the pool
-        # works from its start, on every chunk no worker has taken yet: nobody
-        # waits for a slow start (spawn) or for a share cut too large.
-        done_here = {}
+        # This process works too, each time on the first chunk no worker has
+        # taken yet: nobody waits for a slow start (spawn) or for a share cut
+        # too large. Between its chunks, the chunks done so far from the start
+        # of the list, here or in a worker, are yielded: what the caller does
+        # with them overlaps the workers' work instead of following it.
+        done_here: dict[int, list] = {}
         handed_on = 0  # chunks yielded so far, from the start
-        for number in reversed(range(len(chunks))):
+
+        def finished(number: int) -> list:
+            if number in done_here:
+                return done_here.pop(number)
+            return _worker_results(futures[number], function, shared, chunks[number])
+
+        for number in range(len(chunks)):
             if not futures[number].cancel():
-                break
+                continue  # a worker has it
             done_here[number] = _run_chunk(function, shared, chunks[number])
-            # The chunks the workers finished, from the start of the list, are
-            # yielded now: what the caller does with them overlaps their work
-            # instead of following it.
-            while handed_on < number and futures[handed_on].done():
-                yield from _worker_results(futures[handed_on], function, shared, chunks[handed_on])
+            while handed_on < len(chunks) and (handed_on in done_here or futures[handed_on].done()):
+                yield from finished(handed_on)
                 handed_on += 1
         for number in range(handed_on, len(chunks)):
-            if number in done_here:
-                yield from done_here.pop(number)
-            else:
-                yield from _worker_results(futures[number], function, shared, chunks[number])
+            yield from finished(number)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
