@@ -17,7 +17,7 @@ from syndicate.errors import Notice, PostError, SyndicateError
 from syndicate.posts import Loaded, Post, shown_path, load_posts, newest_first, parse_date
 from syndicate.text import slugify
 from syndicate.state import load_first_seen, save_first_seen
-from syndicate.write import output_path, remove_unlisted, write_if_changed
+from syndicate.write import output_path, remove_unlisted, write_all_if_changed
 
 Progress = Callable[[list], Iterable]
 
@@ -144,15 +144,12 @@ def _rendered_or_error(render: Callable[[Site, Post], Rendered], site: Site, pos
 
 def write_outputs(site: Site, files: dict[str, bytes], outcome: Outcome) -> None:
     """Write each output that changed; paths are relative to the output folder."""
-    for relative, data in files.items():
-        path = output_path(site.output_dir, relative)
-        shown = shown_path(site, path)
-        try:
-            changed = write_if_changed(path, data)
-        except SyndicateError as exc:
-            outcome.errors.append(exc)
+    paths = [output_path(site.output_dir, relative) for relative in files]
+    for path, result in zip(paths, write_all_if_changed(list(zip(paths, files.values())))):
+        if isinstance(result, SyndicateError):
+            outcome.errors.append(result)
             continue
-        (outcome.written if changed else outcome.unchanged).append(shown)
+        (outcome.written if result else outcome.unchanged).append(shown_path(site, path))
 
 
 def remove_emptied_feeds(site: Site, specs: Iterable, outcome: Outcome) -> None:

@@ -12,9 +12,9 @@ import re
 import tempfile
 import time
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, Sequence
 
-from syndicate.errors import PublishError
+from syndicate.errors import PublishError, SyndicateError
 
 # Names Windows reserves in any folder; a category called "con" must not
 # become a file that cannot be copied to such a machine.
@@ -70,6 +70,27 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     except OSError as exc:
         raise PublishError(f"cannot read {path}: {exc.strerror or exc}") from None
     return _replace(path, lambda file: file.write(data))
+
+
+def write_all_if_changed(files: Sequence[tuple[Path, bytes]]) -> list[bool | SyndicateError]:
+    """``write_if_changed`` of each (path, data): whether each was written, or the error that stopped it.
+
+    The files are written in threads. Each write waits for the disk to flush
+    it (a few milliseconds, more on a busy disk), and the waits overlap.
+    """
+    if len(files) < 2:
+        return [_written_or_error(path, data) for path, data in files]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(files), 8)) as pool:
+        return list(pool.map(_written_or_error, *zip(*files)))
+
+
+def _written_or_error(path: Path, data: bytes) -> bool | SyndicateError:
+    try:
+        return write_if_changed(path, data)
+    except SyndicateError as exc:
+        return exc
 
 
 def write_bytes(path: Path, data: bytes) -> None:
