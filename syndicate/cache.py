@@ -41,7 +41,7 @@ from syndicate.config import Author, Site
 from syndicate.content import Rendered, render_post, render_posts
 from syndicate.errors import Notice, PostError
 from syndicate.postfile import MAX_POST_BYTES
-from syndicate.posts import POST_SUFFIXES, Post, shown_path, load_post
+from syndicate.posts import POST_SUFFIXES, Post, post_of, shown_path, load_post
 from syndicate.state import fingerprint
 from syndicate.workers import map_in_order, worker_count
 from syndicate.write import write_chunks_if_changed
@@ -241,13 +241,6 @@ def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime
     return fields, notices, entry
 
 
-def _post_from(source: Path, fields: dict) -> Post:
-    """The Post ``_parse_to_send`` sent, built as unpickling builds one."""
-    post = object.__new__(Post)
-    vars(post).update(source=source, **fields)
-    return post
-
-
 # How the index file is written, sorted keys and all: an entry encoded
 # early is the same text as one encoded when the index is saved.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
@@ -370,7 +363,7 @@ class PostsIndex:
               ) -> tuple[Post | None, list[Notice]] | PostError:
         """Remember what ``parse_post_file`` made of a file; its post and warnings, or its error."""
         if not isinstance(parsed, PostError) and type(parsed[0]) is dict:
-            parsed = (_post_from(unread.path, parsed[0]), *parsed[1:])
+            parsed = (post_of({"source": unread.path, **parsed[0]}), *parsed[1:])
         if unread.stat is None:
             return parsed if isinstance(parsed, PostError) else parsed[:2]
         if unread.raw is None:

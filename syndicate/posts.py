@@ -398,15 +398,27 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
                               "is not an email address; left out", name))
         author = Author(author.name)
 
-    post = Post(
+    post = post_of(dict(
         source=path, name=name, title=title, date=moment, date_origin=origin,
         updated=updated, url=url, id=_feed_id(site, guid) if guid and guid.strip() else url, slug=slug,
         body_format=POST_SUFFIXES[path.suffix.lower()], categories=categories, tags=tags,
         excerpt=excerpt or None, author=author,
         image=image_url, lang=lang, draft=draft,
         body_line=body_line,
-    )
+    ))
     return post, notices
+
+
+def post_of(fields: dict) -> Post:
+    """``Post(**fields)`` for a value of every field, made as unpickling makes one.
+
+    A frozen dataclass sets its fields one ``object.__setattr__`` at a time,
+    2 us a post; a cold run makes a Post of every post of the site, in this
+    process or in a worker and again here (syndicate.cache).
+    """
+    post = object.__new__(Post)
+    vars(post).update(fields)
+    return post
 
 
 # --- the folder -----------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from syndicate.build import resolve_now
 from syndicate.config import load_site
 from syndicate.content import absolute_srcset, absolute_urls, render_post
-from syndicate.posts import expand_permalink, load_posts
+from syndicate.posts import Post, expand_permalink, load_posts
 from tests.conftest import BASIC_CONFIG, NOW, parse_feed
 
 SEOUL = timezone(timedelta(hours=9))
@@ -69,6 +70,15 @@ def test_yaml_toml_and_json_front_matter_read_alike(make_site):
     }
     for name in posts:
         assert rendered(root, name).html == "<p>Body.</p>\n"
+
+
+def test_a_post_read_is_the_post_its_fields_make(make_site):
+    # Posts are made without the dataclass's __init__ (posts.post_of): every
+    # field must be given, and the value must be the one __init__ would make.
+    root = make_site({"posts/2026-11-01-a.md": "---\ntitle: A\ntags: x\n---\nBody.\n"})
+    post = read(root)[0]["2026-11-01-a.md"]
+    assert vars(post).keys() == {field.name for field in fields(Post)}
+    assert Post(**vars(post)) == post and hash(Post(**vars(post))) == hash(post)
 
 
 def test_tags_and_categories_jekyll_style(make_site):
