@@ -82,10 +82,17 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
     before = set(multiprocessing.active_children())
     pool = None
+    context = multiprocessing.get_context()
+    # A forked worker starts with this process's memory, the work included:
+    # a chunk is sent as its number alone. Pickling each chunk's items and
+    # ``shared`` (the site) cost this process and the worker 6 us an item.
+    # Other start methods pickle what a worker gets, so they get each chunk.
+    inherited = (function, shared, chunks) if context.get_start_method() == "fork" else None
     try:
-        pool = ProcessPoolExecutor(workers - 1, multiprocessing.get_context(),
-                                   initializer=_leave_with, initargs=(os.getpid(),))
-        futures = [pool.submit(_run_chunk, function, shared, chunk) for chunk in chunks]
+        pool = ProcessPoolExecutor(workers - 1, context, initializer=_start_worker,
+                                   initargs=(os.getpid(), inherited))
+        futures = [pool.submit(_run_inherited, number) if inherited else pool.submit(_run_chunk, function, shared, chunk)
+                   for number, chunk in enumerate(chunks)]
     except (OSError, NotImplementedError, ImportError, RuntimeError, BrokenProcessPool):
         # No processes here (a sandbox without fork, or without /dev/shm for
         # the pool's semaphores), or only some (the process limit reached
@@ -127,6 +134,22 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
 
 def _run_chunk(function: Callable[..., Any], shared: tuple, chunk: Sequence) -> list:
     return [function(*shared, item) for item in chunk]
+
+
+_inherited: tuple | None = None  # in a forked worker: (function, shared, chunks) of its map
+
+
+def _start_worker(run: int, inherited: tuple | None) -> None:
+    """In a worker: keep the work it inherited, and exit when the run that started it is gone."""
+    global _inherited
+    _inherited = inherited
+    _leave_with(run)
+
+
+def _run_inherited(number: int) -> list:
+    """In a forked worker: chunk ``number`` of the work it inherited."""
+    function, shared, chunks = _inherited
+    return _run_chunk(function, shared, chunks[number])
 
 
 def _worker_results(future, function: Callable[..., Any], shared: tuple, chunk: Sequence) -> list:
