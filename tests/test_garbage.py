@@ -11,6 +11,8 @@ one that fills the posts index and one answered by it, and a partial run.
 from __future__ import annotations
 
 import gc
+import os
+import time
 
 import pytest
 
@@ -20,8 +22,14 @@ from syndicate.posts import load_posts
 from tests.conftest import BASIC_CONFIG, NOW, age, write_files
 
 
-def posts(count: int) -> dict[str, str]:
-    """``count`` posts of every kind a run reads differently, by file name."""
+def posts(count: int, every_kind: bool = True) -> dict[str, str]:
+    """``count`` posts of every kind a run reads differently, by file name.
+
+    ``every_kind=False`` leaves out broken and dateless posts: a run with
+    errors keeps no record, so the next run is never a partial one, and one
+    that dates a post writes first-seen.json, which the next run, a moment
+    later, does not trust to a record either.
+    """
     files = {}
     for number in range(count):
         day = f"2026-{number % 9 + 1:02d}-{number % 27 + 1:02d}"
@@ -33,9 +41,9 @@ def posts(count: int) -> dict[str, str]:
         elif kind == 1:  # an anchor: the checked loader, not the plain one
             files[f"posts/{day}-anchor-{number}.md"] = (
                 f"---\ntitle: Anchored {number}\nbase: &who {{name: Kim}}\nauthor: *who\n---\n\nBody.\n")
-        elif kind == 2:  # broken YAML: an error, with its line
+        elif kind == 2 and every_kind:  # broken YAML: an error, with its line
             files[f"posts/{day}-broken-{number}.md"] = f"---\ntitle: [unclosed {number}\n---\n\nBody.\n"
-        elif kind == 3:  # no date at all
+        elif kind == 3 and every_kind:  # no date at all
             files[f"posts/undated-{number}.md"] = f"---\ntitle: Undated {number}\n---\n\n<p>Body&nbsp;{number}</p>\n"
         else:
             files[f"posts/{day}-toml-{number}.md"] = f"+++\ntitle = \"TOML {number}\"\ndraft = false\n+++\n\nBody.\n"
@@ -61,9 +69,9 @@ def site_of(tmp_path, monkeypatch):
     monkeypatch.setenv("SYNDICATE_WORKERS", "1")
     made = iter(range(1000))
 
-    def make(count: int):
+    def make(count: int, every_kind: bool = True):
         root = tmp_path / f"site-{next(made)}"
-        write_files(root, {"syndicate.toml": BASIC_CONFIG, **posts(count)})
+        write_files(root, {"syndicate.toml": BASIC_CONFIG, **posts(count, every_kind)})
         age(root)
         return load_site(root)
 
@@ -80,18 +88,28 @@ def test_reading_posts_leaves_no_cyclic_garbage(site_of):
 def test_a_run_leaves_as_much_garbage_for_many_posts_as_for_few(site_of):
     def runs(site) -> list[int]:
         now = resolve_now(NOW, site)
-        cold = garbage_of(lambda: build(site, now))
-        (site.state_dir / "last-run.json").unlink(missing_ok=True)  # broken posts leave none anyway
-        filling = garbage_of(lambda: build(site, now))
-        indexed = garbage_of(lambda: build(site, now))
+        outcomes = []
+
+        def run() -> None:
+            outcomes.append(build(site, now))
+
+        def full() -> None:
+            (site.state_dir / "last-run.json").unlink()  # the last run's record would answer
+            run()
+
+        found = [garbage_of(run), garbage_of(full), garbage_of(full), garbage_of(run)]
         edited = sorted(site.posts_dir.glob("*-plain-*.md"))[-1]
         write_files(site.posts_dir, {edited.name: edited.read_text(encoding="utf-8") + "\nMore.\n"})
-        age(site.posts_dir)
-        changed = garbage_of(lambda: build(site, now))
-        return [cold, filling, indexed, changed]
+        os.utime(edited, (time.time() - 60,) * 2)
+        found.append(garbage_of(run))
+        # Cold, filling the index, from the index, nothing changed, one post changed:
+        assert [outcome.errors for outcome in outcomes] == [[]] * 5
+        assert "no post read" in outcomes[3].decisions[0]
+        assert "1 post file(s) changed since the last run" in outcomes[4].decisions[-1]
+        return found
 
-    runs(site_of(5))  # imports and caches first
-    few = runs(site_of(20))
-    many = runs(site_of(80))
+    runs(site_of(5, every_kind=False))  # imports and caches first
+    few = runs(site_of(20, every_kind=False))
+    many = runs(site_of(80, every_kind=False))
     assert many == few
     assert max(many) < 100  # a few closures per run, not per post
