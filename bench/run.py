@@ -150,7 +150,7 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
         cold.append(run_child(syndicate("build", "--site", str(site), *now, "-q")))
     results["build, cold"] = cold
 
-    # build again: the last run's record (syndicate.lastrun) answers for every post.
+    # build again: the last run's record (syndicate.incremental.lastrun) answers for every post.
     results["build, nothing changed"] = [
         run_child(syndicate("build", "--site", str(site), *now, "-q")) for _ in range(repeat)]
     changed = []

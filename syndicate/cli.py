@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from syndicate import __version__
-from syndicate.config import LIST_TOOLS
+from syndicate.sources.config import LIST_TOOLS
 
 
 def site_options(command):
@@ -27,8 +27,8 @@ def site_options(command):
     @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
     @wraps(command)
     def wrapper(site_dir, out_dir, now, quiet, verbose, strict, **kwargs):
-        from syndicate.build import resolve_now
-        from syndicate.config import load_site
+        from syndicate.commands.run import resolve_now
+        from syndicate.sources.config import load_site
 
         site = load_site(site_dir, out_dir)
         run = Run(quiet=quiet, verbose=verbose, strict=strict)
@@ -90,7 +90,7 @@ def cli():
 @site_options
 def build(site, now, run):
     """Write the RSS and Atom feeds (and category and tag feeds) to the output folder."""
-    from syndicate.build import build as build_site
+    from syndicate.commands.build import build as build_site
 
     run.report(build_site(site, now, run.progress))
 
@@ -99,7 +99,7 @@ def build(site, now, run):
 @site_options
 def check(site, now, run):
     """Read every post and print every problem; write nothing. Exit 1 if any."""
-    from syndicate.build import check as check_site
+    from syndicate.commands.build import check as check_site
 
     outcome = check_site(site, now, run.progress)
     run.report(outcome)
@@ -112,7 +112,7 @@ def check(site, now, run):
 @site_options
 def new(site, now, run, title):
     """Write a dated post skeleton in the posts folder (never overwrites)."""
-    from syndicate.posts import new_post
+    from syndicate.commands.new import new_post
 
     path = new_post(site, title, now)
     if not run.quiet:
@@ -134,8 +134,8 @@ def new(site, now, run, title):
 @site_options
 def digest(site, now, run, days, since, until, week, list_tool, send, force):
     """Write the email digest (HTML, plain text, .eml) to the output folder's digest/."""
-    from syndicate.digest import digest as write_digest
-    from syndicate.publish import send_digest
+    from syndicate.commands.digest import digest as write_digest
+    from syndicate.commands.publish import send_digest
 
     if force and not send:
         raise click.UsageError("--force only applies with --send")
@@ -153,7 +153,7 @@ def digest(site, now, run, days, since, until, week, list_tool, send, force):
 @site_options
 def publish(site, now, run, send, dry_run):
     """Build every feed and send the digest when it is due; made for cron. Silent unless something changed."""
-    from syndicate.publish import publish as publish_site
+    from syndicate.commands.publish import publish as publish_site
 
     run.report(publish_site(site, now, send=send, dry_run=dry_run, strict=run.strict, progress=run.progress))
 

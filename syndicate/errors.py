@@ -58,7 +58,7 @@ class SyndicateError(click.ClickException):
         return _location(self.path, self.line) + self.detail
 
     def __reduce__(self):
-        # Posts parsed in worker processes (syndicate.workers) send their
+        # Posts parsed in worker processes (syndicate.incremental.workers) send their
         # errors back pickled; Exception's own pickling keeps the message only.
         return type(self), (self.detail, self.path, self.line)
 

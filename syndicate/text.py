@@ -32,6 +32,11 @@ PLAIN_BASE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?/(?:(?!\.\.?/)[A-Za
 # What a slug turns into a hyphen: anything but letters, digits and "_".
 NOT_WORD = re.compile(r"[^\w]+")
 # Elements that end a line of text when HTML is read as plain text.
+# Names Windows reserves in any folder; a category called "con" must not
+# become a file that cannot be copied to such a machine.
+RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                  *(f"lpt{i}" for i in range(1, 10))}
+MAX_NAME_BYTES = 200
 BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
           "blockquote", "pre", "figure", "figcaption", "table", "section", "article", "hr", "dd", "dt"}
 
@@ -131,3 +136,22 @@ def slugify(text: str) -> str:
     text = unicodedata.normalize("NFC", text).lower()
     slug = NOT_WORD.sub("-", text).strip("-_")
     return slug[:120].strip("-_")
+
+
+def safe_name(name: str) -> str:
+    """A single path component that is safe on every file system.
+
+    Keeps letters of every script; no separators, no ``..``, no NUL, not
+    reserved, not too long. Raises ValueError when nothing usable is left.
+    """
+    name = re.sub(r"[\x00-\x1f/\\:*?\"<>|]", "-", name).strip(" .")
+    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+    if stem.lower() in RESERVED_NAMES:
+        stem += "-"
+    name = stem + dot + suffix
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+        name = stem + dot + suffix
+    if not stem.strip(" .-"):
+        raise ValueError(f"no usable file name in {name!r}")
+    return name

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import syndicate.posts
+import syndicate.sources.posts
 from syndicate.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,6 +114,6 @@ def run():
 def heads(monkeypatch) -> list[str]:
     """Each post whose front matter is read, by name."""
     names: list[str] = []
-    real = syndicate.posts.read_post_head
-    monkeypatch.setattr(syndicate.posts, "read_post_head", lambda path, name: names.append(name) or real(path, name))
+    real = syndicate.sources.posts.read_post_head
+    monkeypatch.setattr(syndicate.sources.posts, "read_post_head", lambda path, name: names.append(name) or real(path, name))
     return names

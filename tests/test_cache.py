@@ -10,13 +10,15 @@ from pathlib import Path
 import feedparser
 import pytest
 
-import syndicate.cache
-import syndicate.content
-import syndicate.posts
-from syndicate.build import Outcome, build, feeds_and_bodies, read_site
-from syndicate.config import load_site
-from syndicate.lastrun import forget
-from syndicate.posts import parse_date
+import syndicate.incremental.cache
+import syndicate.render.content
+import syndicate.sources.posts
+from syndicate.commands.build import build
+from syndicate.outcome import Outcome
+from syndicate.pipeline import feeds_and_bodies, read_site
+from syndicate.sources.config import load_site
+from syndicate.incremental.lastrun import forget
+from syndicate.sources.posts import parse_date
 from tests.conftest import NOW
 
 POSTS = {
@@ -92,12 +94,12 @@ def reads(monkeypatch):
             return original(*args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(syndicate.cache, "read_post_bytes",
-                        counting(syndicate.cache.read_post_bytes, lambda path: Path(path).name))
-    monkeypatch.setattr(syndicate.posts, "read_post_head",
-                        counting(syndicate.posts.read_post_head, lambda path, name: Path(path).name))
-    monkeypatch.setattr(syndicate.content, "read_post_text",
-                        counting(syndicate.content.read_post_text, lambda path, name: Path(path).name))
+    monkeypatch.setattr(syndicate.incremental.cache, "read_post_bytes",
+                        counting(syndicate.incremental.cache.read_post_bytes, lambda path: Path(path).name))
+    monkeypatch.setattr(syndicate.sources.posts, "read_post_head",
+                        counting(syndicate.sources.posts.read_post_head, lambda path, name: Path(path).name))
+    monkeypatch.setattr(syndicate.render.content, "read_post_text",
+                        counting(syndicate.render.content.read_post_text, lambda path, name: Path(path).name))
     return opened
 
 
@@ -105,8 +107,8 @@ def reads(monkeypatch):
 def hashed(monkeypatch):
     """Every post file read whole to be hashed for the index, by file name."""
     names: list[str] = []
-    original = syndicate.cache.read_post_bytes
-    monkeypatch.setattr(syndicate.cache, "read_post_bytes", lambda path: names.append(path.name) or original(path))
+    original = syndicate.incremental.cache.read_post_bytes
+    monkeypatch.setattr(syndicate.incremental.cache, "read_post_bytes", lambda path: names.append(path.name) or original(path))
     return names
 
 
@@ -155,16 +157,16 @@ def test_reads_are_counted_with_and_without_an_index_to_fill(site_root):
     """What ``publish -v`` reports: post files opened, not other files."""
     (site_root / "posts/notes.txt").write_text("not a post", encoding="utf-8")
     site = load_site(site_root)
-    first = syndicate.cache.PostsIndex.load(site)  # none yet: nothing to fill
-    read_site(site, now_for(site), index=first)
+    first = syndicate.incremental.cache.PostsIndex.load(site)  # none yet: nothing to fill
+    read_site(site, now_for(site), source=first.read_posts)
     assert first.reads == len(POSTS)
     first.save()
-    filling = syndicate.cache.PostsIndex.load(site)
-    read_site(site, now_for(site), index=filling)
+    filling = syndicate.incremental.cache.PostsIndex.load(site)
+    read_site(site, now_for(site), source=filling.read_posts)
     assert filling.reads == len(POSTS)
     filling.save()
-    filled = syndicate.cache.PostsIndex.load(site)
-    read_site(site, now_for(site), index=filled)
+    filled = syndicate.incremental.cache.PostsIndex.load(site)
+    read_site(site, now_for(site), source=filled.read_posts)
     assert filled.reads == 0
 
 
@@ -219,8 +221,8 @@ def test_touched_but_unchanged_post_is_hashed_not_parsed(site_root, reads, monke
     site = load_site(site_root)
     build_and_fill(site)
     parsed: list[str] = []
-    original = syndicate.cache.load_post
-    monkeypatch.setattr(syndicate.cache, "load_post",
+    original = syndicate.incremental.cache.load_post
+    monkeypatch.setattr(syndicate.incremental.cache, "load_post",
                         lambda site, path, *a: parsed.append(path.name) or original(site, path, *a))
     os.utime(site_root / "posts/2026-11-20-seoul.md")  # a git checkout, say
     reads.clear()
@@ -322,7 +324,7 @@ def test_undated_post_keeps_its_date_from_the_index(site_root):
 
 @pytest.mark.parametrize("old", [None, b"", b'{"a":1}', b'{"a":1}{"b":2}', b'{"a":1}{"b":2}x', b'{"a":1}{"b":3}'])
 def test_chunked_write_keeps_a_file_with_the_same_bytes(tmp_path, old):
-    from syndicate.write import write_chunks_if_changed
+    from syndicate.write.files import write_chunks_if_changed
 
     path = tmp_path / "index.json"
     if old is not None:
@@ -340,7 +342,7 @@ def test_run_that_fills_the_index_parses_the_bytes_it_hashed(site_root, reads, m
     site = load_site(site_root)
     build(site, now_for(site))
     forget(site)
-    monkeypatch.setattr(syndicate.posts, "read_post_head",
+    monkeypatch.setattr(syndicate.sources.posts, "read_post_head",
                         lambda path, name: pytest.fail(f"{name} was opened a second time"))
     reads.clear()
     outcome = build(site, now_for(site))
@@ -349,7 +351,7 @@ def test_run_that_fills_the_index_parses_the_bytes_it_hashed(site_root, reads, m
 
 
 def test_chunked_write_that_fails_midway_leaves_the_old_file_and_no_temporary_one(tmp_path):
-    from syndicate.write import write_chunks_if_changed
+    from syndicate.write.files import write_chunks_if_changed
 
     path = tmp_path / "index.json"
     path.write_bytes(b"old")

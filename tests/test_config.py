@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from syndicate.config import DEFAULT_PERMALINK, load_site
+from syndicate.sources.config import DEFAULT_PERMALINK, load_site
 from syndicate.errors import ConfigError
 from tests.conftest import NOW, parse_feed
 

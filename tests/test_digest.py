@@ -13,7 +13,7 @@ import lxml.html
 import pytest
 from hypothesis import given, strategies as st
 
-from syndicate.digest import display_width, wrap
+from syndicate.render.digest import display_width, wrap
 from tests.conftest import NOW
 
 CONFIG = """\

@@ -14,7 +14,7 @@ import cssutils
 import lxml.html
 from lxml.cssselect import CSSSelector
 
-from syndicate.jinja import default_templates_dir
+from syndicate.render.jinja import default_templates_dir
 from tests.conftest import NOW
 
 CONFIG = """\

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from syndicate.jinja import default_templates_dir
+from syndicate.render.jinja import default_templates_dir
 from tests.conftest import NOW, REPO
 
 POST = "---\ntitle: One\ndate: 2026-11-17 10:00:00\n---\nBody.\n"
@@ -57,7 +57,7 @@ def test_the_wheel_carries_the_templates_and_finds_them(tmp_path):
         names = archive.namelist()
         assert {"syndicate/templates/digest.html.j2", "syndicate/templates/digest.txt.j2"} <= set(names)
         archive.extractall(tmp_path / "installed")
-    found = subprocess.run([sys.executable, "-c", "from syndicate.jinja import default_templates_dir as d; print(d())"],
+    found = subprocess.run([sys.executable, "-c", "from syndicate.render.jinja import default_templates_dir as d; print(d())"],
                            cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "installed")},
                            capture_output=True, text=True, check=True)
     assert found.stdout.strip() == str(tmp_path / "installed" / "syndicate" / "templates")

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from syndicate.build import read_site
-from syndicate.config import load_site
-from syndicate.digest import select_posts, window_for
+from syndicate.pipeline import read_site
+from syndicate.sources.config import load_site
+from syndicate.render.digest import select_posts, window_for
 from syndicate.errors import SyndicateError
 from tests.conftest import BASIC_CONFIG, NOW
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from syndicate.cli import cli
-from syndicate.config import SCHEMA
+from syndicate.sources.config import SCHEMA
 from tests.conftest import REPO
 
 if sys.version_info >= (3, 11):

@@ -19,13 +19,15 @@ from urllib.parse import quote, urljoin
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import syndicate.cache
-import syndicate.content
-import syndicate.posts
-from syndicate.build import Outcome, feeds_and_bodies, read_site, resolve_now
-from syndicate.config import load_site
+import syndicate.incremental.cache
+import syndicate.render.content
+import syndicate.sources.posts
+from syndicate.commands.run import resolve_now
+from syndicate.outcome import Outcome
+from syndicate.pipeline import feeds_and_bodies, read_site
+from syndicate.sources.config import load_site
 from syndicate.errors import PostError
-from syndicate.postfile import HEAD_BYTES, post_head_of, read_post_head, read_post_text, split_front_matter
+from syndicate.sources.postfile import HEAD_BYTES, post_head_of, read_post_head, read_post_text, split_front_matter
 from syndicate.text import join_url
 from tests.conftest import REPO, age
 
@@ -88,11 +90,11 @@ def opened(monkeypatch) -> list[str]:
             return real(path, name)
         return read
 
-    monkeypatch.setattr(syndicate.posts, "read_post_head", spy(syndicate.posts.read_post_head))
-    monkeypatch.setattr(syndicate.content, "read_post_text", spy(syndicate.content.read_post_text))
+    monkeypatch.setattr(syndicate.sources.posts, "read_post_head", spy(syndicate.sources.posts.read_post_head))
+    monkeypatch.setattr(syndicate.render.content, "read_post_text", spy(syndicate.render.content.read_post_text))
     # The posts index reads a new post whole, hashes it and parses its head from those bytes.
-    real_bytes = syndicate.cache.read_post_bytes
-    monkeypatch.setattr(syndicate.cache, "read_post_bytes",
+    real_bytes = syndicate.incremental.cache.read_post_bytes
+    monkeypatch.setattr(syndicate.incremental.cache, "read_post_bytes",
                         lambda path: names.append(path.name) or real_bytes(path))
     return names
 
@@ -110,7 +112,7 @@ def test_cold_and_warm_builds_equal_the_uncached_render(site_root, run, opened):
     expected = uncached(site_root)
     opened.clear()
 
-    assert build(run, site_root) == expected  # cold: no index yet, and none filled (syndicate.cache)
+    assert build(run, site_root) == expected  # cold: no index yet, and none filled (syndicate.incremental.cache)
     assert (site_root / ".syndicate" / "posts-index.json").is_file()
     assert len(opened) >= 300  # every post read once, bodies for the feeds
 

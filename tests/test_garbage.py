@@ -16,9 +16,10 @@ import time
 
 import pytest
 
-from syndicate.build import build, resolve_now
-from syndicate.config import load_site
-from syndicate.posts import load_posts
+from syndicate.commands.build import build
+from syndicate.commands.run import resolve_now
+from syndicate.sources.config import load_site
+from syndicate.sources.posts import load_posts
 from tests.conftest import BASIC_CONFIG, NOW, age, write_files
 
 

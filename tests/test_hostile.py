@@ -25,11 +25,12 @@ import pytest
 import yaml
 from lxml import etree
 
-from syndicate import safe_yaml
+from syndicate.sources import safe_yaml
 from syndicate.errors import PublishError
-from syndicate.postfile import legacy_korean
+from syndicate.sources.postfile import legacy_korean
 from syndicate.text import XML_FORBIDDEN
-from syndicate.write import output_path, safe_name
+from syndicate.text import safe_name
+from syndicate.write.files import output_path
 from tests.conftest import NOW
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -686,13 +687,13 @@ def test_an_unreadable_post_is_named_and_the_others_publish(tmp_path, run, monke
             return real_open(self, *args, **kwargs)
 
         monkeypatch.setattr(Path, "open", deny)
-        import syndicate.cache
+        import syndicate.incremental.cache
 
         def read_bytes(path):
             with deny(path, "rb") as file:
                 return file.read()
 
-        monkeypatch.setattr(syndicate.cache, "read_post_bytes", read_bytes)
+        monkeypatch.setattr(syndicate.incremental.cache, "read_post_bytes", read_bytes)
     result = run("build", "--site", root, "--now", NOW)
     assert result.exit_code == 1
     assert "posts/2024-04-10-locked.md: cannot read: Permission denied" in lines(result.stderr)
@@ -708,16 +709,16 @@ def published_site(tmp_path, run) -> tuple[Path, dict[Path, bytes]]:
 
 def refuse_writes_in(monkeypatch, folder: Path, error: OSError) -> None:
     """Make every atomic write into ``folder`` fail with ``error``, as a full or read-only disk does."""
-    import syndicate.write
+    import syndicate.write.files
 
-    real_mkstemp = syndicate.write.tempfile.mkstemp
+    real_mkstemp = syndicate.write.files.tempfile.mkstemp
 
     def refuse(*args, dir=None, **kwargs):
         if Path(dir).is_relative_to(folder):
             raise error
         return real_mkstemp(*args, dir=dir, **kwargs)
 
-    monkeypatch.setattr(syndicate.write.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(syndicate.write.files.tempfile, "mkstemp", refuse)
 
 
 def test_an_output_folder_that_cannot_be_written_leaves_the_published_feeds_intact(tmp_path, run, monkeypatch):
@@ -732,7 +733,7 @@ def test_an_output_folder_that_cannot_be_written_leaves_the_published_feeds_inta
 
 def test_a_full_disk_leaves_the_published_feeds_intact_and_no_temporary_files(tmp_path, run, monkeypatch):
     root, before = published_site(tmp_path, run)
-    import syndicate.write
+    import syndicate.write.files
 
     real_fdopen = os.fdopen
 
@@ -753,7 +754,7 @@ def test_a_full_disk_leaves_the_published_feeds_intact_and_no_temporary_files(tm
         def __getattr__(self, name):
             return getattr(self.file, name)
 
-    monkeypatch.setattr(syndicate.write.os, "fdopen", lambda fd, mode="r": FullDisk(real_fdopen(fd, mode)))
+    monkeypatch.setattr(syndicate.write.files.os, "fdopen", lambda fd, mode="r": FullDisk(real_fdopen(fd, mode)))
     result = run("build", "--site", root, "--now", NOW)
     monkeypatch.undo()
     assert result.exit_code == 1

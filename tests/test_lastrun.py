@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import syndicate.cache
-import syndicate.posts
-import syndicate.state
+import syndicate.incremental.cache
+import syndicate.sources.posts
+import syndicate.write.state
 from tests.conftest import BASIC_CONFIG, NOW, age
 
 POSTS = {
@@ -37,18 +37,18 @@ def site_root(make_site):
 def reads(monkeypatch) -> list[str]:
     """Every post head read and every posts-index load, in order."""
     seen: list[str] = []
-    real_head, real_load = syndicate.posts.read_post_head, syndicate.cache.PostsIndex.load
+    real_head, real_load = syndicate.sources.posts.read_post_head, syndicate.incremental.cache.PostsIndex.load
 
     def head(path, name):
         seen.append(name)
         return real_head(path, name)
 
-    def load(site):
+    def load(site, **options):
         seen.append("index")
-        return real_load(site)
+        return real_load(site, **options)
 
-    monkeypatch.setattr(syndicate.posts, "read_post_head", head)
-    monkeypatch.setattr(syndicate.cache.PostsIndex, "load", staticmethod(load))
+    monkeypatch.setattr(syndicate.sources.posts, "read_post_head", head)
+    monkeypatch.setattr(syndicate.incremental.cache.PostsIndex, "load", staticmethod(load))
     return seen
 
 
@@ -209,9 +209,9 @@ def test_a_change_of_permissions_means_the_post_is_read_again(site_root, run, re
 
 @pytest.fixture
 def fresh_code_digest():
-    syndicate.state._code_digest.cache_clear()
+    syndicate.sources.inputs.code_digest.cache_clear()
     yield
-    syndicate.state._code_digest.cache_clear()
+    syndicate.sources.inputs.code_digest.cache_clear()
 
 
 def test_a_library_upgrade_means_a_full_run(site_root, run, reads, monkeypatch, tmp_path, fresh_code_digest):
@@ -225,7 +225,7 @@ def test_a_library_upgrade_means_a_full_run(site_root, run, reads, monkeypatch, 
         return importlib.machinery.ModuleSpec(name, None, origin=str(upgraded)) if name == "feedgen" else real(name, *args)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    syndicate.state._code_digest.cache_clear()
+    syndicate.sources.inputs.code_digest.cache_clear()
     reads.clear()
     build(run, site_root)
     assert "index" in reads

@@ -12,8 +12,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from syndicate.config import load_site
-from syndicate.lock import Busy, Held, site_lock
+from syndicate.sources.config import load_site
+from syndicate.commands.lock import Busy, Held, site_lock
 from tests.conftest import BASIC_CONFIG, NOW, REPO
 
 POSTS = {f"posts/2026-11-{day:02d}-post-{day}.md": f"---\ntitle: Post {day}\n---\nBody {day}.\n"
@@ -22,8 +22,8 @@ POSTS = {f"posts/2026-11-{day:02d}-post-{day}.md": f"---\ntitle: Post {day}\n---
 HOLDER = """
 import sys, time
 from pathlib import Path
-from syndicate.config import load_site
-from syndicate.lock import site_lock
+from syndicate.sources.config import load_site
+from syndicate.commands.lock import site_lock
 with site_lock(load_site(Path(sys.argv[1]))) as held:
     print(type(held).__name__, flush=True)
     time.sleep(float(sys.argv[2]))

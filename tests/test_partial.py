@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import syndicate.cache
+import syndicate.incremental.cache
 from tests.conftest import BASIC_CONFIG, REPO, age
 
 _spec = importlib.util.spec_from_file_location("gen_posts", REPO / "bench" / "gen_posts.py")
@@ -54,8 +54,8 @@ def site_root(generated, tmp_path, run) -> Path:
 def index_loads(monkeypatch) -> list[str]:
     """Each load of the posts index: a full run."""
     loads: list[str] = []
-    real = syndicate.cache.PostsIndex.load
-    monkeypatch.setattr(syndicate.cache.PostsIndex, "load",
+    real = syndicate.incremental.cache.PostsIndex.load
+    monkeypatch.setattr(syndicate.incremental.cache.PostsIndex, "load",
                         staticmethod(lambda site, **options: loads.append("index") or real(site, **options)))
     return loads
 
@@ -210,7 +210,7 @@ def test_a_dateless_post_deleted_takes_a_full_run(site_root, run, tmp_path, inde
 
 def test_a_feed_that_loses_more_posts_than_are_kept_takes_a_full_run(site_root, run, tmp_path, index_loads):
     """Each feed keeps partial.RESERVE posts beyond its last: deleting more than that leaves a gap."""
-    from syndicate.partial import RESERVE
+    from syndicate.incremental.partial import RESERVE
 
     for post in newest_posts(site_root, RESERVE + 1):
         post.unlink()
@@ -461,9 +461,9 @@ def test_a_digest_needs_the_details_to_describe_the_posts(site_root, run, tmp_pa
 def test_a_feeds_cut_never_moves_down(make_site, run, tmp_path, monkeypatch):
     """A post kept for another feed, below this feed's cut, must not lower the cut:
     the posts between were never kept, and a later gap would be filled past them."""
-    import syndicate.partial
+    import syndicate.incremental.partial
 
-    monkeypatch.setattr(syndicate.partial, "RESERVE", 1)  # each feed keeps 2 + 1 posts
+    monkeypatch.setattr(syndicate.incremental.partial, "RESERVE", 1)  # each feed keeps 2 + 1 posts
     posts = {f"posts/2026-11-0{day}-p{day}.md": f"---\ntitle: P{day}\ncategories: [f]\n---\nx\n" for day in range(1, 5)}
     posts["posts/2026-10-01-old.md"] = "---\ntitle: Old\ncategories: [f, g]\n---\nkept for g\n"
     root = make_site(posts, config=BASIC_CONFIG + "[feed]\nlimit = 2\ncategories = true\n")

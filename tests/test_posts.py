@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from syndicate.build import resolve_now
-from syndicate.config import load_site
-from syndicate.content import absolute_srcset, absolute_urls, render_post
-from syndicate.posts import Post, expand_permalink, load_posts
+from syndicate.commands.run import resolve_now
+from syndicate.sources.config import load_site
+from syndicate.render.content import absolute_srcset, absolute_urls, render_post
+from syndicate.sources.posts import Post, expand_permalink, load_posts
 from tests.conftest import BASIC_CONFIG, NOW, parse_feed
 
 SEOUL = timezone(timedelta(hours=9))
@@ -424,7 +424,7 @@ def test_every_bad_post_is_reported_in_one_run(make_site, run):
 
 
 def test_aliases_repeated_a_million_times_are_refused_before_expanding(make_site, run):
-    # syndicate.safe_yaml refuses a document past 10,000 values once expanded
+    # syndicate.sources.safe_yaml refuses a document past 10,000 values once expanded
     # (tests/test_hostile.py covers the loader itself).
     levels = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     levels += [f"{b}: &{b} [{', '.join(['*' + a] * 10)}]" for a, b in zip("abcdef", "bcdefg")]
@@ -462,10 +462,10 @@ import re  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from syndicate.posts import parse_date  # noqa: E402
+from syndicate.sources.posts import parse_date  # noqa: E402
 from syndicate import text  # noqa: E402
 from syndicate.text import XML_FORBIDDEN, clean_text, slugify  # noqa: E402
-from syndicate.write import safe_name  # noqa: E402
+from syndicate.text import safe_name  # noqa: E402
 
 PATIENT = settings(max_examples=150, deadline=None, derandomize=True)  # shared machine: time is not the point; CI must be stable
 

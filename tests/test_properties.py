@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from syndicate.config import load_site
-from syndicate.content import render_post
+from syndicate.sources.config import load_site
+from syndicate.render.content import render_post
 from syndicate.errors import SyndicateError
-from syndicate.feeds import ATOM, RSS, FeedSpec, render_feed
-from syndicate.posts import load_post
+from syndicate.render.feeds import ATOM, RSS, FeedSpec, render_feed
+from syndicate.sources.posts import load_post
 from syndicate.text import XML_FORBIDDEN, html_text
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone(timedelta(hours=9)))
@@ -171,8 +171,8 @@ def assert_inert(fragment: str) -> None:
 @PROPERTIES
 @given(st.lists(st.one_of(ATTACKS, HTML_PIECES, ANY_TEXT), max_size=12).map("".join))
 def test_no_script_survives_into_feed_or_email_html(body):
-    from syndicate.content import absolute_urls, feed_html, to_html
-    from syndicate.inline import sanitise_body
+    from syndicate.render.content import absolute_urls, feed_html, to_html
+    from syndicate.render.inline import sanitise_body
 
     for body_format in ("html", "markdown"):
         html_body = absolute_urls(to_html(XML_FORBIDDEN.sub("", body), body_format), "https://example.com/blog/p.html")

@@ -17,11 +17,11 @@ import feedparser
 import pytest
 from aiosmtpd.controller import Controller
 
-import syndicate.smtp
-import syndicate.state
-from syndicate.config import load_site
-from syndicate.posts import parse_date
-from syndicate.publish import due_window, publish, scheduled_moment
+import syndicate.write.smtp
+import syndicate.write.state
+from syndicate.sources.config import load_site
+from syndicate.sources.posts import parse_date
+from syndicate.commands.publish import due_window, publish, scheduled_moment
 from tests.conftest import BASIC_CONFIG
 
 # Monday 2026-11-23 08:00 in Seoul is the scheduled moment; the digest due
@@ -186,7 +186,7 @@ def test_temporary_failure_is_retried_then_sent_once(digest_site, smtp_server):
     outcome = run_publish(digest_site, DUE, sleep=pauses.append)
     assert not outcome.errors
     assert smtp_server.attempts == 2 and len(smtp_server.messages) == 1
-    assert pauses == [syndicate.smtp.RETRY_DELAYS[0]]
+    assert pauses == [syndicate.write.smtp.RETRY_DELAYS[0]]
     run_publish(digest_site, "2026-11-23T08:05:00+09:00")
     assert len(smtp_server.messages) == 1
 
@@ -195,7 +195,7 @@ def test_lasting_temporary_failure_fails_the_run_and_the_next_run_sends(digest_s
     smtp_server.replies = ["451 4.3.0 Try again later"] * 4
     pauses: list[float] = []
     outcome = run_publish(digest_site, DUE, sleep=pauses.append)
-    assert pauses == list(syndicate.smtp.RETRY_DELAYS)
+    assert pauses == list(syndicate.write.smtp.RETRY_DELAYS)
     assert [str(e) for e in outcome.errors] == [
         f"digest 2026-W47 not sent: 127.0.0.1:{smtp_server.port} failed 4 times, last: 451 4.3.0 Try again "
         "later; the next run tries again"]
@@ -220,7 +220,7 @@ def test_connection_refused_is_temporary(make_site):
     root = make_site(WEEK_POSTS, config=config(free_port()))
     pauses: list[float] = []
     outcome = run_publish(root, DUE, sleep=pauses.append)
-    assert len(pauses) == len(syndicate.smtp.RETRY_DELAYS)
+    assert len(pauses) == len(syndicate.write.smtp.RETRY_DELAYS)
     assert len(outcome.errors) == 1 and "connection refused; the next run tries again" in str(outcome.errors[0])
     assert (root / "public/feed.xml").is_file()  # the feeds went out all the same
 
@@ -233,7 +233,7 @@ def test_crash_between_render_and_send_sends_once(digest_site, smtp_server, monk
     def crash(*args, **kwargs):
         raise Crash
     with monkeypatch.context() as patch:
-        patch.setattr(syndicate.smtp, "send_message", crash)
+        patch.setattr(syndicate.write.smtp, "send_message", crash)
         with pytest.raises(Crash):
             run_publish(digest_site, DUE)
     assert state(digest_site)["2026-W47"]["status"] == "sending"
@@ -251,12 +251,12 @@ def test_crash_between_render_and_send_sends_once(digest_site, smtp_server, monk
 
 
 def test_crash_before_the_record_is_saved_sends_once(digest_site, smtp_server, monkeypatch):
-    import syndicate.publish
+    import syndicate.commands.publish
 
     def crash(*args, **kwargs):
         raise Crash
     with monkeypatch.context() as patch:
-        patch.setattr(syndicate.publish, "save_digest", crash)
+        patch.setattr(syndicate.commands.publish, "save_digest", crash)
         with pytest.raises(Crash):
             run_publish(digest_site, DUE)
     assert smtp_server.messages == []
@@ -464,7 +464,7 @@ def test_same_clock_twice_writes_nothing(digest_site, smtp_server, run):
     assert result.exit_code == 0 and result.output == ""
     after = mtimes(digest_site / "public", digest_site / ".syndicate")
     # The second full run fills the posts index, which the first leaves
-    # empty (syndicate.cache); nothing else moves.
+    # empty (syndicate.incremental.cache); nothing else moves.
     assert {name for name in after if after[name] != before[name]} <= {str(digest_site / ".syndicate/posts-index.json")}
     result = run("publish", "--site", digest_site, "--now", DUE)
     assert result.exit_code == 0 and result.output == ""
@@ -636,7 +636,7 @@ def test_installed_command_sends_once_from_cron(digest_site, smtp_server):
 
 def test_password_rules(make_site, monkeypatch):
     from syndicate.errors import ConfigError
-    from syndicate.smtp import password
+    from syndicate.write.smtp import password
 
     def site_with(smtp: str):
         return load_site(make_site(config=BASIC_CONFIG + "\n[smtp]\n" + smtp))
@@ -674,13 +674,13 @@ def test_the_password_itself_in_the_config_is_refused(make_site):
      "STARTTLS extension not supported by server."),
 ])
 def test_classify_sending_errors(error, temporary, said):
-    from syndicate.smtp import classify
+    from syndicate.write.smtp import classify
 
     assert classify(error) == (temporary, said)
 
 
 def test_a_bug_is_not_mistaken_for_a_sending_failure():
-    from syndicate.smtp import classify
+    from syndicate.write.smtp import classify
 
     with pytest.raises(KeyError):
         classify(KeyError("a bug"))

@@ -1,7 +1,7 @@
 """Posts read and rendered in worker processes give what one process gives.
 
 A cold build of a large site parses front matter and renders bodies in worker
-processes (syndicate.workers). Every output byte, every error and warning and
+processes (syndicate.incremental.workers). Every output byte, every error and warning and
 the posts index must be the same as when one process does it all, with any
 start method, and when processes cannot be had at all. SYNDICATE_WORKERS
 forces the pool here, whatever the machine's CPU count and the site's size.
@@ -22,14 +22,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-import syndicate.workers
-from syndicate import safe_yaml
-from syndicate.build import build, check
-from syndicate.config import load_site
+import syndicate.incremental.workers
+from syndicate.sources import safe_yaml
+from syndicate.commands.build import build, check
+from syndicate.sources.config import load_site
 from syndicate.errors import ConfigError, Notice, PostError
-from syndicate.lastrun import forget
-from syndicate.posts import parse_date
-from syndicate.workers import map_in_order, worker_count
+from syndicate.incremental.lastrun import forget
+from syndicate.sources.posts import parse_date
+from syndicate.incremental.workers import map_in_order, worker_count
 from tests.conftest import REPO
 
 _spec = importlib.util.spec_from_file_location("gen_posts", REPO / "bench" / "gen_posts.py")
@@ -73,7 +73,7 @@ def built(generated: Path, tmp_path: Path, workers: str, monkeypatch, command=bu
     root = tmp_path / "site"
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(generated, root)
-    monkeypatch.setenv(syndicate.workers.ENV, workers)
+    monkeypatch.setenv(syndicate.incremental.workers.ENV, workers)
     site = load_site(root)
     outcome = command(site, parse_date(NOW, site.timezone))
     if command is build:
@@ -82,7 +82,7 @@ def built(generated: Path, tmp_path: Path, workers: str, monkeypatch, command=bu
         forget(site)
         refill = command(site, parse_date(NOW, site.timezone))
         assert refill.written == [] and [str(e) for e in refill.errors] == [str(e) for e in outcome.errors]
-    monkeypatch.delenv(syndicate.workers.ENV)
+    monkeypatch.delenv(syndicate.incremental.workers.ENV)
     files = {path.relative_to(root).as_posix(): _without_ctimes(path)
              for folder in ("public", ".syndicate") for path in sorted((root / folder).rglob("*"))
              if path.is_file() and path.name not in ("last-run.json", "lock")}
@@ -183,17 +183,17 @@ def test_workers_end_with_the_run():
 
 
 def test_worker_count(monkeypatch):
-    monkeypatch.delenv(syndicate.workers.ENV, raising=False)
+    monkeypatch.delenv(syndicate.incremental.workers.ENV, raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     assert worker_count(10) == 1  # too few to pay for a process
     assert worker_count(50_000) == 3
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
-    assert worker_count(50_000) == syndicate.workers.MAX_WORKERS
+    assert worker_count(50_000) == syndicate.incremental.workers.MAX_WORKERS
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert worker_count(50_000) == 1
-    monkeypatch.setenv(syndicate.workers.ENV, "2")
+    monkeypatch.setenv(syndicate.incremental.workers.ENV, "2")
     assert worker_count(3) == 2  # forced, however few
-    monkeypatch.setenv(syndicate.workers.ENV, "0")
+    monkeypatch.setenv(syndicate.incremental.workers.ENV, "0")
     assert worker_count(50_000) == 1
 
 
@@ -253,7 +253,7 @@ def test_the_direct_path_gives_what_the_checked_loader_gives(document):
 FLAKY_FORK = r"""
 import errno, os, sys
 sys.path.insert(0, sys.argv[1])
-from syndicate.workers import map_in_order
+from syndicate.incremental.workers import map_in_order
 real_fork, calls = os.fork, []
 
 def fork():
@@ -280,7 +280,7 @@ def test_a_pool_that_starts_only_some_workers_leaves_no_run_waiting(tmp_path):
     script = tmp_path / "flaky.py"
     script.write_text(FLAKY_FORK, encoding="utf-8")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run([sys.executable, str(script), str(Path(syndicate.workers.__file__).parents[1])],
+    done = subprocess.run([sys.executable, str(script), str(Path(syndicate.incremental.workers.__file__).parents[1])],
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(sum(n * 2 for n in range(100)))
@@ -293,4 +293,4 @@ def test_a_worker_without_a_watcher_thread_still_works(monkeypatch):
         raise RuntimeError("can't start new thread")
 
     monkeypatch.setattr(threading.Thread, "start", no_thread)
-    syndicate.workers._leave_with(os.getpid())  # says nothing, raises nothing
+    syndicate.incremental.workers._leave_with(os.getpid())  # says nothing, raises nothing

@@ -3,8 +3,8 @@
 A digest covers a window of time ``[start, end)`` in the site's time zone: an
 ISO week, the last N days, or a range of dates. Its posts are rendered through
 two Jinja templates (``digest.html.j2``, ``digest.txt.j2``), the HTML is made
-email-ready by ``syndicate.inline`` and both parts are wrapped into one MIME
-message by ``syndicate.mail``. Nothing here touches the network.
+email-ready by ``syndicate.render.inline`` and both parts are wrapped into one MIME
+message by ``syndicate.render.mail``. Nothing here touches the network.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from markupsafe import Markup
 
-from syndicate.config import Site
-from syndicate.content import Rendered
+from syndicate.sources.config import Site
+from syndicate.render.content import Rendered
 from syndicate.errors import Notice, SyndicateError
-from syndicate.posts import Post, parse_date
+from syndicate.sources.posts import Post, parse_date
 from syndicate.text import BLOCKS, parse_fragment
 
 # Gmail clips a message whose HTML is over 102 KB behind a "View entire message" link.
@@ -136,7 +136,7 @@ def window_for(site: Site, now: datetime, *, days: int | None = None, since: str
 def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[Post]:
     """The ``published`` posts dated inside ``window``, in ``digest.order`` (newest first by default).
 
-    ``published`` is what ``build.read_site`` gives: drafts and scheduled
+    ``published`` is what ``pipeline.read_site`` gives: drafts and scheduled
     posts are already out (``Post.is_published``).
     """
     chosen = [p for p in published if window.start <= p.date < window.end]
@@ -259,7 +259,7 @@ def _post_view(site: Site, rendered: Rendered, locale, link: Callable[[str], str
     """The template's view of one post; ``link`` adds the UTM parameters to a URL."""
     from babel.dates import format_date
 
-    from syndicate.inline import sanitise_body
+    from syndicate.render.inline import sanitise_body
 
     post = rendered.post
     body = Markup(sanitise_body(rendered.html)) if site.digest.full_content else None
@@ -279,15 +279,15 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
     """Render the digest of ``rendered`` posts (already selected and ordered); write nothing.
 
     ``list_tool`` (default ``digest.list_tool``) decides the unsubscribe and
-    web-version links. Bodies are rendered by the caller (``build.render_all``),
+    web-version links. Bodies are rendered by the caller (``pipeline.digest_of``),
     which reports and leaves out a post whose body fails. Template mistakes
     raise SyndicateError with the template's file and line.
     """
     from babel.dates import format_date, format_interval
 
-    from syndicate.inline import email_ready
-    from syndicate.jinja import environment, render_string, render_template, template_path
-    from syndicate.mail import build_message, links_for, message_id, put_merge_tags
+    from syndicate.render.inline import email_ready
+    from syndicate.render.jinja import environment, render_string, render_template, template_path
+    from syndicate.render.mail import build_message, links_for, message_id, put_merge_tags
 
     tool = list_tool or site.digest.list_tool
     locale, problem = _locale(site)
@@ -343,9 +343,6 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
                        tuple(notices + more))
 
 
-# --- writing and the command ----------------------------------------------------
-
-
 def digest_outputs(files: DigestFiles) -> dict[str, bytes]:
     """The files of a digest, relative to the output folder: the period's and ``latest.*``."""
     outputs = {}
@@ -354,67 +351,3 @@ def digest_outputs(files: DigestFiles) -> dict[str, bytes]:
         outputs[f"digest/{name}.txt"] = files.text
         outputs[f"digest/{name}.eml"] = files.eml
     return outputs
-
-
-def write_digest(site: Site, files: DigestFiles, outcome) -> None:
-    """Write ``<period>.html/.txt/.eml`` and the ``latest.*`` copies, each atomically and only if changed."""
-    from syndicate.build import write_outputs
-
-    write_outputs(site, digest_outputs(files), outcome)
-
-
-def digest_of(site: Site, posts: list[Post], window: Window, now: datetime, outcome, render,
-              list_tool: str | None = None) -> DigestFiles | None:
-    """Render the bodies of ``posts`` with ``render``, then their digest; None when no body rendered.
-
-    A post whose body fails is reported in ``outcome`` and left out, as in the feeds.
-    """
-    from syndicate.build import render_all
-
-    bodies = render_all(site, posts, outcome, render)
-    rendered = [bodies[p.name] for p in posts if p.name in bodies]
-    if not rendered:
-        return None
-    files = render_digest(site, rendered, window, now, list_tool)
-    outcome.notices.extend(files.notices)
-    return files
-
-
-def digest(site: Site, now: datetime, *, days: int | None = None, since: str | None = None,
-           until: str | None = None, week: str | None = None, list_tool: str | None = None):
-    """The ``syndicate digest`` command: read the site, pick the window's posts, write the digest.
-
-    An empty window writes nothing and says so; it is not a failure, so a
-    quiet week never makes cron complain. Returns the build Outcome.
-    """
-    from syndicate.build import Outcome, read_site
-    from syndicate.cache import PostsIndex
-    from syndicate.content import render_post
-    from syndicate.partial import window_posts
-    from syndicate.state import save_first_seen
-
-    window = window_for(site, now, days=days, since=since, until=until, week=week)
-    found = window_posts(site, now, window.start, window.end)
-    if found is not None:
-        # Nothing changed since the last build or publish: the window's posts
-        # alone are read, and the warnings are that run's.
-        posts, notices = found
-        outcome = Outcome(notices=notices, decisions=[
-            f"nothing changed since the last run: read only the {len(posts)} post(s) dated in {window.period}"])
-        render = render_post
-    else:
-        # The posts index answers for unchanged posts. It is not saved, as with
-        # check: it keeps rendered bodies for the feeds' posts, not the digest's.
-        index = PostsIndex.load(site, keep=False)
-        loaded, published, notices = read_site(site, now, index=index)
-        outcome = Outcome(errors=list(loaded.errors), notices=notices)
-        # Dateless posts keep the date they were first seen, as with build.
-        save_first_seen(site, loaded)
-        posts, render = published, index.render_post
-    files = digest_of(site, select_posts(site, posts, window), window, now, outcome, render, list_tool)
-    if files is None:
-        outcome.events.append(f"no posts from {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} "
-                              f"({window.period}); no digest written")
-        return outcome
-    write_digest(site, files, outcome)
-    return outcome

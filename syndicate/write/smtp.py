@@ -23,7 +23,7 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 from typing import Callable, Sequence
 
-from syndicate.config import Site
+from syndicate.sources.config import Site
 from syndicate.errors import ConfigError, PublishError
 
 # Pauses between attempts, in seconds: four attempts over about 40 s, well

@@ -13,16 +13,12 @@ from functools import lru_cache
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from syndicate.config import Site
+from syndicate.sources.config import Site
 from syndicate.errors import Notice, PostError
-from syndicate.postfile import read_post_text, split_front_matter
-from syndicate.posts import Post
+from syndicate.sources.postfile import read_post_text, split_front_matter
+from syndicate.sources.posts import Post
 from syndicate.text import clean_text, html_to_text, join_url, parse_fragment, serialise_children
-from syndicate.workers import map_in_order, worker_count
 
-# A body costs a few hundred times a front matter to render, so far fewer
-# of them pay for worker processes (syndicate.workers).
-MIN_PARALLEL_RENDERS = 100
 URL_ATTRIBUTES = ("href", "src", "poster", "cite", "action", "background", "data")  # data: <object>'s
 SRCSET_ATTRIBUTES = ("srcset",)
 SRCSET_CANDIDATE = re.compile(r"\s*([^\s,][^\s]*?)(?:\s+([^,]*?))?\s*(?:,|$)")
@@ -239,23 +235,18 @@ def render_post(site: Site, post: Post) -> Rendered:
 def render_posts(site: Site, posts: list[Post]) -> Iterator[Rendered | PostError]:
     """``render_post`` of each post, in order, with the error in place of a body that fails.
 
-    Many bodies are rendered in worker processes (syndicate.workers).
+    The pipeline's ``BodyRenderer``; the incremental layer has one that keeps
+    bodies and renders many in worker processes.
     """
-    workers = worker_count(len(posts), MIN_PARALLEL_RENDERS)
-    if workers > 1:
-        # Made here before any worker starts, so that workers forked from
-        # this process find them ready; this process needs them anyway.
-        import lxml.html  # noqa: F401
-
-        _markdown()
-    for post, result in zip(posts, map_in_order(_render_or_error, posts, (site,), workers)):
-        # The post sent back is a copy: the caller's own one goes with its body.
-        yield result if isinstance(result, PostError) else Rendered(post, *result)
+    for post in posts:
+        try:
+            yield render_post(site, post)
+        except PostError as exc:
+            yield exc
 
 
-def _render_or_error(site: Site, post: Post) -> tuple[str, str, tuple[Notice, ...]] | PostError:
-    try:
-        rendered = render_post(site, post)
-    except PostError as exc:
-        return exc
-    return rendered.html, rendered.excerpt, rendered.notices
+def prepare() -> None:
+    """Import and build what rendering a body needs, before worker processes are forked from this one."""
+    import lxml.html  # noqa: F401
+
+    _markdown()

@@ -7,24 +7,18 @@ state.json, which says which digests went out (see ``load_digests``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
-from syndicate import __version__
-from syndicate.config import Site
+from syndicate.sources.config import Site
+from syndicate.sources.inputs import first_seen_path
 from syndicate.errors import PublishError
-from syndicate.posts import Loaded, shown_path
-from syndicate.write import write_if_changed
+from syndicate.sources.posts import Loaded, shown_path
+from syndicate.write.files import write_if_changed
 
-FIRST_SEEN = "first-seen.json"
-# Libraries (their import names) whose upgrade can change what a post reads as or an output's bytes.
-LIBRARIES = ("feedgen", "lxml", "markdown_it", "nh3", "yaml", "frontmatter")
 
 
 def read_json(path: Path) -> dict:
@@ -47,51 +41,10 @@ def compact_json(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
-def fingerprint(record_format: int, site: Site, modules: Iterable[str]) -> str:
-    """One hash of what a record kept here depends on besides the post files.
-
-    The record's format, syndicate's version, the configuration (``site``),
-    the installed copies of LIBRARIES and the source of the syndicate
-    ``modules`` (names such as "posts"): when any of them changes, the record
-    is stale.
-    """
-    digest = hashlib.sha256(f"{record_format}\0{__version__}\0{site!r}\0".encode())
-    digest.update(_code_digest(tuple(modules)))
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=None)
-def _code_digest(modules: tuple[str, ...]) -> bytes:
-    """The libraries' installed copies and the modules' source, hashed once per process: a run asks twice.
-
-    A library is known by its package folder's path and mtime, which any
-    install, upgrade or removal changes: importing importlib.metadata to read
-    versions would cost a tenth of a run in which nothing changed.
-    """
-    from importlib.util import find_spec
-
-    digest = hashlib.sha256()
-    for library in LIBRARIES:
-        try:
-            spec = find_spec(library)
-            folder = spec.submodule_search_locations[0] if spec.submodule_search_locations else spec.origin
-            digest.update(f"{library}={folder}:{os.stat(folder).st_mtime_ns}\0".encode())
-        except (AttributeError, ImportError, OSError, TypeError, ValueError):
-            digest.update(f"{library}=?\0".encode())
-    package = Path(__file__).parent
-    for module in modules:
-        try:
-            source = (package / f"{module}.py").read_bytes()
-        except OSError:
-            source = b"?"
-        digest.update(module.encode() + b"\0" + source)
-    return digest.digest()
-
-
 def load_first_seen(site: Site) -> dict[str, datetime]:
     """The dates given to posts that have none, by post name."""
     dates = {}
-    for name, text in read_json(site.state_dir / FIRST_SEEN).items():
+    for name, text in read_json(first_seen_path(site)).items():
         try:
             moment = datetime.fromisoformat(text)
         except (TypeError, ValueError):
@@ -113,7 +66,7 @@ def save_first_seen(site: Site, loaded: Loaded) -> bool:
     # seen published, or one drafted for weeks would come out weeks old and
     # miss its week's digest.
     dates = {p.name: p.date.isoformat() for p in loaded.posts if p.date_origin == "first seen" and not p.draft}
-    path = site.state_dir / FIRST_SEEN
+    path = first_seen_path(site)
     earlier = read_json(path)
     unread = (error.path for error in loaded.errors if error.path)
     dates.update({name: earlier[name] for name in unread if name in earlier})

@@ -1,8 +1,8 @@
 """Reading a post file: size limits, decoding, and splitting off its front matter.
 
 Everything here works on one file's bytes or text and knows nothing of the
-site: ``syndicate.posts`` turns what it returns into ``Post`` values, and
-``syndicate.content`` uses it to read a body again when an output needs it.
+site: ``syndicate.sources.posts`` turns what it returns into ``Post`` values, and
+``syndicate.render.content`` uses it to read a body again when an output needs it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, Callable
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
-from syndicate import safe_yaml
+from syndicate.sources import safe_yaml
 from syndicate.errors import PostError
 from syndicate.text import clean_text
 

@@ -16,34 +16,10 @@ from typing import BinaryIO, Callable, Iterable, Sequence
 
 from syndicate.errors import PublishError, SyndicateError
 
-# Names Windows reserves in any folder; a category called "con" must not
-# become a file that cannot be copied to such a machine.
-RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                  *(f"lpt{i}" for i in range(1, 10))}
-MAX_NAME_BYTES = 200
 # What _replace names its temporary files (mkstemp puts eight random
 # characters in the middle), and so what a killed run leaves: ".feed.xml.k3j_x9q2.tmp".
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 STALE_SECONDS = 600  # a younger temporary file may belong to a write going on now
-
-
-def safe_name(name: str) -> str:
-    """A single path component that is safe on every file system.
-
-    Keeps letters of every script; no separators, no ``..``, no NUL, not
-    reserved, not too long. Raises ValueError when nothing usable is left.
-    """
-    name = re.sub(r"[\x00-\x1f/\\:*?\"<>|]", "-", name).strip(" .")
-    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
-    if stem.lower() in RESERVED_NAMES:
-        stem += "-"
-    name = stem + dot + suffix
-    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        stem = stem[:-1]
-        name = stem + dot + suffix
-    if not stem.strip(" .-"):
-        raise ValueError(f"no usable file name in {name!r}")
-    return name
 
 
 def output_path(out_dir: Path, relative: str) -> Path:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import escape
 
-from syndicate.config import Site
+from syndicate.sources.config import Site
 from syndicate.errors import ConfigError, Notice
 
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.syndicate.invalid/"

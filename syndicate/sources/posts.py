@@ -1,7 +1,7 @@
 """Reading posts: files → front matter → ``Post`` values.
 
 Only front matter is kept for every post. Bodies are read again, converted and
-rewritten by ``syndicate.content`` only for the few posts that land in an
+rewritten by ``syndicate.render.content`` only for the few posts that land in an
 output, so a site of 100,000 posts costs a front-matter parse per post.
 """
 
@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
 
-from syndicate.config import EMAIL_ADDRESS, Author, Site, language_tag
+from syndicate.sources.config import EMAIL_ADDRESS, Author, Site, language_tag
 from syndicate.errors import ConfigError, Notice, PostError
-from syndicate.postfile import post_head_of, read_post_head, split_front_matter, value_kind
+from syndicate.sources.postfile import post_head_of, read_post_head, split_front_matter, value_kind
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
-from syndicate.workers import map_in_order
-from syndicate.write import safe_name
 
 POST_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 # Jekyll's post file name: 2024-05-01-my-post.md
@@ -414,7 +412,7 @@ def post_of(fields: dict) -> Post:
 
     A frozen dataclass sets its fields one ``object.__setattr__`` at a time,
     2 us a post; a cold run makes a Post of every post of the site, in this
-    process or in a worker and again here (syndicate.cache).
+    process or in a worker and again here (syndicate.incremental.cache).
     """
     post = object.__new__(Post)
     vars(post).update(fields)
@@ -522,15 +520,15 @@ def _line_of(text: str, body_line: int, message: str) -> int | None:
 
 
 def load_posts(site: Site, now: datetime, first_seen: Mapping[str, datetime] | None = None,
-               progress: Any = None, reader: Any = None) -> Loaded:
+               progress: Any = None, source: Any = None) -> Loaded:
     """Read every post in the site; a broken one is reported, never fatal.
 
     ``first_seen`` holds the dates given earlier to posts with no date of their
     own. ``progress`` optionally wraps the list of files (for a progress bar).
-    ``reader`` stands in for ``read_posts`` (the posts index, syndicate.cache).
+    ``source`` stands in for ``read_posts`` (the incremental layer's posts index).
     """
     files = list(post_files(site))
-    results = (reader or read_posts)(site, files, first_seen or {}, now)
+    results = (source or read_posts)(site, files, first_seen or {}, now)
     posts: list[Post] = []
     errors: list[PostError] = []
     notices: list[Notice] = []
@@ -550,13 +548,16 @@ def read_posts(site: Site, files: list[Path], first_seen: Mapping[str, datetime]
                now: datetime) -> Iterator[tuple[Post | None, list[Notice]] | PostError]:
     """``load_post`` of every file, in order, the error in place of a broken post's result.
 
-    Many files are read in worker processes (syndicate.workers).
+    The pipeline's ``PostSource``; the incremental layer has one that answers
+    for unchanged files and reads many in worker processes.
     """
-    return map_in_order(_load_or_error, files, (site, first_seen, now))
+    for path in files:
+        yield load_or_error(site, first_seen, now, path)
 
 
-def _load_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime,
-                   path: Path) -> tuple[Post | None, list[Notice]] | PostError:
+def load_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime,
+                  path: Path) -> tuple[Post | None, list[Notice]] | PostError:
+    """``load_post``, with the error returned rather than raised, so that the files after it are read."""
     try:
         return load_post(site, path, first_seen, now)
     except PostError as exc:
@@ -566,35 +567,3 @@ def _load_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime
 def newest_first(posts: Iterable[Post]) -> list[Post]:
     """Posts by date, newest first; ties broken by id so order never wobbles."""
     return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)
-
-
-def new_post(site: Site, title: str, now: datetime) -> Path:
-    """Write a dated post skeleton in the posts folder; never overwrite a file.
-
-    Returns the new file's path. Raises PostError when it exists already.
-    """
-    slug = slugify(title) or "post"
-    day = now.astimezone(site.timezone)
-    # safe_name: a 120-letter Hangul slug is more bytes than a file name may have.
-    path = site.posts_dir / safe_name(f"{day:%Y-%m-%d}-{slug}.md")
-    name = shown_path(site, path)
-    text = (
-        "---\n"
-        f"title: {json.dumps(title, ensure_ascii=False)}\n"
-        f"date: {day:%Y-%m-%d %H:%M:%S %z}\n"
-        "categories: []\n"
-        "tags: []\n"
-        "excerpt: >\n"
-        "  One or two sentences that readers see in their feed reader and email.\n"
-        "---\n\n"
-        "Write the post here, in Markdown.\n"
-    )
-    site.posts_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        with path.open("x", encoding="utf-8") as file:
-            file.write(text)
-    except FileExistsError:
-        raise PostError("already exists; not overwritten", name) from None
-    except OSError as exc:
-        raise PostError(f"cannot write: {exc.strerror or exc}", name) from None
-    return path

@@ -27,11 +27,11 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from syndicate import __version__
-from syndicate.config import Site
-from syndicate.content import Rendered, feed_html
-from syndicate.posts import Post
+from syndicate.sources.config import Site
+from syndicate.render.content import Rendered, feed_html
+from syndicate.sources.posts import Post
 from syndicate.text import html_text, plain_text, slugify
-from syndicate.write import safe_name
+from syndicate.text import safe_name
 
 # feedgen's formatRFC2822 calls locale.setlocale around strftime, which is
 # process-wide state; email.utils gives the same RFC 822 text without it.

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterator
 
-from syndicate.config import Site
+from syndicate.sources.config import Site
 from syndicate.errors import PublishError
-from syndicate.posts import shown_path
+from syndicate.sources.posts import shown_path
 
 LOCK_NAME = "lock"
 POLL_SECONDS = 0.1

@@ -2,7 +2,7 @@
 
 ``syndicate publish`` is made to run from cron every few minutes, forever:
 
-- it holds the site's lock (``syndicate.lock``) for the whole run, so two runs
+- it holds the site's lock (``syndicate.commands.lock``) for the whole run, so two runs
   never interleave; a run that cannot get it within ``publish.lock_timeout``
   does nothing and exits 0;
 - it writes a file only when its bytes change, atomically, so an unchanged
@@ -23,26 +23,20 @@ digest (``digest.catch_up``), and a post is never in two digests.
 
 from __future__ import annotations
 
-import time
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
-from syndicate import lastrun
-from syndicate.build import (Outcome, Progress, feeds_and_bodies, read_site, remove_emptied_feeds,
-                             save_state, write_outputs)
-from syndicate.cache import PostsIndex
-from syndicate.partial import remember_run, update
-from syndicate.config import WEEKDAYS, Schedule, Site
+from syndicate.commands.run import Sleep, locked
 from syndicate.errors import Notice, PublishError, SyndicateError
-from syndicate.lock import Busy, Held, pid_alive, site_lock
-from syndicate.posts import Loaded, Post, shown_path
-from syndicate.state import (EMPTY, RENDERED, SENDING, SENT, DigestRecord, load_digests, save_digest,
-                             save_first_seen)
-from syndicate.write import output_path, remove_stale_temporaries
+from syndicate.incremental.layer import Speedups
+from syndicate.outcome import Outcome
+from syndicate.sources.config import WEEKDAYS, Schedule, Site
+from syndicate.sources.posts import Loaded, Post, shown_path
+from syndicate.write.files import output_path, remove_stale_temporaries
+from syndicate.write.state import (EMPTY, RENDERED, SENDING, SENT, DigestRecord, load_digests, save_digest,
+                                   save_first_seen)
 
-Sleep = Callable[[float], None]
 NO_SCHEDULE = "digest: no [digest.schedule] in the configuration; publish renders none"
 
 
@@ -62,7 +56,7 @@ def scheduled_moment(schedule: Schedule, now: datetime, site: Site) -> datetime:
 
 def due_window(site: Site, moment: datetime):
     """The digest window due at ``moment``: the ISO week holding most of the 7 days before it."""
-    from syndicate.digest import window_for
+    from syndicate.render.digest import window_for
 
     # Wall-clock arithmetic (the same tzinfo), so a DST change shifts nothing.
     middle = moment - timedelta(days=3, hours=12)
@@ -78,67 +72,62 @@ def _when(moment: datetime) -> str:
 
 
 def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: bool = False,
-            strict: bool = False, progress: Progress | None = None, sleep: Sleep | None = None) -> Outcome:
+            strict: bool = False, progress=None, sleep: Sleep | None = None) -> Outcome:
     """Build every feed and, when one is due, render (and send) the digest.
 
     ``send`` overrides ``digest.send`` (--send/--no-send). ``dry_run`` writes
     and sends nothing and says what it would do. Warnings are printed only when
     the run changed something (or with ``strict``), so cron stays quiet.
     """
-    outcome = Outcome()
-    # A dry run writes nothing, not even the lock file, and so needs no lock.
-    with (nullcontext() if dry_run else site_lock(site, sleep=sleep or time.sleep)) as lock:
-        if isinstance(lock, Busy):
-            outcome.events.append(str(lock))
-            return outcome
-        if lock is not None:
-            _explain_lock(lock, outcome)
-        # The usual cron run: a stat per post file shows nothing changed since
-        # the last run (syndicate.lastrun) and no digest is due; nothing is read.
-        scan = lastrun.scan_posts(site)
-        settled = None if dry_run else _settled_digest_status(site, now)
-        record = lastrun.trusted(site, now) if settled is not None else None
-        last = lastrun.unchanged(record, now, scan)
-        if last is not None:
-            outcome.unchanged, outcome.notices = last
-            outcome.decisions.append("nothing changed since the last run and no digest is due: "
-                                     "no post read, no feed rendered")
-            outcome.decisions.append(settled)
-        elif settled is not None and update(site, now, scan, record, outcome,
-                                            before_write=lambda files: remove_leftovers(site, files)) is not None:
-            outcome.decisions.append(settled)
-        else:
-            index = PostsIndex.load(site)
-            loaded, published, notices = read_site(site, now, progress, index)
-            outcome.errors += loaded.errors
-            outcome.notices += notices
-            _explain_posts(loaded, published, now, index, outcome)
-            specs, bodies, files = feeds_and_bodies(site, published, outcome, index.render_post)
-            if dry_run:
-                _dry_write(site, files, outcome)
-            else:
-                remove_leftovers(site, files)
-                write_outputs(site, files, outcome)
-                remove_emptied_feeds(site, specs, outcome)
-                save_state(outcome, lambda: save_first_seen(site, loaded))
-            # What the feeds alone gave: the record must not replay the digest's files and warnings.
-            feeds_done = replace(outcome, written=list(outcome.written), unchanged=list(outcome.unchanged),
-                                 notices=list(outcome.notices))
-            sending = site.digest.send if send is None else send
-            try:
-                _digest_when_due(_DigestRun(site, now, index, outcome, sending, dry_run, sleep), published)
-            except SyndicateError as exc:
-                outcome.errors.append(exc)
-            if not dry_run:
-                # Errors from the digest too: a run with errors leaves no record.
-                save_state(outcome, index.save, lambda: remember_run(site, now, scan, loaded, published, specs, bodies,
-                                                                      replace(feeds_done, errors=outcome.errors)))
+    outcome = locked(site, lambda outcome: _publish(site, now, outcome, send, dry_run, progress, sleep),
+                     sleep=sleep, dry_run=dry_run)
     if not (outcome.written or outcome.events or strict):
         # Nothing changed: the same warnings as last time would make cron
         # send the same mail every few minutes. -v still shows them.
         outcome.decisions += [str(n) for n in outcome.notices]
         outcome.notices = []
     return outcome
+
+
+def _publish(site: Site, now: datetime, outcome: Outcome, send: bool | None, dry_run: bool, progress,
+             sleep: Sleep | None) -> None:
+    """``publish``'s work, into ``outcome``, once the lock is held."""
+    # The usual cron run: a stat per post file shows nothing changed since
+    # the last run (syndicate.incremental.lastrun) and no digest is due; nothing is read.
+    settled = None if dry_run else _settled_digest_status(site, now)
+    fast = Speedups(site, now, trust_record=settled is not None)
+    last = fast.unchanged()
+    if last is not None:
+        outcome.unchanged, outcome.notices = last
+        outcome.decisions.append("nothing changed since the last run and no digest is due: "
+                                 "no post read, no feed rendered")
+        outcome.decisions.append(settled)
+        return
+    if settled is not None and fast.update(outcome, before_write=lambda files: remove_leftovers(site, files)) is not None:
+        outcome.decisions.append(settled)
+        return
+    from syndicate import pipeline
+
+    feeds = pipeline.read_and_render(site, now, outcome, progress, fast.source, fast.renderer)
+    _explain_posts(feeds.loaded, feeds.published, now, fast.index.reads, outcome)
+    if dry_run:
+        _dry_write(site, feeds.files, outcome)
+    else:
+        remove_leftovers(site, feeds.files)
+        pipeline.write_outputs(site, feeds.files, outcome)
+        pipeline.remove_emptied_feeds(site, feeds.specs, outcome)
+        pipeline.save_state(outcome, lambda: save_first_seen(site, feeds.loaded))
+    # What the feeds alone gave: the record must not replay the digest's files and warnings.
+    feeds_done = replace(outcome, written=list(outcome.written), unchanged=list(outcome.unchanged),
+                         notices=list(outcome.notices))
+    sending = site.digest.send if send is None else send
+    try:
+        _digest_when_due(_DigestRun(site, now, fast.renderer, outcome, sending, dry_run, sleep), feeds.published)
+    except SyndicateError as exc:
+        outcome.errors.append(exc)
+    if not dry_run:
+        # Errors from the digest too: a run with errors leaves no record.
+        pipeline.save_state(outcome, *fast.saves(feeds, replace(feeds_done, errors=outcome.errors)))
 
 
 def _settled_digest_status(site: Site, now: datetime) -> str | None:
@@ -165,17 +154,7 @@ def _digest_status(record: DigestRecord, moment: datetime) -> str:
     return f"digest {record.period}: {_describe(record)}; the next is due {_when(moment + timedelta(days=7))}"
 
 
-def _explain_lock(lock: Held, outcome: Outcome) -> None:
-    if lock.previous_pid is not None:
-        state = "no longer running" if not pid_alive(lock.previous_pid) else "still running but without the lock"
-        outcome.decisions.append(f"lock: took over {lock.path} from pid {lock.previous_pid} ({state}); "
-                                 "that run was killed")
-    if lock.waited >= 0.05:
-        outcome.decisions.append(f"lock: waited {lock.waited:.1f} s for another run to finish")
-
-
-def _explain_posts(loaded: Loaded, published: list[Post], now: datetime, index: PostsIndex,
-                   outcome: Outcome) -> None:
+def _explain_posts(loaded: Loaded, published: list[Post], now: datetime, reads: int, outcome: Outcome) -> None:
     names = {p.name for p in published}
     for post in sorted(loaded.posts, key=lambda p: p.name):
         if post.name in names:
@@ -184,7 +163,7 @@ def _explain_posts(loaded: Loaded, published: list[Post], now: datetime, index: 
             outcome.decisions.append(f"{post.name}: draft or published: false; left out")
         elif post.date > now:
             outcome.decisions.append(f"{post.name}: scheduled for {post.date.isoformat()}; left out until then")
-    outcome.decisions.append(f"posts: {len(loaded.posts)} read ({index.reads} file reads, the rest from "
+    outcome.decisions.append(f"posts: {len(loaded.posts)} read ({reads} file reads, the rest from "
                              f"the posts index), {len(published)} published, {len(loaded.errors)} with errors")
 
 
@@ -218,7 +197,7 @@ class _DigestRun:
 
     site: Site
     now: datetime
-    index: PostsIndex  # renders the bodies
+    renderer: Callable  # renders the bodies: the pipeline's BodyRenderer
     outcome: Outcome  # collects what happened
     sending: bool  # digest.send, or --send/--no-send
     dry_run: bool  # write, record and send nothing; say what would be done
@@ -282,7 +261,7 @@ def digest_posts(site: Site, published: list[Post], window, records: Iterable[Di
     never do. ``catch_up=False`` keeps to the window (a digest asked for by
     hand); ``everything`` (a forced resend) keeps posts already in a digest.
     """
-    from syndicate.digest import Window, select_posts
+    from syndicate.render.digest import Window, select_posts
 
     records = [r for r in records if r.period != window.period]
     done = set() if everything else {key for r in records for key in (*r.post_ids, *r.post_files)}
@@ -317,9 +296,9 @@ def _posts(count: int) -> str:
 
 def _render(run: _DigestRun, posts: list[Post], window, rendered_at: datetime, list_tool: str | None = None):
     """The digest files of ``posts`` as of ``rendered_at``; None when no body could be rendered."""
-    from syndicate.digest import digest_of
+    from syndicate.pipeline import digest_of
 
-    return digest_of(run.site, posts, window, rendered_at, run.outcome, run.index.render_post, list_tool)
+    return digest_of(run.site, posts, window, rendered_at, run.outcome, run.renderer, list_tool)
 
 
 def _files_of(posts: list[Post], files) -> tuple[str, ...]:
@@ -329,7 +308,8 @@ def _files_of(posts: list[Post], files) -> tuple[str, ...]:
 
 
 def _write_digest(run: _DigestRun, files) -> None:
-    from syndicate.digest import digest_outputs, write_digest
+    from syndicate.pipeline import write_digest
+    from syndicate.render.digest import digest_outputs
 
     if run.dry_run:
         _dry_write(run.site, digest_outputs(files), run.outcome)
@@ -361,7 +341,7 @@ def _new_digest(run: _DigestRun, window, posts: list[Post]) -> bool:
 
 def _resume(run: _DigestRun, record: DigestRecord, published: list[Post]) -> bool:
     """Send a digest that an earlier run rendered but no server accepted; returns whether it went."""
-    from syndicate.digest import Window
+    from syndicate.render.digest import Window
 
     site, outcome, dry_run = run.site, run.outcome, run.dry_run
     posts = recorded_posts(record, published)
@@ -389,7 +369,7 @@ def _resume(run: _DigestRun, record: DigestRecord, published: list[Post]) -> boo
 
 def _send(run: _DigestRun, record: DigestRecord, files) -> bool:
     """Send the digest and record it as sent once a server accepted it; returns whether it went."""
-    from syndicate.smtp import send_message
+    from syndicate.write.smtp import send_message
 
     site, now, outcome = run.site, run.now, run.outcome
     what = f"digest {record.period} ({_posts(len(files.post_ids))}) to {site.email.to}"
@@ -415,48 +395,50 @@ def _send(run: _DigestRun, record: DigestRecord, files) -> bool:
 def send_digest(site: Site, now: datetime, *, days: int | None = None, since: str | None = None,
                 until: str | None = None, week: str | None = None, list_tool: str | None = None,
                 force: bool = False, sleep: Sleep | None = None) -> Outcome:
-    """``syndicate digest … --send``: render one window's digest and send it now.
+    """``syndicate digest … --send``: render one window's digest and send it now, holding the site's lock.
 
     A period that state.json says was sent is refused unless ``force``; a
     forced resend renders the posts that period was sent with. A new period
     takes the window's posts that are in no other digest, and is recorded as
     publish records its own, so publish will not send it again.
     """
-    from syndicate.digest import Window, window_for
+    from syndicate.render.digest import window_for
 
     window = window_for(site, now, days=days, since=since, until=until, week=week)
-    outcome = Outcome()
-    with site_lock(site, sleep=sleep or time.sleep) as lock:
-        if isinstance(lock, Busy):
-            outcome.events.append(str(lock))
-            return outcome
-        index = PostsIndex.load(site)
-        loaded, published, notices = read_site(site, now, None, index)
-        outcome.errors += loaded.errors
-        outcome.notices += notices
-        save_first_seen(site, loaded)
-        records = load_digests(site)
-        record = records.get(window.period)
-        if record is not None and record.status == SENT and not force:
-            outcome.errors.append(PublishError(f"digest {window.period} was sent at "
-                                               f"{record.sent_at.isoformat() if record.sent_at else '?'} to "
-                                               f"{record.sent_to}; add --force to send it again"))
-            return outcome
-        if record is not None and record.post_ids:
-            window = Window(record.start, record.end, record.period)
-            posts = recorded_posts(record, published)
-        else:
-            posts = digest_posts(site, published, window, records.values(), catch_up=False, everything=force)
-        run = _DigestRun(site, now, index, outcome, sending=True, dry_run=False, sleep=sleep)
-        files = _render(run, posts, window, now, list_tool) if posts else None
-        if files is None:
-            outcome.events.append(f"no posts for digest {window.period}; nothing sent")
-            index.save()
-            return outcome
+    return locked(site, lambda outcome: _send_digest(site, now, window, list_tool, force, sleep, outcome),
+                  sleep=sleep)
+
+
+def _send_digest(site: Site, now: datetime, window, list_tool: str | None, force: bool, sleep: Sleep | None,
+                 outcome: Outcome) -> None:
+    from syndicate import pipeline
+    from syndicate.render.digest import Window
+
+    fast = Speedups(site, now, trust_record=False)
+    loaded, published, notices = pipeline.read_site(site, now, source=fast.source)
+    outcome.errors += loaded.errors
+    outcome.notices += notices
+    save_first_seen(site, loaded)
+    records = load_digests(site)
+    record = records.get(window.period)
+    if record is not None and record.status == SENT and not force:
+        outcome.errors.append(PublishError(f"digest {window.period} was sent at "
+                                           f"{record.sent_at.isoformat() if record.sent_at else '?'} to "
+                                           f"{record.sent_to}; add --force to send it again"))
+        return
+    if record is not None and record.post_ids:
+        window = Window(record.start, record.end, record.period)
+        posts = recorded_posts(record, published)
+    else:
+        posts = digest_posts(site, published, window, records.values(), catch_up=False, everything=force)
+    run = _DigestRun(site, now, fast.renderer, outcome, sending=True, dry_run=False, sleep=sleep)
+    files = _render(run, posts, window, now, list_tool) if posts else None
+    if files is None:
+        outcome.events.append(f"no posts for digest {window.period}; nothing sent")
+    else:
         _write_digest(run, files)
         record = DigestRecord(window.period, window.start, window.end, files.post_ids, SENDING, now,
                               files.message_id, post_files=_files_of(posts, files))
         save_digest(site, record)
         _send(run, record, files)
-        index.save()
-    return outcome
+    fast.index.save()

@@ -34,11 +34,12 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
-from syndicate.config import Site
+from syndicate.sources.config import Site
 from syndicate.errors import Notice
-from syndicate.posts import skipped_folder
-from syndicate.state import FIRST_SEEN, compact_json, fingerprint, read_json, write_json
-from syndicate.write import write_bytes
+from syndicate.sources.posts import skipped_folder
+from syndicate.sources.inputs import fingerprint, first_seen_path
+from syndicate.write.state import compact_json, read_json, write_json
+from syndicate.write.files import write_bytes
 
 RECORD_NAME = "last-run.json"
 DETAILS_NAME = "last-run-posts.json"
@@ -113,7 +114,7 @@ def scan_posts(site: Site) -> Scan:
                 os.close(fd)
         return folders
 
-    first_seen = os.path.join(site.state_dir, FIRST_SEEN)
+    first_seen = str(first_seen_path(site))
     try:
         add(shown(first_seen), os.stat(first_seen))
     except OSError:
@@ -130,8 +131,7 @@ def scan_posts(site: Site) -> Scan:
 
 def _fingerprint(site: Site) -> str:
     """The code, libraries and configuration that outputs depend on, in one hash."""
-    # Every module: any of them may change an output's bytes.
-    return fingerprint(FORMAT, site, sorted(module.stem for module in Path(__file__).parent.glob("*.py")))
+    return fingerprint(FORMAT, site)
 
 
 def _stat(path: Path) -> list[int] | None:

@@ -12,7 +12,7 @@ Each of these is worked around here, and each has a test (premailer 3.10):
   they are split off, kept verbatim, and put back in one ``<style>`` block.
 * Its ``base_url`` rewriting (and libxml2's serialiser) percent-encode merge
   tags in ``href`` and turn ``*|UNSUB|*`` into site URLs. We never use
-  ``base_url``; merge tags go in after serialisation (syndicate.mail).
+  ``base_url``; merge tags go in after serialisation (syndicate.render.mail).
 * Its CSS ``width``/``height`` overwrite ``<img width height>`` (giving
   ``height="auto"``, which Outlook mishandles): ``disable_basic_attributes``.
 * ``base_url`` does not touch ``srcset`` or CSS ``url()``: our own pass makes
@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 from urllib.parse import urljoin
 
-from syndicate.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, absolute_srcset
+from syndicate.render.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, absolute_srcset
 from syndicate.text import parse_fragment, serialise_children
 
 # Post bodies may keep these tags and attributes; everything else (scripts,

@@ -9,13 +9,13 @@ checkout`` touches mtimes, not contents). The ctime counts, as it does for
 git: an edit whose mtime was set back (``touch -r``, a restore) moves it.
 The posts to parse, all of them when the index is filled, are parsed and
 their entries encoded in worker processes when there are many
-(syndicate.workers).
+(syndicate.incremental.workers).
 
 A run that finds no index file at all (a first build, a fresh checkout in
 CI) does not fill one: hashing every post and encoding its entry is a fifth
 of a cold build, and a build from a fresh checkout would throw the index
 away. It writes an empty index instead, and the next full run (which the
-last run's details, syndicate.lastrun, make rare) fills it.
+last run's details, syndicate.incremental.lastrun, make rare) fills it.
 
 The index is a speed-up, never a source of truth. It is thrown away whole
 (and filled again) when it is corrupt, from another version of the code or
@@ -37,20 +37,18 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any, Iterator, Mapping, NamedTuple
 
-from syndicate.config import Author, Site
-from syndicate.content import Rendered, render_post, render_posts
+from syndicate.sources.config import Author, Site
+from syndicate.render import content
+from syndicate.render.content import Rendered, render_post
 from syndicate.errors import Notice, PostError
-from syndicate.postfile import MAX_POST_BYTES
-from syndicate.posts import POST_SUFFIXES, Post, post_of, shown_path, load_post
-from syndicate.state import fingerprint
-from syndicate.workers import map_in_order, worker_count
-from syndicate.write import write_chunks_if_changed
+from syndicate.sources.postfile import MAX_POST_BYTES
+from syndicate.sources.posts import POST_SUFFIXES, Post, post_of, shown_path, load_post
+from syndicate.sources.inputs import fingerprint
+from syndicate.incremental.workers import map_in_order, worker_count
+from syndicate.write.files import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"
 FORMAT = 2
-# The modules whose code decides what a post file turns into; editing any of
-# them (or upgrading syndicate or a library) must not leave old results in the index.
-CODE_MODULES = ("posts", "postfile", "safe_yaml", "content", "text", "config", "cache")
 
 
 def read_post_bytes(path: Path) -> bytes:
@@ -61,7 +59,7 @@ def read_post_bytes(path: Path) -> bytes:
 def _fingerprint(site: Site) -> str:
     """What every entry depends on besides the post file: code, libraries and configuration."""
     # --out does not change what a post reads as, so it keeps the index.
-    return fingerprint(FORMAT, replace(site, output_dir=Path()), CODE_MODULES)
+    return fingerprint(FORMAT, replace(site, output_dir=Path()))
 
 
 # --- Post <-> JSON ----------------------------------------------------------
@@ -194,7 +192,7 @@ def parse_post_file(site: Site, first_seen: Mapping[str, datetime], now: datetim
     """``posts.load_post`` of one file, and its index entry as UTF-8 JSON (None: not to be kept).
 
     The entry is encoded here, not when the index is saved, so that worker
-    processes (syndicate.workers) share that work too. Raises PostError.
+    processes (syndicate.incremental.workers) share that work too. Raises PostError.
     """
     if unread.stat is None:
         return (*load_post(site, unread.path, first_seen, now), None)
@@ -247,14 +245,40 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=
 _ENCODE_IN_ORDER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+# A body costs a few hundred times a front matter to render, so far fewer
+# of them pay for worker processes.
+MIN_PARALLEL_RENDERS = 100
+
+
+def render_in_workers(site: Site, posts: list[Post]) -> Iterator[Rendered | PostError]:
+    """``content.render_posts``, in worker processes when there are many posts (syndicate.incremental.workers)."""
+    workers = worker_count(len(posts), MIN_PARALLEL_RENDERS)
+    if workers > 1:
+        # Before any worker starts, so that workers forked from this process
+        # find them ready; this process needs them anyway.
+        content.prepare()
+    for post, result in zip(posts, map_in_order(_render_to_send, posts, (site,), workers)):
+        # The post sent back is a copy: the caller's own one goes with its body.
+        yield result if isinstance(result, PostError) else Rendered(post, *result)
+
+
+def _render_to_send(site: Site, post: Post) -> tuple[str, str, tuple[Notice, ...]] | PostError:
+    """``render_post`` in a worker process: the body alone goes back, not a copy of the post."""
+    try:
+        rendered = render_post(site, post)
+    except PostError as exc:
+        return exc
+    return rendered.html, rendered.excerpt, rendered.notices
+
+
 # --- the index ----------------------------------------------------------------
 
 
 class PostsIndex:
     """The posts index of one site, loaded at the start of a run and saved at its end.
 
-    ``load_post`` and ``render_post`` have the signatures of the functions in
-    ``syndicate.posts`` and ``syndicate.content`` they stand in for.
+    ``read_posts`` and ``render_posts`` are the pipeline's ``PostSource`` and
+    ``BodyRenderer`` (``syndicate.pipeline``).
     """
 
     def __init__(self, site: Site, entries: dict[str, dict], trusted_before_ns: int, filling: bool = True):
@@ -267,7 +291,6 @@ class PostsIndex:
         self._changed = False
         self._rendered: set[str] = set()  # posts whose body an output used this run
         self.reads = 0  # post files opened this run, for -v
-        self.renders = 0  # post bodies rendered this run
 
     @classmethod
     def load(cls, site: Site, keep: bool = True) -> "PostsIndex":
@@ -291,22 +314,12 @@ class PostsIndex:
             return cls(site, {}, 0, filling=keep)
         return cls(site, data["posts"], stat.st_mtime_ns, filling=keep)
 
-    def load_post(self, site: Site, path: Path, first_seen: Mapping[str, datetime],
-                  now: datetime) -> tuple[Post | None, list[Notice]]:
-        """``posts.load_post``, answered from the index when the file is unchanged."""
-        found = self._look_up(site, path, first_seen, now)
-        if isinstance(found, _Unread):
-            found = self._keep(found, _parse_or_error(site, first_seen, now, found))
-            if isinstance(found, PostError):
-                raise found
-        return found
-
     def read_posts(self, site: Site, files: list[Path], first_seen: Mapping[str, datetime],
                    now: datetime) -> Iterator[tuple[Post | None, list[Notice]] | PostError]:
-        """``posts.read_posts``, answered from the index for unchanged files.
+        """``posts.read_posts``, answered from the index for unchanged files: the pipeline's ``PostSource``.
 
         The others are parsed in worker processes when there are many
-        (syndicate.workers), as on a first run.
+        (syndicate.incremental.workers), as on a first run.
         """
         if self._filling or self._old:
             looked = [self._look_up(site, path, first_seen, now) for path in files]
@@ -390,17 +403,10 @@ class PostsIndex:
             return None
         return post, notices
 
-    def render_post(self, site: Site, post: Post) -> Rendered:
-        """``content.render_post``, answered from the index for an unchanged post."""
-        found = self._kept_body(post)
-        if found is None:
-            found = self._keep_body(post, render_post(site, post))  # raises PostError
-        return found
-
     def render_posts(self, site: Site, posts: list[Post]) -> Iterator[Rendered | PostError]:
-        """``content.render_posts``, answered from the index for unchanged posts."""
+        """``content.render_posts``, answered from the index for unchanged posts: the pipeline's ``BodyRenderer``."""
         kept = [self._kept_body(post) for post in posts]
-        rendered = render_posts(site, [post for post, found in zip(posts, kept) if found is None])
+        rendered = render_in_workers(site, [post for post, found in zip(posts, kept) if found is None])
         for post, found in zip(posts, kept):
             if found is None:
                 found = next(rendered)
@@ -423,7 +429,6 @@ class PostsIndex:
         return None
 
     def _keep_body(self, post: Post, rendered: Rendered) -> Rendered:
-        self.renders += 1
         entry = self._new.get(post.name)
         if entry is not None:
             entry["rendered"] = {"key": _body_key(post), **rendered_data(rendered)}

@@ -13,10 +13,10 @@ from typing import Any
 
 import jinja2
 
-from syndicate.config import Site
+from syndicate.sources.config import Site
 from syndicate.errors import SyndicateError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def default_templates_dir() -> Path:

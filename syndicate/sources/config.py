@@ -17,7 +17,7 @@ from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from syndicate import safe_yaml
+from syndicate.sources import safe_yaml
 from syndicate.errors import ConfigError
 from syndicate.text import XML_FORBIDDEN
 
@@ -146,17 +146,6 @@ class Site:
             return None
         return self.root / unquote(urlsplit(url).path[len(urlsplit(self.url).path):])
 
-    def local_path(self, url: str) -> Path | None:
-        """The file in the site folder that an absolute URL on this site names, if any.
-
-        None for other sites' URLs and for paths that climb out of the folder.
-        """
-        local = self._site_file(url)
-        try:
-            return local if local is not None and local.resolve().is_relative_to(self.root) else None
-        except (OSError, ValueError):
-            return None
-
     def local_file_size(self, url: str) -> int | None:
         """The size of the regular file in the site folder an absolute URL names, if any.
 
@@ -169,7 +158,7 @@ class Site:
         try:
             # This runs for every image on every cron run: the folder is
             # resolved once per run, and the file itself is lstat'ed. A link
-            # (it might lead out of the site) takes local_path's full check.
+            # (it might lead out of the site) is resolved in full.
             if not _real_folder(local.parent).is_relative_to(self.root):
                 return None
             status = local.lstat()

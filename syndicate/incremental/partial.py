@@ -19,14 +19,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from syndicate import lastrun
-from syndicate.build import Outcome, remove_emptied_feeds, write_outputs
-from syndicate.config import Site
-from syndicate.content import Rendered, render_post
+from syndicate.incremental import lastrun
+from syndicate.outcome import Outcome
+from syndicate.pipeline import remove_emptied_feeds, write_outputs
+from syndicate.sources.config import Site
+from syndicate.render.content import Rendered, render_post
 from syndicate.errors import Notice, PostError
-from syndicate.posts import Loaded, Post, ignored_file, load_post, shown_path
-from syndicate.state import compact_json, load_first_seen
-from syndicate.write import output_path
+from syndicate.sources.posts import Loaded, Post, ignored_file, load_post, shown_path
+from syndicate.write.state import compact_json, load_first_seen
+from syndicate.write.files import output_path
 
 # More changed post files than this, and a full run (with the posts index) costs no more.
 MOST_CHANGED = 200
@@ -77,7 +78,7 @@ def _reach(site: Site, published: list, key: Callable, cuts: dict[str, tuple[int
     A cut from an earlier run (``cuts``) never moves down, for the posts
     below it were never kept.
     """
-    from syndicate.feeds import feed_specs
+    from syndicate.render.feeds import feed_specs
 
     wide = site.feed.limit + RESERVE
     kept: set[str] = set()
@@ -94,7 +95,7 @@ def _reach(site: Site, published: list, key: Callable, cuts: dict[str, tuple[int
 
 def body_entry(site: Site, rendered: Rendered) -> bytes | None:
     """A feed post and its rendered body as a line of JSON; None when it cannot be kept."""
-    from syndicate.cache import encode_post, rendered_data
+    from syndicate.incremental.cache import encode_post, rendered_data
 
     post = encode_post(rendered.post, [], site)
     return None if post is None else compact_json({"post": post, **rendered_data(rendered)})
@@ -102,7 +103,7 @@ def body_entry(site: Site, rendered: Rendered) -> bytes | None:
 
 def kept_body(site: Site, line: bytes | None, source: Path) -> Rendered | None:
     """The Rendered that ``body_entry`` kept; None when missing or damaged."""
-    from syndicate.cache import decode_post, rendered_from
+    from syndicate.incremental.cache import decode_post, rendered_from
 
     try:
         entry = json.loads(line)
@@ -137,7 +138,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     collects what happened (a new one by default); ``before_write`` gets
     the feeds about to be written.
     """
-    from syndicate.feeds import feed_specs, render_feed
+    from syndicate.render.feeds import feed_specs, render_feed
 
     last = lastrun.details(site, record)
     changes = _read_changes(site, now, last, scan) if last is not None else None

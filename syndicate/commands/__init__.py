@@ -1,0 +1,1 @@
+"""The commands: one run each (``build``, ``check``, ``digest``, ``publish``, ``new``), on top of everything else."""

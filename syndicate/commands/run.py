@@ -1,0 +1,60 @@
+"""What every command does around its work: the clock, and for a command that writes, the site's lock.
+
+The configuration is loaded and the outcome reported by the CLI
+(``syndicate.cli``); everything between is a command's own.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from datetime import datetime, timezone
+from typing import Callable
+
+from syndicate.commands.lock import Busy, Held, pid_alive, site_lock
+from syndicate.errors import SyndicateError
+from syndicate.outcome import Outcome
+from syndicate.sources.config import Site
+from syndicate.sources.posts import parse_date
+
+Sleep = Callable[[float], None]
+
+
+def resolve_now(text: str | None, site: Site) -> datetime:
+    """The clock: ``--now`` when given (naive means the site's time zone), else now."""
+    if text is None:
+        # Whole seconds: a dateless post is dated by this clock, and its date
+        # is shown in feeds and kept in first-seen.json.
+        return datetime.now(timezone.utc).replace(microsecond=0).astimezone(site.timezone)
+    try:
+        return parse_date(text, site.timezone).astimezone(site.timezone)
+    except (ValueError, OverflowError):
+        raise SyndicateError(f"--now is not a date: {text!r} (use ISO 8601, e.g. 2026-11-25T08:00:00+09:00)") from None
+
+
+def locked(site: Site, work: Callable[[Outcome], object], *, sleep: Sleep | None = None,
+           dry_run: bool = False) -> Outcome:
+    """Run ``work`` with the site's lock held, so that two runs that write never interleave.
+
+    A run that cannot get the lock within ``publish.lock_timeout`` does
+    nothing and says so, with exit 0: cron starts another soon. A dry run
+    writes nothing, not even the lock file, and so takes none.
+    """
+    outcome = Outcome()
+    with (nullcontext() if dry_run else site_lock(site, sleep=sleep or time.sleep)) as lock:
+        if isinstance(lock, Busy):
+            outcome.events.append(str(lock))
+            return outcome
+        if lock is not None:
+            _explain_lock(lock, outcome)
+        work(outcome)
+    return outcome
+
+
+def _explain_lock(lock: Held, outcome: Outcome) -> None:
+    if lock.previous_pid is not None:
+        state = "no longer running" if not pid_alive(lock.previous_pid) else "still running but without the lock"
+        outcome.decisions.append(f"lock: took over {lock.path} from pid {lock.previous_pid} ({state}); "
+                                 "that run was killed")
+    if lock.waited >= 0.05:
+        outcome.decisions.append(f"lock: waited {lock.waited:.1f} s for another run to finish")

@@ -1,0 +1,79 @@
+"""What a run's outputs depend on, declared once.
+
+The incremental layer keeps work from one run for the next (the posts index,
+the last run's record) only while every input it was made from is unchanged.
+Both read this list; a stage that starts reading something new adds it here,
+and the tests edit each kind (tests/test_inputs.py).
+
+==================  ====================================================  ===============================
+input               what it is                                            how a change is seen
+==================  ====================================================  ===============================
+code                every module of the syndicate package                 ``fingerprint``: all is redone
+libraries           ``LIBRARIES``, the installed copies                   ``fingerprint``
+configuration       the ``Site`` read from syndicate.toml / _config.yml    ``fingerprint``
+posts               every file in the posts folder (``posts.post_files``)  each file's stat, then its bytes
+first-seen dates    ``.syndicate/first-seen.json``: dateless posts' dates  its stat (last run); each post's
+                                                                          date (posts index)
+images              local images the feeds describe (enclosure lengths)   their sizes (last run)
+the clock           the next scheduled post's date                        the record's ``valid_until``
+outputs             the files the last run wrote                          their stat (last run)
+==================  ====================================================  ===============================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from syndicate import __version__
+from syndicate.sources.config import Site
+
+# Libraries (their import names) whose upgrade can change what a post reads as or an output's bytes.
+LIBRARIES = ("feedgen", "lxml", "markdown_it", "nh3", "yaml", "frontmatter")
+PACKAGE = Path(__file__).resolve().parent.parent
+FIRST_SEEN = "first-seen.json"
+
+
+def first_seen_path(site: Site) -> Path:
+    """Where the dates given to dateless posts are kept."""
+    return site.state_dir / FIRST_SEEN
+
+
+def fingerprint(record_format: int, site: Site) -> str:
+    """One hash of the inputs that every kept result depends on: code, libraries, configuration.
+
+    ``record_format`` is the format of the record that keeps it: a new
+    format, like any of these, makes the record stale.
+    """
+    digest = hashlib.sha256(f"{record_format}\0{__version__}\0{site!r}\0".encode())
+    digest.update(code_digest())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def code_digest() -> bytes:
+    """The libraries' installed copies and the package's source, hashed once per process: a run asks twice.
+
+    A library is known by its package folder's path and mtime, which any
+    install, upgrade or removal changes: importing importlib.metadata to read
+    versions would cost a tenth of a run in which nothing changed.
+    """
+    from importlib.util import find_spec
+
+    digest = hashlib.sha256()
+    for library in LIBRARIES:
+        try:
+            spec = find_spec(library)
+            folder = spec.submodule_search_locations[0] if spec.submodule_search_locations else spec.origin
+            digest.update(f"{library}={folder}:{os.stat(folder).st_mtime_ns}\0".encode())
+        except (AttributeError, ImportError, OSError, TypeError, ValueError):
+            digest.update(f"{library}=?\0".encode())
+    for module in sorted(PACKAGE.rglob("*.py")):
+        try:
+            source = module.read_bytes()
+        except OSError:
+            source = b"?"
+        digest.update(module.relative_to(PACKAGE).as_posix().encode() + b"\0" + source)
+    return digest.digest()
