@@ -15,11 +15,12 @@ When only post files changed (or a scheduled post came due), the record's
 details (``last-run-posts.json``, ``last-run-files.txt``: see ``Details``)
 let ``partial.update`` read just those files and render just their feeds.
 Anything else (an output edited or deleted, the clock set back, new code)
-means a full run, which writes a new record if it had no errors. Posts
-changed less than a second before a run began are not trusted to the
+means a full run, which writes a new record if it had no errors. A post
+file changed less than a second before a run began is not trusted to the
 record, as git does not trust files changed in the same tick as its index:
 a second edit within the file system's mtime resolution could otherwise go
-unseen.
+unseen. The record marks that file alone (``RACY``), and the next run reads
+it again as a changed file, leaving the rest of the record to answer.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import hashlib
 import os
 import time
 from stat import S_ISDIR
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from operator import attrgetter
 from pathlib import Path
@@ -46,6 +47,7 @@ DETAILS_NAME = "last-run-posts.json"
 FILES_NAME = "last-run-files.txt"
 FORMAT = 2
 RACY_NS = 1_000_000_000
+RACY = "racy"  # in place of a file's stat, in the record: changed less than RACY_NS before the scan
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,27 @@ class Scan:
     """The posts folder as one run saw it before reading any post."""
 
     digest: str  # of every file's name, size, mtime and ctime
-    newest_mtime_ns: int
     taken_ns: int
     # One per file, "name\0size\0mtime\0ctime", in post_files' order; the
     # name is the path relative to the site, as posts.shown_path gives it.
     lines: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # the name in each line
+    racy: tuple[int, ...] = ()  # the lines of files changed less than RACY_NS before the scan
+
+    def trusted_lines(self) -> tuple[tuple[str, ...], str]:
+        """The lines a record keeps, a racy file's stat replaced by ``RACY``, and their digest.
+
+        A racy file's line then matches no later scan, so the next run reads
+        that file again, however little its stat changed in the meantime; the
+        record's digest matches no later scan either, so that run is never
+        answered by ``unchanged``.
+        """
+        if not self.racy:
+            return self.lines, self.digest
+        lines = list(self.lines)
+        for number in self.racy:
+            lines[number] = f"{self.names[number]}\0{RACY}"
+        return tuple(lines), _digest_of(lines)
 
 
 def scan_posts(site: Site) -> Scan:
@@ -70,7 +87,7 @@ def scan_posts(site: Site) -> Scan:
     taken = time.time_ns()
     lines: list[str] = []
     file_names: list[str] = []  # the name in each line
-    mtimes: list[int] = [0]
+    racy: list[int] = []
     root = str(site.root).rstrip(os.sep) + os.sep
 
     def shown(path: str) -> str:
@@ -82,8 +99,9 @@ def scan_posts(site: Site) -> Scan:
         if stat is None:
             lines.append(f"{name}\0-")
             return
+        if stat.st_mtime_ns >= taken - RACY_NS:
+            racy.append(len(lines))
         lines.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
-        mtimes.append(stat.st_mtime_ns)
 
     def list_folder(folder: str) -> list[str]:
         """Add the files of ``folder``; return its subfolders, in order."""
@@ -125,8 +143,11 @@ def scan_posts(site: Site) -> Scan:
     pending = [str(site.posts_dir)]
     while pending:
         pending.extend(reversed(list_folder(pending.pop())))
-    digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
-    return Scan(digest, max(mtimes), taken, tuple(lines), tuple(file_names))
+    return Scan(_digest_of(lines), taken, tuple(lines), tuple(file_names), tuple(racy))
+
+
+def _digest_of(lines: list[str] | tuple[str, ...]) -> str:
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _fingerprint(site: Site) -> str:
@@ -315,7 +336,7 @@ def details(site: Site, record: dict | None) -> Details | None:
     return Details(tuple(lines), tuple(zip(*columns)), posts, notices, feeds, cuts, bodies, body_notices)
 
 
-def _save_details(site: Site, scan: Scan, done: Details) -> None:
+def _save_details(site: Site, run: str, done: Details) -> None:
     # A text file, not JSON: a body kept from the last run is written back
     # as it was read, and 100,000 stats and keys are split and joined, not
     # escaped and unescaped. The stat lines, one "\0" between their fields,
@@ -323,12 +344,12 @@ def _save_details(site: Site, scan: Scan, done: Details) -> None:
     # lines than details() expects, and the site then gets full runs.
     ids, urls, stamps = zip(*done.keys) if done.keys else ((), (), ())
     write_bytes(site.state_dir / FILES_NAME, b"\n".join([
-        scan.digest.encode(), *done.bodies.values(),
+        run.encode(), *done.bodies.values(),
         *("\0\0".join(done.lines).encode("utf-8", "surrogateescape"),
           *("\0".join(column).encode() for column in (ids, urls, stamps)))]))
     write_bytes(site.state_dir / DETAILS_NAME, compact_json({
         "format": FORMAT,
-        "run": scan.digest,
+        "run": run,
         "posts": [[p.name, p.stamp, None if p.id == p.url else p.id, p.url, p.categories, p.tags, p.image]
                   for p in done.posts.values() if not p.draft],
         "notices": _notices_data(done.notices),
@@ -351,9 +372,6 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
     or left unchanged (relative to the site); ``record`` the last run's, from
     ``trusted``, whose image sizes still hold.
     """
-    if scan.newest_mtime_ns >= scan.taken_ns - RACY_NS:
-        forget(site)  # a post changed just now; see the module docstring
-        return False
     outputs = {shown: _stat(site.root / shown) for shown in sorted(outputs)}
     if None in outputs.values():
         forget(site)
@@ -361,12 +379,13 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
     now_stamp = stamp(now)
     due = min((p.stamp for p in done.posts.values() if not p.draft and p.stamp > now_stamp), default=None)
     images = {done.posts[name].image for names in done.feeds.values() for name in names} - {None}
+    lines, run = scan.trusted_lines()  # a post changed just now is read again next time
     # The details first: the record names the run they must come from.
-    _save_details(site, scan, done)
+    _save_details(site, run, replace(done, lines=lines))
     write_json(site.state_dir / RECORD_NAME, {
         "format": FORMAT,
         "fingerprint": _fingerprint(site),
-        "posts": scan.digest,
+        "posts": run,
         "valid_from": now.isoformat(),
         "valid_until": (EPOCH + timedelta(microseconds=due)).isoformat() if due is not None else None,
         "outputs": outputs,
