@@ -134,8 +134,9 @@ def decode_post(data: Mapping, site: Site, source: Path | None = None) -> tuple[
     """
     fields = {key: value if type(value) is str else _decode(value, site, source)
               for key, value in data["post"].items()}
-    post = Post(**fields)
-    return post, [Notice.from_data(item) for item in data["notices"]]
+    if fields.keys() != _FIELD_NAMES:
+        raise ValueError("not the fields of a Post")
+    return post_of(fields), [Notice.from_data(item) for item in data["notices"]]
 
 
 def rendered_data(rendered: Rendered) -> dict:
@@ -150,6 +151,7 @@ def rendered_from(post: Post, data: Mapping) -> Rendered:
 
 _POST_FIELDS = dataclasses.fields(Post)
 _SORTED_FIELDS = sorted(f.name for f in _POST_FIELDS)
+_FIELD_NAMES = frozenset(_SORTED_FIELDS)
 _AS_IS = frozenset({str, bool, int, type(None)})  # what _encode keeps unchanged
 
 

@@ -28,16 +28,15 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from stat import S_ISDIR
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from operator import attrgetter
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Iterable
 
 from syndicate.sources.config import Site
 from syndicate.errors import Notice
-from syndicate.sources.posts import skipped_folder
+from syndicate.incremental.cache import decode_post, encode_post
+from syndicate.sources.posts import Post, walk_posts_folder
 from syndicate.sources.inputs import fingerprint, first_seen_path
 from syndicate.write.state import compact_json, read_json, write_json
 from syndicate.write.files import write_bytes
@@ -81,8 +80,9 @@ class Scan:
 def scan_posts(site: Site) -> Scan:
     """Stat every file in the posts folder (and first-seen.json); read none.
 
-    Files come in the order ``posts.post_files`` gives them (a folder's files,
-    then its folders), so a partial run can keep warnings in the same order.
+    Files come in the order ``posts.walk_posts_folder`` gives them, the order
+    of ``posts.post_files``, so a partial run can keep warnings in the same
+    order. Every file counts, editor leftovers and links to folders too.
     """
     taken = time.time_ns()
     lines: list[str] = []
@@ -103,46 +103,21 @@ def scan_posts(site: Site) -> Scan:
             racy.append(len(lines))
         lines.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
 
-    def list_folder(folder: str) -> list[str]:
-        """Add the files of ``folder``; return its subfolders, in order."""
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            add(shown(folder), None)
-            return []
-        prefix = shown(os.path.join(folder, ""))
-        folders = []
-        # Stats relative to the open folder (where the system allows): no path to resolve for each file.
-        fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
-        try:
-            for name in names:
-                try:
-                    stat = os.stat(name if fd is not None else os.path.join(folder, name), dir_fd=fd)
-                except OSError:
-                    add(prefix + name, None)
-                    continue
-                if S_ISDIR(stat.st_mode) and not os.path.islink(os.path.join(folder, name)):
-                    # Every file counts, but not in the folders posts.post_files skips.
-                    if not skipped_folder(name):
-                        folders.append(os.path.join(folder, name))
-                    continue
-                add(prefix + name, stat)
-        finally:
-            if fd is not None:
-                os.close(fd)
-        return folders
-
     first_seen = str(first_seen_path(site))
     try:
         add(shown(first_seen), os.stat(first_seen))
     except OSError:
         add(shown(first_seen), None)
-    # A folder's files, then each of its folders in turn, depth first; a
-    # stack, not a function that calls itself, which would be a reference
-    # cycle holding these lists (the command runs without the cycle collector).
-    pending = [str(site.posts_dir)]
-    while pending:
-        pending.extend(reversed(list_folder(pending.pop())))
+    for folder, entries in walk_posts_folder(site):
+        if entries is None:
+            add(shown(folder), None)
+            continue
+        for entry in entries:
+            try:
+                stat = entry.stat()
+            except OSError:
+                stat = None
+            add(shown(entry.path), stat)
     return Scan(_digest_of(lines), taken, tuple(lines), tuple(file_names), tuple(racy))
 
 
@@ -214,23 +189,6 @@ def unchanged(record: dict | None, now: datetime, scan: Scan) -> tuple[list[str]
 # --- what a partial run needs: the feeds, their posts and bodies, every file's stat ---
 
 
-class PostSummary(NamedTuple):
-    """What choosing the posts of the feeds needs of a post."""
-
-    name: str
-    stamp: int  # the date, in microseconds since 1970 (UTC): sorting datetimes costs more
-    id: str
-    url: str
-    categories: tuple[str, ...]
-    tags: tuple[str, ...]
-    draft: bool
-    image: str | None
-
-    def is_published(self, now_stamp: int) -> bool:
-        """As ``Post.is_published``, with ``now`` as a ``stamp``."""
-        return not self.draft and self.stamp <= now_stamp
-
-
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROSECOND = timedelta(microseconds=1)
 
@@ -238,12 +196,6 @@ MICROSECOND = timedelta(microseconds=1)
 def stamp(moment: datetime) -> int:
     """An aware datetime as microseconds since 1970: the same order, as an integer."""
     return (moment - EPOCH) // MICROSECOND
-
-
-def summary_of(post) -> PostSummary:
-    """A Post's summary."""
-    return PostSummary(post.name, stamp(post.date), post.id, post.url, post.categories, post.tags, post.draft,
-                       post.image)
 
 
 def keys_of(post) -> tuple[str, str, str]:
@@ -260,11 +212,6 @@ def keys_of(post) -> tuple[str, str, str]:
 
 
 NOT_A_POST = ("", "", "")  # the keys of a file that is not a post
-
-
-def newest_first(summaries: Iterable[PostSummary]) -> list[PostSummary]:
-    """Summaries in the order of ``posts.newest_first``: by date, newest first, ties by id."""
-    return sorted(summaries, key=attrgetter("stamp", "id"), reverse=True)
 
 
 def short_hash(text: str) -> str:
@@ -289,7 +236,7 @@ class Details:
 
     lines: tuple[str, ...]  # every file in the posts folder: its Scan line
     keys: tuple[tuple[str, str, str], ...]  # every file's keys_of, NOT_A_POST for a file that is no post
-    posts: dict[str, PostSummary]  # each feed's first posts (partial.RESERVE more than it shows), scheduled ones
+    posts: dict[str, Post]  # each feed's first posts (partial.RESERVE more than it shows), scheduled ones
     notices: dict[str, list[Notice]]  # the warnings reading each file gave, by name
     feeds: dict[str, tuple[str, ...]]  # each feed (relative to the output folder) → its posts' names
     # Each feed that has more posts than are kept → the (stamp, id) of its
@@ -314,9 +261,9 @@ def details(site: Site, record: dict | None) -> Details | None:
         if data.get("format") != FORMAT or data.get("run") != record["posts"]:
             return None
         posts = {}
-        for name, stamp_, id_, url, categories, tags, image in data["posts"]:
-            posts[name] = PostSummary(str(name), int(stamp_), str(id_ or url), str(url), tuple(map(str, categories)),
-                                      tuple(map(str, tags)), False, image if isinstance(image, str) else None)
+        for fields in data["posts"]:
+            post = decode_post({"post": fields, "notices": ()}, site)[0]
+            posts[post.name] = post
         notices, body_notices = (
             {name: [Notice.from_data(item) for item in listed] for name, listed in data[key].items()}
             for key in ("notices", "body_notices"))
@@ -336,7 +283,7 @@ def details(site: Site, record: dict | None) -> Details | None:
     return Details(tuple(lines), tuple(zip(*columns)), posts, notices, feeds, cuts, bodies, body_notices)
 
 
-def _save_details(site: Site, run: str, done: Details) -> None:
+def _save_details(site: Site, run: str, done: Details, posts: list[dict]) -> None:
     # A text file, not JSON: a body kept from the last run is written back
     # as it was read, and 100,000 stats and keys are split and joined, not
     # escaped and unescaped. The stat lines, one "\0" between their fields,
@@ -350,8 +297,7 @@ def _save_details(site: Site, run: str, done: Details) -> None:
     write_bytes(site.state_dir / DETAILS_NAME, compact_json({
         "format": FORMAT,
         "run": run,
-        "posts": [[p.name, p.stamp, None if p.id == p.url else p.id, p.url, p.categories, p.tags, p.image]
-                  for p in done.posts.values() if not p.draft],
+        "posts": posts,
         "notices": _notices_data(done.notices),
         "body_notices": _notices_data(done.body_notices),
         "feeds": done.feeds,
@@ -376,18 +322,21 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
     if None in outputs.values():
         forget(site)
         return False
-    now_stamp = stamp(now)
-    due = min((p.stamp for p in done.posts.values() if not p.draft and p.stamp > now_stamp), default=None)
+    posts = [encode_post(post, [], site) for post in done.posts.values()]
+    if None in posts:
+        forget(site)  # a post the details cannot keep as it is
+        return False
+    due = min((post.date for post in done.posts.values() if not post.draft and post.date > now), default=None)
     images = {done.posts[name].image for names in done.feeds.values() for name in names} - {None}
     lines, run = scan.trusted_lines()  # a post changed just now is read again next time
     # The details first: the record names the run they must come from.
-    _save_details(site, run, replace(done, lines=lines))
+    _save_details(site, run, replace(done, lines=lines), [data["post"] for data in posts])
     write_json(site.state_dir / RECORD_NAME, {
         "format": FORMAT,
         "fingerprint": _fingerprint(site),
         "posts": run,
         "valid_from": now.isoformat(),
-        "valid_until": (EPOCH + timedelta(microseconds=due)).isoformat() if due is not None else None,
+        "valid_until": due.isoformat() if due is not None else None,
         "outputs": outputs,
         "images": _image_sizes(site, images, record.get("images") if record else None),
         "notices": [n.data() for n in notices],

@@ -16,18 +16,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Callable, Iterable
 
+from syndicate.errors import Notice, PostError
 from syndicate.incremental import lastrun
+from syndicate.incremental.cache import rendered_data, rendered_from
 from syndicate.outcome import Outcome
 from syndicate.pipeline import remove_emptied_feeds, write_outputs
-from syndicate.sources.config import Site
 from syndicate.render.content import Rendered, render_post
-from syndicate.errors import Notice, PostError
-from syndicate.sources.posts import Loaded, Post, ignored_file, load_post, shown_path
-from syndicate.write.state import compact_json, load_first_seen
+from syndicate.render.feeds import feed_specs, render_feed
+from syndicate.sources.config import Site
+from syndicate.sources.posts import Loaded, Post, ignored_file, load_post, newest_first, shown_path
 from syndicate.write.files import output_path
+from syndicate.write.state import compact_json, load_first_seen
 
 # More changed post files than this, and a full run (with the posts index) costs no more.
 MOST_CHANGED = 200
@@ -56,30 +57,27 @@ def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, 
     members = {name for names in feeds.values() for name in names}
     by_name = {post.name: post for post in loaded.posts}
     keys = tuple(lastrun.keys_of(by_name[name]) if name in by_name else lastrun.NOT_A_POST for name in scan.names)
-    reach, cuts = _reach(site, published, lambda post: (lastrun.stamp(post.date), post.id), {})
-    posts = {post.name: lastrun.summary_of(post) for post in loaded.posts
-             if post.name in reach or (not post.draft and post.date > now)}
-    entries = {name: entry for name in sorted(members) if (entry := body_entry(site, bodies[name])) is not None}
+    reach, cuts = _reach(site, published, {})
+    posts = {post.name: post for post in loaded.posts if post.name in reach or (not post.draft and post.date > now)}
+    entries = {name: body_entry(bodies[name]) for name in sorted(members)}
     body_notices = {name: list(bodies[name].notices) for name in members}
     lastrun.save(site, now, scan, lastrun.Details(scan.lines, keys, posts, notices, feeds, cuts, entries,
                                                   body_notices),
                  outputs=outcome.written + outcome.unchanged, notices=outcome.notices, record=record)
 
 
-def _reach(site: Site, published: list, key: Callable, cuts: dict[str, tuple[int, str]]
+def _reach(site: Site, published: list[Post], cuts: dict[str, tuple[int, str]]
            ) -> tuple[set[str], dict[str, tuple[int, str]]]:
-    """The posts whose summaries the details keep, and each feed's cut.
+    """The posts the details keep, and each feed's cut.
 
-    ``published`` are Posts or summaries, newest first; ``key`` gives one's
-    (stamp, id), the order of the feeds. The details keep each feed's first
+    ``published`` are newest first; a post's ``_key`` is its place in that
+    order. The details keep each feed's first
     ``feed.limit + RESERVE`` posts, so that one leaving a feed is replaced
     without a full run. A feed's cut is the key of the last post kept when
     there may be more: every post of the feed at or above its cut is kept.
     A cut from an earlier run (``cuts``) never moves down, for the posts
     below it were never kept.
     """
-    from syndicate.render.feeds import feed_specs
-
     wide = site.feed.limit + RESERVE
     kept: set[str] = set()
     new_cuts: dict[str, tuple[int, str]] = {}
@@ -87,27 +85,28 @@ def _reach(site: Site, published: list, key: Callable, cuts: dict[str, tuple[int
         kept.update(post.name for post in spec.posts)
         cut = cuts.get(spec.path)
         if len(spec.posts) == wide:
-            cut = max(cut, key(spec.posts[-1])) if cut is not None else key(spec.posts[-1])
+            cut = max(cut, _key(spec.posts[-1])) if cut is not None else _key(spec.posts[-1])
         if cut is not None:
             new_cuts[spec.path] = cut
     return kept, new_cuts
 
 
-def body_entry(site: Site, rendered: Rendered) -> bytes | None:
-    """A feed post and its rendered body as a line of JSON; None when it cannot be kept."""
-    from syndicate.incremental.cache import encode_post, rendered_data
-
-    post = encode_post(rendered.post, [], site)
-    return None if post is None else compact_json({"post": post, **rendered_data(rendered)})
+def _key(post: Post) -> tuple[int, str]:
+    """A post's (date as ``lastrun.stamp``, id): the order of the feeds, ``posts.newest_first``'s."""
+    return lastrun.stamp(post.date), post.id
 
 
-def kept_body(site: Site, line: bytes | None, source: Path) -> Rendered | None:
-    """The Rendered that ``body_entry`` kept; None when missing or damaged."""
-    from syndicate.incremental.cache import decode_post, rendered_from
+def body_entry(rendered: Rendered) -> bytes:
+    """A feed post's rendered body as a line of JSON; the details keep its post beside it."""
+    return compact_json(rendered_data(rendered))
 
+
+def kept_body(line: bytes | None, post: Post | None) -> Rendered | None:
+    """``post`` with the body that ``body_entry`` kept; None when missing or damaged."""
+    if line is None or post is None:
+        return None
     try:
-        entry = json.loads(line)
-        return rendered_from(decode_post(entry["post"], site, source)[0], entry)
+        return rendered_from(post, json.loads(line))
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
 
@@ -138,24 +137,21 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     collects what happened (a new one by default); ``before_write`` gets
     the feeds about to be written.
     """
-    from syndicate.render.feeds import feed_specs, render_feed
-
     last = lastrun.details(site, record)
     changes = _read_changes(site, now, last, scan) if last is not None else None
     if changes is None:
         return None
-    now_stamp = lastrun.stamp(now)
     gone = set(changes.names).union(changes.removed)
-    candidates = {name: summary for name, summary in last.posts.items() if name not in gone}
-    candidates.update((name, lastrun.summary_of(post)) for name, post in changes.fresh.items())
-    published = lastrun.newest_first(p for p in candidates.values() if p.is_published(now_stamp))
+    candidates = {name: post for name, post in last.posts.items() if name not in gone}
+    candidates.update(changes.fresh)
+    published = newest_first(post for post in candidates.values() if post.is_published(now))
     specs = feed_specs(site, published)
     feeds = {spec.path: tuple(p.name for p in spec.posts) for spec in specs}
     if not _no_post_left_out(site, last, feeds, candidates):
         return None
     stale = [spec for spec in specs
              if feeds[spec.path] != last.feeds.get(spec.path) or not changes.fresh.keys().isdisjoint(feeds[spec.path])]
-    found = _bodies(site, now, last, changes, (name for spec in stale for name in feeds[spec.path]))
+    found = _bodies(site, last, changes, candidates, (name for spec in stale for name in feeds[spec.path]))
     if found is None:
         return None
     bodies, rendered = found
@@ -168,7 +164,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     body_notices: dict[str, list[Notice]] = {}
     for name in dict.fromkeys(name for names in feeds.values() for name in names):
         if name in rendered:
-            entry, body_notices[name] = body_entry(site, bodies[name]), list(bodies[name].notices)
+            entry, body_notices[name] = body_entry(bodies[name]), list(bodies[name].notices)
         else:
             entry, body_notices[name] = last.bodies.get(name), last.body_notices.get(name, [])
         shown.extend(body_notices[name])
@@ -177,8 +173,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
 
     outcome = Outcome() if outcome is None else outcome
     outcome.notices += shown
-    files = {spec.path: render_feed(site, replace(spec, posts=tuple(bodies[name].post for name in feeds[spec.path])),
-                                    bodies) for spec in stale}
+    files = {spec.path: render_feed(site, spec, bodies) for spec in stale}
     if before_write is not None:
         before_write(files)
     for spec in specs:  # in the order a full run lists them
@@ -192,9 +187,9 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     if outcome.errors:
         lastrun.forget(site)
         return outcome
-    reach, cuts = _reach(site, published, lambda summary: (summary.stamp, summary.id), last.cuts)
-    kept = {name: summary for name, summary in candidates.items()
-            if name in reach or (not summary.draft and summary.stamp > now_stamp)}
+    reach, cuts = _reach(site, published, last.cuts)
+    kept = {name: post for name, post in candidates.items()
+            if name in reach or (not post.draft and post.date > now)}
     lastrun.save(site, now, scan, lastrun.Details(scan.lines, changes.keys, kept, changes.notices, feeds, cuts,
                                                   entries, body_notices),
                  outputs=outcome.written + outcome.unchanged, notices=shown, record=record)
@@ -291,7 +286,7 @@ def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> t
 
 
 def _no_post_left_out(site: Site, last: lastrun.Details, feeds: dict[str, tuple[str, ...]],
-                      candidates: dict[str, lastrun.PostSummary]) -> bool:
+                      candidates: dict[str, Post]) -> bool:
     """Whether choosing the feeds' posts from ``candidates`` alone chose as from every post.
 
     The candidates are the posts the details keep (every feed's posts at or
@@ -303,13 +298,12 @@ def _no_post_left_out(site: Site, last: lastrun.Details, feeds: dict[str, tuple[
         names = feeds.get(path, ())
         if len(names) < site.feed.limit:
             return False
-        last_one = candidates[names[-1]]
-        if (last_one.stamp, last_one.id) < cut:
+        if _key(candidates[names[-1]]) < cut:
             return False
     return True
 
 
-def _bodies(site: Site, now: datetime, last: lastrun.Details, changes: _Changes,
+def _bodies(site: Site, last: lastrun.Details, changes: _Changes, candidates: dict[str, Post],
             names: Iterable[str]) -> tuple[dict[str, Rendered], set[str]] | None:
     """The rendered bodies of the posts ``names``, and which of them were rendered now, not kept."""
     bodies: dict[str, Rendered] = {}
@@ -317,16 +311,13 @@ def _bodies(site: Site, now: datetime, last: lastrun.Details, changes: _Changes,
     for name in names:
         if name in bodies:
             continue
-        source = site.root / name
-        body = None if name in changes.fresh else kept_body(site, last.bodies.get(name), source)
-        try:
-            if body is None:
-                post = changes.fresh.get(name) or load_post(site, source, changes.first_seen, now)[0]
-                body = render_post(site, post) if post is not None else None
-                rendered.add(name)
-        except PostError:
-            return None
+        post = candidates[name]
+        body = None if name in changes.fresh else kept_body(last.bodies.get(name), post)
         if body is None:
-            return None
+            try:
+                body = render_post(site, post)
+            except PostError:
+                return None  # a full run reports it, beside everything else
+            rendered.add(name)
         bodies[name] = body
     return bodies, rendered

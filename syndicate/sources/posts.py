@@ -423,10 +423,7 @@ def post_of(fields: dict) -> Post:
 
 
 def skipped_folder(name: str) -> bool:
-    """Whether a folder under the posts folder is left out (hidden, or Jekyll's _drafts and the like).
-
-    lastrun's stat scan skips the same folders, so both see the same posts.
-    """
+    """Whether a folder under the posts folder is left out (hidden, or Jekyll's _drafts and the like)."""
     return name.startswith((".", "_"))
 
 
@@ -436,23 +433,65 @@ def ignored_file(path: Path) -> bool:
     return name.startswith((".", "#", "_")) or name.endswith(("~", ".swp", ".swo", ".tmp", ".bak"))
 
 
+def walk_posts_folder(site: Site) -> Iterator[tuple[str, list[os.DirEntry] | None]]:
+    """The posts folder's folders, each with its entries that are not folders, in a fixed order.
+
+    A folder's entries come sorted by name, then each of its folders in turn,
+    depth first, so output never depends on the file system. Folders that
+    ``skipped_folder`` names are not entered; a link to a folder is an entry,
+    not entered either. ``None`` in place of the entries: the folder could
+    not be listed. The one walk of the folder: ``post_files`` and the
+    incremental layer's stat of every file both take it.
+    """
+    # A stack, not a function that calls itself, which would be a reference
+    # cycle holding these lists (commands run without the cycle collector).
+    pending = [str(site.posts_dir)]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_entry_name)
+        except OSError:
+            yield folder, None
+            continue
+        files, folders = [], []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            if not is_folder:
+                files.append(entry)
+            elif not skipped_folder(entry.name):
+                folders.append(entry.path)
+        yield folder, files
+        pending.extend(reversed(folders))
+
+
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
 def post_files(site: Site) -> Iterator[Path]:
-    """Every file in the posts folder, sorted, hidden files and folders left out."""
+    """Every file in the posts folder that may be a post, in ``walk_posts_folder``'s order.
+
+    Hidden files and editor leftovers are left out, and so are links to
+    folders and folders that cannot be listed, without a word.
+    """
     if not site.posts_dir.is_dir():
         raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
-    for folder, dirs, files in sorted_walk(site.posts_dir):
-        dirs[:] = [d for d in dirs if not skipped_folder(d)]
-        for file in files:
-            path = folder / file
-            if not ignored_file(path):
+    for _, entries in walk_posts_folder(site):
+        for entry in entries or ():
+            path = Path(entry.path)
+            if not ignored_file(path) and not _is_folder(entry):
                 yield path
 
 
-def sorted_walk(top: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
-    """os.walk in a fixed order, so output never depends on the file system."""
-    for folder, dirs, files in os.walk(top):
-        dirs.sort()
-        yield Path(folder), dirs, sorted(files)
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # a link to a folder
+    except OSError:
+        return False
 
 
 def shown_path(site: Site, path: Path) -> str:
