@@ -1,4 +1,7 @@
-"""Shared fixtures: a site in a temporary folder, written from a dict of files."""
+"""Shared fixtures: a site in a temporary folder, written from a dict of files.
+
+Tests marked ``slow`` (subprocesses, installed commands, kill -9) run by default, as in CI; ``-m "not slow"`` skips them.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 import syndicate.sources.posts
 from syndicate.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = "2026-11-25T09:00:00+09:00"
+
+# Hypothesis would fail an example that takes over 200 ms, or data that is
+# slow to draw: on a machine shared with other jobs, that is the machine.
+settings.register_profile("shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared-machine")
 
 
 def age(root: Path, moment: float | None = None) -> None:

@@ -235,6 +235,7 @@ def console_script() -> Path:
     return script
 
 
+@pytest.mark.slow
 def test_installed_console_script_from_an_unrelated_folder(tmp_path):
     site = copy_example_site(tmp_path / "blog")
     elsewhere = tmp_path / "elsewhere"
@@ -271,6 +272,7 @@ def test_python_dash_m_syndicate(tmp_path):
 
 
 @pytest.mark.skipif(os.name == "nt", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_for_many_posts(make_site):
     import pty
     import select
@@ -282,7 +284,9 @@ def test_progress_bar_on_a_terminal_for_many_posts(make_site):
     os.close(follower)
     stdout, _ = process.communicate(timeout=120)
     terminal = b""
-    while select.select([leader], [], [], 1)[0]:
+    # The process has ended: what it wrote is there, or on its way. Reading
+    # stops at the end of it (an error, or nothing, once the terminal is closed).
+    while select.select([leader], [], [], 60)[0]:
         try:
             chunk = os.read(leader, 65536)
         except OSError:  # the other end is closed: all read

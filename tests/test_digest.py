@@ -232,6 +232,7 @@ def test_full_content_text_part_keeps_paragraphs_and_link_urls(make_site, run):
     assert "투자 소식입니다. 투자 정리 <https://news.example.com/news/funding.html>\n\n원문 보기 <https://www.example.org/source>" in text
 
 
+@pytest.mark.slow
 def test_installed_command_runs_as_a_subprocess(site):
     result = subprocess.run([sys.executable, "-m", "syndicate", "digest", "--site", str(site), "--now", NOW,
                              "--week", "2026-W47", "-q"], capture_output=True, text=True, check=False)

@@ -45,6 +45,7 @@ def test_in_the_repository_the_defaults_are_the_top_level_templates():
     assert default_templates_dir() == REPO / "templates"
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_templates_and_finds_them(tmp_path):
     # Building offline needs the build backend at hand (it is in the dev venv).
     pytest.importorskip("build")

@@ -108,6 +108,7 @@ def test_generated_site_is_what_the_benchmark_measures(site_root):
     assert "%EC%" in files["feed.xml"].decode()
 
 
+@pytest.mark.slow
 def test_cold_and_warm_builds_equal_the_uncached_render(site_root, run, opened):
     expected = uncached(site_root)
     opened.clear()
@@ -125,6 +126,7 @@ def test_cold_and_warm_builds_equal_the_uncached_render(site_root, run, opened):
     assert opened == []
 
 
+@pytest.mark.slow
 def test_touched_posts_build_the_same_bytes(site_root, run):
     expected = uncached(site_root)
     build(run, site_root)
@@ -135,6 +137,7 @@ def test_touched_posts_build_the_same_bytes(site_root, run):
     assert build(run, site_root) == expected
 
 
+@pytest.mark.slow
 def test_an_edited_post_builds_as_if_there_were_no_index(site_root, run):
     build(run, site_root)
     newest = sorted((site_root / "_posts").iterdir())[-5]

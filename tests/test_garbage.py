@@ -86,6 +86,7 @@ def test_reading_posts_leaves_no_cyclic_garbage(site_of):
     assert garbage_of(lambda: load_posts(site, now)) == 0
 
 
+@pytest.mark.slow
 def test_a_run_leaves_as_much_garbage_for_many_posts_as_for_few(site_of):
     def runs(site) -> list[int]:
         now = resolve_now(NOW, site)

@@ -33,6 +33,7 @@ def test_a_plain_install_carries_the_default_templates():
     assert {"syndicate/templates/digest.html.j2", "syndicate/templates/digest.txt.j2"} <= files
 
 
+@pytest.mark.slow
 def test_the_installed_command_renders_a_digest_from_an_unrelated_folder(tmp_path):
     site = copy_example_site(tmp_path / "blog")
     assert not (site / "templates").exists()  # only the package's defaults can serve

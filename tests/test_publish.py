@@ -632,6 +632,7 @@ def test_turning_sending_off_leaves_a_failed_digest_waiting_and_renders_the_next
     assert len(smtp_server.messages) == 1 and state(root)["2026-W47"]["status"] == "sent"
 
 
+@pytest.mark.slow
 def test_installed_command_sends_once_from_cron(digest_site, smtp_server):
     """The console script, run as cron runs it: output only when something happened."""
     command = [str(Path(sys.executable).parent / "syndicate"), "publish"]

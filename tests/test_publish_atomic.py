@@ -1,25 +1,93 @@
-"""kill -9 at any moment of a large publish never leaves a truncated or empty feed."""
+"""kill -9 at any moment of a large publish never leaves a truncated or empty feed.
+
+Each killed run stops itself (SIGSTOP) at a step the test chooses, found by
+what the run does (taking the lock, opening the Nth post, creating a
+temporary file, renaming it over a feed or a state file), never by a clock;
+the test then kills it with SIGKILL. However busy the machine, every run is
+killed exactly there.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import random
+import re
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import feedparser
+import pytest
 from lxml import etree
 
 from tests.conftest import BASIC_CONFIG, NOW, REPO, write_files
 
 POST_COUNT = 300
-KILLS = 100
-TIME_BUDGET = 30.0  # seconds for all the killed runs together
 CATEGORIES = ("news", "culture", "sports", "tech", "서울")
+FEEDS = ("feed.xml", "atom.xml", *(f"feeds/category/{c}.xml" for c in CATEGORIES))
+STATE = ("posts-index.json", "last-run-files.txt", "last-run-posts.json", "last-run.json")
+
+# `python -m syndicate`, stopping itself with SIGSTOP at $STOP_AT, "<step> <name>#<n>:<before|after>":
+# before or after the nth call of that step. Steps: "flock lock", "flock unlock"
+# (the site's lock), "read post" (a post file opened), "mkstemp NAME" (the
+# temporary file for NAME made, empty), "replace NAME" (it renamed over NAME).
+# It says where on stdout first; its other threads stop with it.
+STOPPING = r"""
+import fcntl, os, pathlib, runpy, signal, tempfile, threading
+
+point, _, when = os.environ["STOP_AT"].rpartition(":")
+step, _, nth = point.rpartition("#")
+seen = {}
+guard = threading.Lock()
+
+
+def stop():
+    os.write(1, f"stopped at {point}:{when}\n".encode())
+    # To this thread, which then stops at once; the others stop a moment later
+    # (a signal to the process could leave this thread running on).
+    signal.pthread_kill(threading.get_ident(), signal.SIGSTOP)
+    threading.Event().wait()  # and never goes on, whatever happens to the signal
+
+
+def hook(owner, name, step_of):
+    real = getattr(owner, name)
+
+    def call(*args, **kwargs):
+        with guard:
+            this = step_of(*args, **kwargs)
+            seen[this] = seen.get(this, 0) + 1
+            here = this == step and seen[this] == int(nth)
+        if here and when == "before":
+            stop()
+        result = real(*args, **kwargs)
+        if here and when == "after":
+            stop()
+        return result
+
+    setattr(owner, name, call)
+
+
+hook(fcntl, "flock", lambda fd, operation: "flock unlock" if operation & fcntl.LOCK_UN else "flock lock")
+hook(pathlib.Path, "open", lambda path, *args, **kwargs: "read post" if path.suffix == ".md" else "open")
+hook(tempfile, "mkstemp", lambda *args, **kwargs: "mkstemp " + kwargs.get("prefix", "")[1:-1])
+hook(os, "replace", lambda source, target, **kwargs: "replace " + os.path.basename(target))
+runpy.run_module("syndicate", run_name="__main__", alter_sys=True)
+"""
+MID_WRITE = ("mkstemp", "after"), ("replace", "before")  # a temporary file beside the old feed
+WRITTEN = ("replace", "after"),
+KILL_POINTS = [
+    "flock lock#1:before",  # starting
+    "flock lock#1:after",  # the lock held, nothing read
+    "read post#1:before",  # reading
+    f"read post#{POST_COUNT}:before",
+    # Every feed: its temporary file empty, full, renamed over it.
+    *(f"{step} {Path(feed).name}#1:{when}" for feed in FEEDS for step, when in (*MID_WRITE, *WRITTEN)),
+    # The state files, after the feeds.
+    *(f"{step} {name}#1:{when}" for name in STATE for step, when in (*MID_WRITE, *WRITTEN)),
+    "flock unlock#1:before",  # all written, the lock still held
+]
 
 
 def large_site(root: Path) -> None:
@@ -41,19 +109,48 @@ def config(run: int) -> str:
         "\n[feed]\nlimit = 300\ncategories = true\n")
 
 
-def publish(root: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "syndicate", "publish", "--site", str(root), "--now", NOW],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+def publish(root: Path) -> None:
+    """A run left alone."""
+    done = subprocess.run([sys.executable, "-m", "syndicate", "publish", "--site", str(root), "--now", NOW],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
-def assert_whole(root: Path, expected_feeds: set[str], reader: bool = False) -> None:
+def kill_at(root: Path, point: str) -> None:
+    """Start a run, let it stop itself at ``point``, and kill it there with SIGKILL."""
+    child = subprocess.Popen([sys.executable, "-c", STOPPING, "publish", "--site", str(root), "--now", NOW],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO,
+                             env={**os.environ, "STOP_AT": point})
+    watchdog = threading.Timer(120, child.kill)  # a run that hangs ends the wait, and the test fails
+    watchdog.start()
+    try:
+        with child.stdout:
+            said = b""
+            for said in iter(child.stdout.readline, b""):
+                if said.startswith(b"stopped at "):
+                    break
+            assert said.decode() == f"stopped at {point}\n", f"the run ended without reaching {point}"
+            child.send_signal(signal.SIGKILL)
+        assert child.wait() == -signal.SIGKILL
+    finally:
+        watchdog.cancel()
+        child.kill()
+        child.wait()
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    out = root / "public"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def assert_whole(root: Path, reader: bool = False) -> None:
     """Every feed there is complete XML with all its entries; the state files are whole JSON.
 
     lxml's strict parser fails on any truncated file; ``reader`` also has
     feedparser read each feed, as a feed reader would (slower).
     """
     feeds = {p.relative_to(root / "public").as_posix() for p in (root / "public").rglob("*.xml")}
-    assert feeds == expected_feeds
+    assert feeds == set(FEEDS)
     for name in feeds:
         data = (root / "public" / name).read_bytes()
         assert data, f"{name} is empty"
@@ -63,66 +160,71 @@ def assert_whole(root: Path, expected_feeds: set[str], reader: bool = False) -> 
         if reader and name in ("feed.xml", "atom.xml"):
             parsed = feedparser.parse(data)
             assert parsed.bozo == 0 and len(parsed.entries) == entries, name
-    for name in ("posts-index.json",):
-        path = root / ".syndicate" / name
-        if path.exists():
-            json.loads(path.read_bytes())
+    for path in (root / ".syndicate").glob("*.json"):
+        json.loads(path.read_bytes())
 
 
-def writing(root: Path, child: subprocess.Popen) -> None:
-    """Return as soon as a temporary file shows that ``child`` writes a feed (or it ended)."""
-    folders = [root / "public", root / "public/feeds/category"]
-    while child.poll() is None:
-        for folder in folders:
-            try:
-                if any(name.endswith(".tmp") for name in os.listdir(folder)):
-                    return
-            except FileNotFoundError:
-                pass
-        time.sleep(0.0005)
-
-
-def test_sigkill_at_random_moments_never_leaves_a_broken_feed(tmp_path):
+@pytest.mark.slow
+def test_sigkill_at_chosen_moments_never_leaves_a_broken_feed(tmp_path):
     root = tmp_path / "site"
     large_site(root)
     (root / "syndicate.toml").write_text(config(0), encoding="utf-8")
-    started = time.monotonic()
-    first = publish(root)
-    assert first.wait(timeout=120) == 0
-    duration = time.monotonic() - started
-    expected = {"feed.xml", "atom.xml", *(f"feeds/category/{c}.xml" for c in CATEGORIES)}
-    assert_whole(root, expected, reader=True)
+    publish(root)
+    assert_whole(root, reader=True)
+    # Run n's feeds are run 0's with its description: each feed can be told
+    # byte for byte, as the one a run left alone writes, or not.
+    first = outputs(root)
+    assert sorted(first) == sorted(FEEDS) and all(data.count(b"Run 0.") == 1 for data in first.values())
 
-    rng = random.Random(20261125)
-    deadline = time.monotonic() + TIME_BUDGET
+    def by_run(run: int) -> dict[str, bytes]:
+        return {name: data.replace(b"Run 0.", f"Run {run}.".encode()) for name, data in first.items()}
+
+    on_disk = dict.fromkeys(FEEDS, 0)  # which run wrote each feed
     kills = interrupted = 0
-    for run in range(1, KILLS + 1):
-        if time.monotonic() > deadline:
-            break
+    for run, point in enumerate(KILL_POINTS, start=1):
         (root / "syndicate.toml").write_text(config(run), encoding="utf-8")
-        child = publish(root)
-        if run % 2:
-            # Anywhere in the run: starting, reading, rendering, writing, done.
-            time.sleep(rng.uniform(0.1, 1.1) * duration)
-        else:
-            # While the feeds are being written, the moment that matters most.
-            writing(root, child)
-            time.sleep(rng.uniform(0, 0.02))
-        child.send_signal(signal.SIGKILL)
-        code = child.wait()
-        kills += code == -signal.SIGKILL
-        assert code in (0, -signal.SIGKILL)
-        assert_whole(root, expected)
-        # A temporary file left beside the feeds is a run killed while writing.
-        interrupted += any(p.suffix == ".tmp" for p in (root / "public").rglob(".*"))
+        kill_at(root, point)
+        kills += 1
+        assert_whole(root)
+        found = outputs(root)
+        for name in FEEDS:
+            # Whole, and the old run's or this one's, never anything else.
+            writer = int(re.search(rb"Run (\d+)\.", found[name])[1])
+            assert writer in (on_disk[name], run) and found[name] == by_run(writer)[name], (point, name)
+            on_disk[name] = writer
+        words, _, when = point.rpartition(":")
+        step, target = words.split("#")[0].split(" ")
+        feed = next((name for name in FEEDS if Path(name).name == target), None)
+        if feed and (step, when) in MID_WRITE:
+            assert on_disk[feed] != run, point  # the old feed, whole
+            # and the new one, unfinished, beside it
+            assert list((root / "public" / feed).parent.glob(f".{target}.*.tmp")), point
+            interrupted += 1
+        if feed and (step, when) in WRITTEN:
+            assert on_disk[feed] == run, point
+        if point.startswith(("flock lock", "read post")):
+            assert run not in on_disk.values(), point  # nothing written yet
+        if target in STATE or point.startswith("flock unlock"):
+            assert set(on_disk.values()) == {run}, point  # every feed written first
         for leftover in (root / "public").rglob(".*.tmp"):
             leftover.unlink()
-    assert kills >= 20, f"only {kills} runs were killed mid-way"
-    assert interrupted >= 5, f"only {interrupted} runs were killed while writing"
+        if target in STATE or point.startswith("flock unlock"):
+            # State files written in part: the same run, left alone, writes
+            # what a run never interrupted writes.
+            publish(root)
+            assert outputs(root) == by_run(run), point
+            on_disk = dict.fromkeys(FEEDS, run)
+    assert kills == len(KILL_POINTS) >= 20
+    assert interrupted == len(FEEDS) * len(MID_WRITE) >= 5
 
-    # A last run, left alone, brings every feed up to date.
+    # A last run, left alone, brings every feed up to date: the bytes of a
+    # site that was never interrupted.
     (root / "syndicate.toml").write_text(config(999), encoding="utf-8")
-    assert publish(root).wait(timeout=120) == 0
-    assert_whole(root, expected, reader=True)
-    for name in expected:
-        assert b"Run 999." in (root / "public" / name).read_bytes()
+    publish(root)
+    assert_whole(root, reader=True)
+    clean = tmp_path / "clean"
+    large_site(clean)
+    (clean / "syndicate.toml").write_text(config(999), encoding="utf-8")
+    publish(clean)
+    assert outputs(root) == outputs(clean) == by_run(999)
+    assert not list((root / "public").rglob(".*.tmp"))

@@ -100,6 +100,7 @@ def _without_ctimes(path: Path) -> bytes:
     return json.dumps(index, sort_keys=True).encode()
 
 
+@pytest.mark.slow
 def test_a_build_in_workers_equals_one_in_this_process(generated, tmp_path, monkeypatch):
     alone = built(generated, tmp_path, "1", monkeypatch)
     assert len(alone["errors"]) == 4 and any("undated.md" in n for n in alone["notices"])
@@ -113,6 +114,7 @@ def test_check_renders_every_body_in_workers_alike(generated, tmp_path, monkeypa
     assert built(generated, tmp_path, "3", monkeypatch, check) == built(generated, tmp_path, "1", monkeypatch, check)
 
 
+@pytest.mark.slow
 def test_spawned_workers_give_the_same_build(generated, tmp_path, monkeypatch):
     # Newer Pythons start workers with forkserver or spawn: nothing is inherited,
     # everything a worker needs must pickle.
@@ -122,6 +124,7 @@ def test_spawned_workers_give_the_same_build(generated, tmp_path, monkeypatch):
     assert built(generated, tmp_path, "2", monkeypatch) == alone
 
 
+@pytest.mark.slow
 def test_a_pool_that_cannot_start_leaves_the_work_to_this_process(generated, tmp_path, monkeypatch):
     alone = built(generated, tmp_path, "1", monkeypatch)
 
@@ -136,15 +139,21 @@ def test_a_pool_that_cannot_start_leaves_the_work_to_this_process(generated, tmp
 # --- map_in_order ---------------------------------------------------------------
 
 
-def where(delay: float, item: int) -> tuple[int, int]:
-    time.sleep(delay)
+def where(folder: str, item: int) -> tuple[int, int]:
+    """``item`` and the process that did it, once two processes have each begun an item (a minute at most)."""
+    Path(folder, str(os.getpid())).touch()
+    for _ in range(1200):
+        if len(os.listdir(folder)) >= 2:
+            break
+        time.sleep(0.05)
     return item, os.getpid()
 
 
-def test_results_come_in_order_and_from_other_processes():
-    # Slow items: the worker starts, however busy the machine, before this
-    # process could take every item itself.
-    results = list(map_in_order(where, range(40), (0.02,), workers=2))
+def test_results_come_in_order_and_from_other_processes(tmp_path):
+    # Each item waits for both processes to have begun one: the worker
+    # starts, however busy the machine, before this process could take every
+    # item itself; and this process takes one before the worker takes all.
+    results = list(map_in_order(where, range(40), (str(tmp_path),), workers=2))
     assert [item for item, _ in results] == list(range(40))
     pids = {pid for _, pid in results}
     assert os.getpid() in pids and len(pids) == 2  # this process took its share
@@ -177,7 +186,7 @@ def test_an_exception_in_a_worker_is_raised_here():
 
 def test_workers_end_with_the_run():
     # Nothing is left running after the pool is done.
-    list(map_in_order(where, range(8), (0.0,), workers=3))
+    list(map_in_order(fail_on, range(8), (-1,), workers=3))  # no item fails
     children = multiprocessing.active_children()
     assert children == []
 
