@@ -103,9 +103,11 @@ def _publish(site: Site, now: datetime, outcome: Outcome, send: bool | None, dry
                                  "no post read, no feed rendered")
         outcome.decisions.append(settled)
         return
-    if settled is not None and fast.update(outcome, before_write=lambda files: remove_leftovers(site, files)) is not None:
-        outcome.decisions.append(settled)
-        return
+    if settled is not None:
+        partial = fast.update(outcome, before_write=lambda files: remove_leftovers(site, files))
+        if partial is not None:
+            outcome.decisions.append(settled)
+            return
     from syndicate import pipeline
 
     feeds = pipeline.read_and_render(site, now, outcome, progress, fast.source, fast.renderer)

@@ -54,7 +54,10 @@ class Speedups:
 
     def update(self, outcome: Outcome | None = None,
                before_write: Callable[[dict], None] | None = None) -> Outcome | None:
-        """Bring the feeds up to date after a few post files changed (``partial.update``); None: a full run is needed."""
+        """Bring the feeds up to date after a few post files changed (``partial.update``).
+
+        None, having written nothing, when a full run is needed.
+        """
         from syndicate.incremental.partial import update
 
         return update(self.site, self.now, self.scan, self.record, outcome, before_write)
