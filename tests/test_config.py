@@ -177,26 +177,34 @@ def test_jekyll_site_builds_with_zero_setup(tmp_path, run):
         "---\nlayout: post\ntitle: Second\ndate: 2026-11-21 22:00:00\n---\nHello.\n", encoding="utf-8")
     result = run("build", "--site", tmp_path, "--now", NOW)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "wrote public/feed.xml\nwrote public/atom.xml\n"
-    feed = parse_feed(tmp_path / "public" / "atom.xml")
+    # Atom where jekyll-feed had it, RSS beside it.
+    assert result.stdout == "wrote public/feed.rss.xml\nwrote public/feed.xml\n"
+    feed = parse_feed(tmp_path / "public" / "feed.xml")
     assert feed.bozo == 0
+    assert feed.version == "atom10"
     assert feed.feed.language == "ko"
-    assert [(e.title, e.link) for e in feed.entries] == [
-        ("Second", "https://diary.example.com/blog/2026/11/21/second/"),
-        ("첫 글", "https://diary.example.com/blog/diary/2026/11/20/%EC%B2%AB-%EA%B8%80/"),
+    # A YAML timestamp without a zone is UTC, as Jekyll (Psych) reads it: the
+    # post is dated 07:00 the next day in Seoul, and its URL says so.
+    assert [(e.title, e.link, e.id) for e in feed.entries] == [
+        ("Second", "https://diary.example.com/blog/2026/11/22/second/",
+         "https://diary.example.com/blog/2026/11/22/second"),
+        ("첫 글", "https://diary.example.com/blog/diary/2026/11/20/%EC%B2%AB-%EA%B8%80/",
+         "https://diary.example.com/blog/diary/2026/11/20/%EC%B2%AB-%EA%B8%80"),
     ]
     seoul = timezone(timedelta(hours=9))
     assert datetime(*feed.entries[0].published_parsed[:6], tzinfo=timezone.utc) == datetime(
-        2026, 11, 21, 22, 0, tzinfo=seoul)
+        2026, 11, 22, 7, 0, tzinfo=seoul)
     # Markdown's site-relative image is absolute, on the host (as a browser reads it).
     assert 'src="https://diary.example.com/assets/a.jpg"' in feed.entries[1].content[0].value
+    assert parse_feed(tmp_path / "public" / "feed.rss.xml").version == "rss20"
 
 
 def test_jekyll_config_without_url(tmp_path):
     (tmp_path / "_config.yml").write_text("title: Blog\n", encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_site(tmp_path)
-    assert str(caught.value) == "_config.yml: url is required"
+    assert str(caught.value) == ('_config.yml: url is required: set url: "https://…" in _config.yml '
+                                 "(or add a CNAME file, or an origin remote on github.com)")
 
 
 def test_jekyll_config_bad_yaml_names_the_line(tmp_path):
@@ -214,6 +222,55 @@ def test_jekyll_config_impossible_date_names_the_line(tmp_path):
         load_site(tmp_path)
     assert str(caught.value) == ('_config.yml:3: not valid YAML: "2026-02-30" is not a date '
                                  "(day is out of range for month)")
+
+
+def test_jekyll_config_as_a_theme_writes_it(tmp_path):
+    # minimal-mistakes: "name" and no "title", "locale", Jekyll's own excerpt
+    # separator written out, an author block whose email is left empty.
+    (tmp_path / "_config.yml").write_text(
+        'name: "김민지의 기록"\nlocale: ko_KR\nurl: https://minji.example.com\nexcerpt_separator: "\\n\\n"\n'
+        "author:\n  name: 김민지\n  avatar: /a.jpg\n  email:\n  links:\n    - label: GitHub\n", encoding="utf-8")
+    site = load_site(tmp_path)
+    assert (site.title, site.language, site.excerpt_separator) == ("김민지의 기록", "ko-KR", "\n\n")
+    assert (site.author.name, site.author.email) == ("김민지", "")
+    # Jekyll's defaults, and jekyll-feed's.
+    assert site.permalink == "/:categories/:year/:month/:day/:title:output_ext"
+    assert (site.feed.limit, site.jekyll.feed_path, site.jekyll.rss_path) == (10, "feed.xml", "feed.rss.xml")
+    assert site.jekyll.future is False
+
+
+def test_jekyll_config_feed_future_and_collection_permalink(tmp_path):
+    (tmp_path / "_config.yml").write_text(
+        "title: T\nurl: https://x.com\nfuture: true\npermalink: pretty\nfeed:\n  path: /atom.xml\n"
+        "  posts_limit: 25\n  tags: true\ncollections:\n  posts:\n    permalink: blog/:title\n", encoding="utf-8")
+    site = load_site(tmp_path)
+    assert site.permalink == "/blog/:title"  # the collection's wins over the site's style
+    assert (site.feed.limit, site.jekyll.feed_path, site.jekyll.rss_path) == (25, "atom.xml", "atom.rss.xml")
+    assert site.jekyll.future is True
+
+
+def test_jekyll_only_keys_name_themselves_in_errors(tmp_path):
+    (tmp_path / "_config.yml").write_text(
+        "url: https://x.com\nfeed:\n  posts_limit: ten\n  path: ../feed.xml\nexclude: vendor\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_site(tmp_path)
+    assert str(caught.value).splitlines() == [
+        "_config.yml: title is required (or name)",
+        '_config.yml: feed.posts_limit must be a positive integer, got "ten"',
+        '_config.yml: feed.path must be a path in the site such as feed.xml, got "../feed.xml"',
+        '_config.yml: exclude must be a list, got "vendor"',
+    ]
+
+
+def test_a_blank_line_separator_ends_the_excerpt_there(tmp_path, run):
+    (tmp_path / "_config.yml").write_text('title: T\nurl: https://x.com\nexcerpt_separator: "\\n\\n"\n',
+                                          encoding="utf-8")
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2026-11-20-a.md").write_text(
+        "---\ntitle: A\n---\nFirst line\nof the excerpt.\n\nNot the excerpt.\n", encoding="utf-8")
+    assert run("build", "--site", tmp_path, "--now", NOW).exit_code == 0
+    [entry] = parse_feed(tmp_path / "public" / "feed.xml").entries
+    assert entry.summary == "First line of the excerpt."
 
 
 def test_syndicate_toml_wins_over_jekyll(make_site):

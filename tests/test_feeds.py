@@ -570,3 +570,29 @@ def test_an_image_linked_out_of_the_site_gives_no_length(make_site, run, tmp_pat
     assert run("build", "--site", site, "--now", NOW).exit_code == 0
     [entry] = parse_feed(site / "public" / "feed.xml").entries
     assert entry.enclosures[0].length == length
+
+
+# --- a Jekyll site: the Atom feed where jekyll-feed wrote it -------------------------------
+
+
+@pytest.mark.parametrize("feed_config, rss_path, atom_path", [
+    ("", "feed.rss.xml", "feed.xml"),
+    ("feed:\n  path: atom.xml\n", "atom.rss.xml", "atom.xml"),
+    ("feed:\n  path: /blog/feed.atom\n", "blog/feed.rss.xml", "blog/feed.atom"),
+])
+def test_a_jekyll_sites_atom_feed_is_at_jekyll_feeds_path(tmp_path, run, feed_config, rss_path, atom_path):
+    (tmp_path / "_config.yml").write_text("title: T\nurl: https://x.com/\nbaseurl: /b\n" + feed_config,
+                                          encoding="utf-8")
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2026-11-20-a.md").write_text("---\ntitle: A\n---\nx\n", encoding="utf-8")
+    assert run("build", "--site", tmp_path, "--now", NOW).exit_code == 0
+    assert sorted(p.relative_to(tmp_path / "public").as_posix()
+                  for p in (tmp_path / "public").rglob("*") if p.is_file()) == sorted([rss_path, atom_path])
+    atom = parse_feed(tmp_path / "public" / atom_path)
+    assert atom.version == "atom10"
+    assert parse_feed(tmp_path / "public" / rss_path).version == "rss20"
+    # jekyll-feed's ids: the feed's own URL; each post's folder and slug, after
+    # url's trailing "/" and baseurl's leading one, as its absolute_url joins them.
+    assert atom.feed.id == f"https://x.com//b/{atom_path}"
+    assert [e.id for e in atom.entries] == ["https://x.com//b/2026/11/20/a"]
+    assert [e.link for e in atom.entries] == ["https://x.com//b/2026/11/20/a.html"]

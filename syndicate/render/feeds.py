@@ -65,7 +65,8 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     """
     limit = site.feed.limit
     main = tuple(published[:limit])
-    specs = [FeedSpec("feed.xml", RSS, site.title, main), FeedSpec("atom.xml", ATOM, site.title, main)]
+    rss_path, atom_path = main_feed_paths(site)
+    specs = [FeedSpec(rss_path, RSS, site.title, main), FeedSpec(atom_path, ATOM, site.title, main)]
     for enabled, folder, terms_of in ((site.feed.categories, CATEGORY_FEEDS, lambda p: p.categories),
                                       (site.feed.tags, TAG_FEEDS, lambda p: p.tags)):
         if not enabled:
@@ -90,6 +91,19 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
             label, members = groups[file]
             specs.append(FeedSpec(f"{folder}/{file}", RSS, f"{site.title} — {label}", tuple(members)))
     return specs
+
+
+def main_feed_paths(site: Site) -> tuple[str, str]:
+    """The paths of the RSS and the Atom feed of every post.
+
+    ``feed.xml`` and ``atom.xml``; on a site configured by _config.yml, the
+    Atom feed is where jekyll-feed wrote it (``feed.path``, default
+    ``feed.xml``), so its subscribers keep their feed, and the RSS feed goes
+    beside it (``feed.rss.xml``).
+    """
+    if site.jekyll is None:
+        return "feed.xml", "atom.xml"
+    return site.jekyll.rss_path, site.jekyll.feed_path
 
 
 @lru_cache(maxsize=4096)
@@ -160,7 +174,10 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     generator.register_extension("links", BaseExtension, _AtomLinks, atom=True, rss=False)
     generator.register_extension("xml_lang", BaseExtension, _AtomLanguage, atom=True, rss=False)
     self_url = site.absolute_url(quote(spec.path))
-    generator.id(site.url if spec.path in ("feed.xml", "atom.xml") else self_url)
+    if site.jekyll is not None and spec.path == site.jekyll.feed_path:
+        generator.id(site.jekyll.absolute_url(spec.path))  # jekyll-feed's: "page.url | absolute_url"
+    else:
+        generator.id(site.url if spec.path in ("feed.xml", "atom.xml") else self_url)
     # Plain text, as post titles are: a site description may hold HTML.
     generator.title(plain_text(spec.title))
     generator.subtitle(plain_text(site.description) or plain_text(spec.title))

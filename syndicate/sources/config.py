@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.sources import safe_yaml
+from syndicate.sources.jekyll import (DEFAULT_EXCLUDES, DEFAULT_INCLUDES, FEED_PATH, POSTS_LIMIT, Default,
+                                      JekyllConfig, absolute_base, pages_url)
 from syndicate.errors import ConfigError
 from syndicate.text import XML_FORBIDDEN
 
@@ -135,6 +137,9 @@ class Site:
     smtp: SmtpConfig = SmtpConfig()
     publish: PublishConfig = PublishConfig()
     config_file: str = CONFIG_NAME
+    # A site configured by _config.yml alone: Jekyll's rules for posts, URLs,
+    # ids and the feed's path (syndicate.sources.jekyll). None: syndicate.toml.
+    jekyll: JekyllConfig | None = None
 
     def absolute_url(self, path: str) -> str:
         """The absolute URL of a site-relative path such as ``/feed.xml``."""
@@ -195,6 +200,15 @@ def _nonempty_text(value: Any) -> str:
     if not text:
         raise ValueError("must not be empty")
     return text
+
+
+def _separator(value: Any) -> str:
+    """An excerpt separator, kept as written: Jekyll's own default is a blank line, "\\n\\n"."""
+    if not isinstance(value, str) or XML_FORBIDDEN.search(value):
+        return _text(value)  # the same message as any text
+    if not value:
+        raise ValueError("must not be empty")
+    return value
 
 
 def _one_line(value: Any) -> str:
@@ -259,7 +273,7 @@ def _author(value: Any) -> Author:
     if isinstance(value, str) and value.strip():
         return Author(value.strip())
     if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
-        email = value.get("email", "")
+        email = value.get("email") or ""  # Jekyll themes leave "email:" empty
         if not isinstance(email, str):
             raise ValueError("email must be a string")
         if email.strip() and not EMAIL_ADDRESS.fullmatch(email.strip()):
@@ -342,7 +356,7 @@ SCHEMA: dict[str, Any] = {
     "state_dir": _relative_dir,
     "templates_dir": _relative_dir,
     "permalink": _permalink,
-    "excerpt_separator": _nonempty_text,
+    "excerpt_separator": _separator,
     "feed": {
         "limit": _positive_int,
         "full_content": _boolean,
@@ -420,15 +434,19 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
     """
     root = root.resolve()
     toml_path = root / CONFIG_NAME
+    jekyll: dict | None = None
+    problems: list[str] = []
     if toml_path.is_file():
         data, source = _read_toml(toml_path), CONFIG_NAME
     elif (root / JEKYLL_CONFIG_NAME).is_file():
-        data, source = _read_jekyll(root / JEKYLL_CONFIG_NAME), JEKYLL_CONFIG_NAME
+        (data, jekyll, problems), source = _read_jekyll(root / JEKYLL_CONFIG_NAME), JEKYLL_CONFIG_NAME
     else:
         raise ConfigError(f"no {CONFIG_NAME} or {JEKYLL_CONFIG_NAME} in {root}")
 
-    values, problems = check_table(data, SCHEMA, source)
-    problems += [f"{source}: {key} is required" for key in REQUIRED if key not in data]
+    values, more = check_table(data, SCHEMA, source)
+    problems += more
+    if jekyll is None:  # _read_jekyll says itself what is missing, with Jekyll's names
+        problems += [f"{source}: {key} is required" for key in REQUIRED if key not in data]
     if problems:
         # One line per problem, but a single error: the file is fixed as a whole.
         raise ConfigError("\n".join(problems))
@@ -441,6 +459,9 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
     if output_dir is not None:
         values["output_dir"] = output_dir.resolve()
     defaults = {key: root / getattr(Site, key) for key in dirs if key not in values}
+    if jekyll is not None:
+        url, baseurl = jekyll.pop("url"), jekyll.pop("baseurl")
+        values["jekyll"] = JekyllConfig(absolute_base=absolute_base(url, baseurl), **jekyll)
     return Site(root=root, config_file=source, **defaults, **values)
 
 
@@ -484,8 +505,14 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"not valid TOML: {message}", path.name, int(found.group(1)) if found else None) from None
 
 
-def _read_jekyll(path: Path) -> dict:
-    """Pick out of a Jekyll ``_config.yml`` the keys syndicate understands."""
+def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
+    """Read a Jekyll ``_config.yml`` as Jekyll (and jekyll-feed) read it.
+
+    Returns the values of syndicate's own options, under syndicate's names
+    (checked by SCHEMA as syndicate.toml's are), the fields of the site's
+    JekyllConfig (with its raw ``url`` and ``baseurl``), and the problems
+    found in Jekyll-only keys.
+    """
     import yaml
 
     try:
@@ -498,16 +525,111 @@ def _read_jekyll(path: Path) -> dict:
     if not isinstance(config, dict):
         raise ConfigError("must be a mapping of settings", path.name)
 
+    source = path.name
+    problems: list[str] = []
+
+    def given(key: str) -> Any:
+        value = config.get(key)
+        return None if value is None or (isinstance(value, str) and not value.strip()) else value
+
     data: dict[str, Any] = {"posts_dir": "_posts"}
-    for jekyll_key, key in [("title", "title"), ("description", "description"),
-                            ("author", "author"), ("timezone", "timezone"),
-                            ("lang", "language"), ("permalink", "permalink"),
-                            ("excerpt_separator", "excerpt_separator")]:
-        if config.get(jekyll_key) not in (None, ""):
-            data[key] = config[jekyll_key]
-    if config.get("url"):
-        baseurl = config.get("baseurl") or ""
-        data["url"] = str(config["url"]).rstrip("/") + "/" + str(baseurl).strip("/")
-    # Jekyll's own default permalink style is "date".
-    data.setdefault("permalink", "date")
-    return data
+    # jekyll-feed's title is "site.title | default: site.name"; its lang is
+    # site.lang, and themes (minimal-mistakes) keep it as locale.
+    for key, jekyll_keys in [("title", ("title", "name")), ("description", ("description",)),
+                             ("timezone", ("timezone",)), ("language", ("lang", "locale"))]:
+        value = next((given(k) for k in jekyll_keys if given(k) is not None), None)
+        if value is not None:
+            data[key] = value
+    if "title" not in data:
+        problems.append(f"{source}: title is required (or name)")
+    author = given("author")
+    if isinstance(author, dict) and not (isinstance(author.get("name"), str) and author["name"].strip()):
+        author = None  # a theme's author block left unfilled ("name:" empty): no site author
+    if author is not None:
+        data["author"] = author
+    # Kept as written: Jekyll's own "\n\n" splits at the first blank line.
+    if config.get("excerpt_separator") not in (None, ""):
+        data["excerpt_separator"] = config["excerpt_separator"]
+
+    # The posts' URL template: collections.posts.permalink, else the site's
+    # permalink (a style name, Jekyll's default "date"). Jekyll puts a "/"
+    # before a template that has none; a collection's is never a style name.
+    collections = config.get("collections")
+    posts_collection = collections.get("posts") if isinstance(collections, dict) else None
+    collection_permalink = posts_collection.get("permalink") if isinstance(posts_collection, dict) else None
+    if isinstance(collection_permalink, str) and collection_permalink.strip():
+        data["permalink"] = "/" + collection_permalink.strip().lstrip("/")
+    else:
+        permalink = given("permalink") or "date"
+        if isinstance(permalink, str) and permalink.strip() not in PERMALINK_STYLES:
+            permalink = "/" + permalink.strip().lstrip("/")
+        data["permalink"] = permalink
+
+    url, baseurl = given("url"), config.get("baseurl")
+    baseurl = "" if baseurl is None else str(baseurl)
+    if url is None:
+        try:
+            found = pages_url(path.parent, config.get("repository"))
+        except (OSError, ValueError) as exc:
+            problems.append(str(exc))
+            found = None
+        if found is not None:
+            url, pages_baseurl, _ = found
+            if pages_baseurl and baseurl.strip() in ("", "/"):
+                baseurl = pages_baseurl
+        elif not any(problem.startswith("CNAME:") for problem in problems):
+            problems.append(f'{source}: url is required: set url: "https://…" in {source} '
+                            "(or add a CNAME file, or an origin remote on github.com)")
+    if url is not None:
+        data["url"] = str(url).rstrip("/") + "/" + baseurl.strip("/")
+
+    jekyll: dict[str, Any] = {"url": str(url or ""), "baseurl": baseurl,
+                              "future": config.get("future") not in (None, False)}
+    feed = config.get("feed")
+    feed = feed if isinstance(feed, dict) else {}
+    limit = feed.get("posts_limit")
+    try:
+        data["feed"] = {"limit": POSTS_LIMIT if limit is None else SCHEMA["feed"]["limit"](limit)}
+    except ValueError as exc:
+        problems.append(f"{source}: feed.posts_limit {exc}, got {_shown(limit)}")
+    feed_path = feed.get("path")
+    if feed_path is not None:
+        shown = feed_path
+        feed_path = feed_path.strip().lstrip("/") if isinstance(feed_path, str) else ""
+        parts = feed_path.split("/")
+        if not feed_path or any(part in ("", ".", "..") for part in parts) or "\\" in feed_path:
+            problems.append(f"{source}: feed.path must be a path in the site such as feed.xml, got {_shown(shown)}")
+        else:
+            jekyll["feed_path"] = feed_path
+    jekyll.setdefault("feed_path", FEED_PATH)
+
+    for key, default, added in (("exclude", (), DEFAULT_EXCLUDES), ("include", DEFAULT_INCLUDES, ())):
+        value = config.get(key)
+        if value is None:
+            value = list(default)
+        elif not isinstance(value, list):
+            problems.append(f"{source}: {key} must be a list, got {_shown(value)}")
+            value = []
+        jekyll[key] = tuple(dict.fromkeys([str(v) for v in value if v is not None] + list(added)))
+    jekyll["defaults"] = _front_matter_defaults(config.get("defaults"))
+    return data, jekyll, problems
+
+
+# Jekyll's old singular type names in a defaults scope.
+DEFAULT_TYPES = {"post": "posts", "page": "pages", "draft": "drafts"}
+
+
+def _front_matter_defaults(sets: Any) -> tuple[Default, ...]:
+    """The ``defaults:`` sets Jekyll uses: each a mapping with a mapping of values (others it skips)."""
+    if not isinstance(sets, list):
+        return ()
+    found = []
+    for entry in sets:
+        if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
+            continue
+        scope = entry.get("scope") if isinstance(entry.get("scope"), dict) else {}
+        kind = scope.get("type")
+        kind = DEFAULT_TYPES.get(str(kind), str(kind)) if kind is not None else None
+        path = scope.get("path")
+        found.append(Default(path if isinstance(path, str) else "", kind, entry["values"]))
+    return tuple(found)

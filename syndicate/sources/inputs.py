@@ -18,6 +18,13 @@ images              local images the feeds describe (enclosure lengths)   their 
 the clock           the next scheduled post's date                        the record's ``valid_until``
 outputs             the files the last run wrote                          their stat (last run)
 ==================  ====================================================  ===============================
+
+A Jekyll site's configuration is more than ``_config.yml``: with an empty
+``url``, its ``CNAME`` file or its git repository's ``origin`` remote
+(``.git/config``) gives the URL, and with it every post's URL and id. Nothing
+reads those files but ``config.load_site``, on every run, into the Site:
+they count as the configuration, through the Site's repr in the fingerprint.
+Its posts are in every ``_posts`` folder of the site (``posts.walk_posts_folder``).
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
 
 from syndicate.sources.config import EMAIL_ADDRESS, Author, Site, language_tag
+from syndicate.sources.jekyll import (POST_NAME, POSTS_FOLDER, categories_from_path, deep_merged, defaults_for,
+                                      document_id, expand_url, merged_categories, post_time, titleized,
+                                      url_placeholders)
 from syndicate.errors import ConfigError, Notice, PostError
 from syndicate.sources.postfile import post_head_of, read_post_head, split_front_matter, value_kind
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
@@ -57,10 +60,11 @@ class Post:
     lang: str | None = None
     draft: bool = False
     body_line: int = 1  # the file line where the body starts
+    future: bool = False  # published even when dated after now (Jekyll's "future: true")
 
     def is_published(self, now: datetime) -> bool:
         """Whether the post is out by ``now``: not a draft and not scheduled later."""
-        return not self.draft and self.date <= now
+        return not self.draft and (self.date <= now or self.future)
 
 
 @dataclass(frozen=True)
@@ -320,6 +324,8 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     each message starts with the key at fault ("'date' is not a date: …"),
     the line of that key.
     """
+    if site.jekyll is not None:
+        return _build_jekyll_post(site, path, name, meta, body_line)
     notices: list[Notice] = []
     stem = path.stem
     jekyll = JEKYLL_NAME.match(stem)
@@ -377,13 +383,25 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     url = site.absolute_url(expand_permalink(pattern or site.permalink, date=moment, slug=slug,
                                              categories=categories))
     guid = _str_field(meta, "id", "guid")
+    return _post_with(site, meta, notices, meta.get("author"), dict(
+        source=path, name=name, title=title, date=moment, date_origin=origin,
+        updated=updated, url=url, id=_feed_id(site, guid) if guid and guid.strip() else url, slug=slug,
+        body_format=POST_SUFFIXES[path.suffix.lower()], categories=categories, tags=tags,
+        excerpt=excerpt or None, draft=draft, body_line=body_line,
+    ))
+
+
+def _post_with(site: Site, meta: Mapping, notices: list[Notice], author_value: Any,
+               fields: dict) -> tuple[Post, list[Notice]]:
+    """The Post of ``fields`` with its image, language and author, each checked; the notices with theirs."""
+    name, url = fields["name"], fields["url"]
     image = _image(meta.get("image"))
     lang_text = _str_field(meta, "lang")
     lang = language_tag(lang_text) if lang_text is not None else None
     if lang_text is not None and lang is None:
         notices.append(Notice(f"lang {json.dumps(lang_text[:40], ensure_ascii=False)} is not a language tag "
                               "such as \"ko\" or \"en-US\"; left out", name))
-    author = _author(meta.get("author"))
+    author = _author(author_value)
     image_url = _image_url(site, url, image) if image else None
     if (image_url and not image_url.startswith(("http://", "https://"))
             and urlsplit(image_url).scheme not in ("http", "https")):
@@ -395,16 +413,84 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
         notices.append(Notice(f"author email {json.dumps(author.email, ensure_ascii=False)} "
                               "is not an email address; left out", name))
         author = Author(author.name)
+    fields.update(author=author, image=image_url, lang=lang)
+    if "future" not in fields:
+        fields["future"] = False
+    return post_of(fields), notices
 
-    post = post_of(dict(
-        source=path, name=name, title=title, date=moment, date_origin=origin,
-        updated=updated, url=url, id=_feed_id(site, guid) if guid and guid.strip() else url, slug=slug,
-        body_format=POST_SUFFIXES[path.suffix.lower()], categories=categories, tags=tags,
-        excerpt=excerpt or None, author=author,
-        image=image_url, lang=lang, draft=draft,
-        body_line=body_line,
+
+def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
+                       body_line: int) -> tuple[Post, list[Notice]]:
+    """``build_post`` for a site configured by _config.yml: the post as Jekyll and jekyll-feed see it.
+
+    Its front matter is merged over the ``defaults:`` whose scope holds it;
+    its categories start with the folders above its ``_posts``; its date is
+    read as Ruby reads it; its URL is the permalink (front matter, defaults,
+    then the site's) filled in with Jekyll's placeholders; its feed id is
+    jekyll-feed's, ``post.id | absolute_url``. ``load_post`` has checked
+    that the file is named as Jekyll's posts are.
+    """
+    jekyll, tz = site.jekyll, site.timezone
+    notices: list[Notice] = []
+    named = POST_NAME.fullmatch(path.stem)
+    file_slug = named.group(4).rstrip(".")
+    defaults = defaults_for(jekyll.defaults, name) if jekyll.defaults else {}
+    meta = deep_merged(defaults, front_matter) if defaults else front_matter
+
+    title = _str_field(meta, "title")
+    title = plain_text(title) if title is not None else ""
+    if not title:
+        title = plain_text(titleized(file_slug)) or path.stem
+        notices.append(Notice(f"no title; using \"{title}\"", name))
+    # Jekyll leaves out a post whose "published" is false or empty.
+    draft = meta.get("draft", False) is True or ("published" in meta and meta["published"] in (False, None))
+
+    if meta.get("date") not in (None, False):
+        moment, origin = _jekyll_date("date", meta["date"], tz), "front matter"
+    else:
+        try:
+            moment = datetime(*map(int, named.group(1, 2, 3)), tzinfo=tz)
+        except ValueError:
+            raise ValueError(f"file name date {named.group(1)}-{named.group(2)}-{named.group(3)} is not a date") from None
+        origin = "file name"
+    # jekyll-feed's <updated> is last_modified_at, else the date.
+    modified = meta.get("last_modified_at")
+    updated = _jekyll_date("last_modified_at", modified, tz) if modified not in (None, False) else None
+
+    words = [str(c) for c in merged_categories(categories_from_path(name), defaults, front_matter)]
+    categories = _terms({"categories": words}, "categories")
+    tags = _terms(meta, "tag") if meta.get("tag") is not None else _terms(meta, "tags")
+    # jekyll-feed's summary is "post.description | default: post.excerpt".
+    excerpt = _str_field(meta, "description", "excerpt", "summary")
+    excerpt = plain_text(excerpt) if excerpt is not None else None
+
+    slug_value = _str_field(meta, "slug")
+    slug_value = file_slug if slug_value is None else slug_value
+    body_format = POST_SUFFIXES[path.suffix.lower()]
+    pattern = _str_field(meta, "permalink")
+    relative = expand_url(site.permalink if pattern is None else pattern, url_placeholders(
+        moment, slug=slug_value, stem=path.stem, categories=words, relative=name,
+        output_ext=".html" if body_format == "markdown" else path.suffix))
+    url = jekyll.absolute_url(relative)
+    author = meta.get("author")
+    return _post_with(site, meta, notices, meta.get("authors") if author is None else author, dict(
+        source=path, name=name, title=title, date=moment, date_origin=origin, updated=updated, url=url,
+        id=jekyll.absolute_url(document_id(relative, slug_value)),
+        slug=slugify(slug_value) or slugify(path.stem) or "post", body_format=body_format,
+        categories=categories, tags=tags, excerpt=excerpt or None, draft=draft, body_line=body_line,
+        future=jekyll.future,
     ))
-    return post, notices
+
+
+def _jekyll_date(key: str, value: Any, tz: Any) -> datetime:
+    """A date of a Jekyll post's front matter, read as Jekyll reads it (``jekyll.post_time``)."""
+    try:
+        moment = post_time(value, tz)
+    except (ValueError, OverflowError):
+        raise ValueError(f"'{key}' is not a date: {_shown_value(value)}") from None
+    if not 1000 <= moment.year <= 9998:
+        raise ValueError(f"'{key}' is out of range (years 1000 to 9998): {_shown_value(value)}")
+    return moment
 
 
 def post_of(fields: dict) -> Post:
@@ -442,12 +528,26 @@ def walk_posts_folder(site: Site) -> Iterator[tuple[str, list[os.DirEntry] | Non
     not entered either. ``None`` in place of the entries: the folder could
     not be listed. The one walk of the folder: ``post_files`` and the
     incremental layer's stat of every file both take it.
+
+    A Jekyll site's posts are in every ``_posts`` folder of the site that
+    Jekyll reads (``_jekyll_posts_folders``), the one at the root first.
+    """
+    if site.jekyll is not None:
+        yield from _jekyll_posts_folders(site)
+    else:
+        yield from _walk(str(site.posts_dir))
+
+
+def _walk(top: str, site: Site | None = None, relative: str = "") -> Iterator[tuple[str, list[os.DirEntry] | None]]:
+    """``walk_posts_folder`` of one folder; with ``site``, leaving out the files its ``exclude:`` names.
+
+    ``relative``: the folder's path from the site root, "/"-terminated.
     """
     # A stack, not a function that calls itself, which would be a reference
     # cycle holding these lists (commands run without the cycle collector).
-    pending = [str(site.posts_dir)]
+    pending = [(top, relative)]
     while pending:
-        folder = pending.pop()
+        folder, relative = pending.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=_entry_name)
@@ -460,11 +560,51 @@ def walk_posts_folder(site: Site) -> Iterator[tuple[str, list[os.DirEntry] | Non
                 is_folder = entry.is_dir(follow_symlinks=False)
             except OSError:
                 is_folder = False
+            if site is not None and site.jekyll.excluded(relative + entry.name):
+                continue
             if not is_folder:
                 files.append(entry)
             elif not skipped_folder(entry.name):
-                folders.append(entry.path)
+                folders.append((entry.path, relative + entry.name + "/"))
         yield folder, files
+        pending.extend(reversed(folders))
+
+
+def _jekyll_posts_folders(site: Site) -> Iterator[tuple[str, list[os.DirEntry] | None]]:
+    """``walk_posts_folder`` of a Jekyll site: each ``_posts`` folder's walk, as Jekyll's reader finds them.
+
+    From the site root down, a folder's ``_posts`` comes before its other
+    folders, those in name order, depth first. Folders Jekyll does not read
+    (``_`` or ``.`` first, ``exclude:``), links to folders, the output and
+    state folders are not entered. Only the ``_posts`` folders' files are
+    given: the rest of the site is not the posts.
+    """
+    jekyll = site.jekyll
+    own = {str(site.output_dir), str(site.state_dir)}
+    pending = [(str(site.root), "")]
+    while pending:
+        folder, relative = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_entry_name)
+        except OSError:
+            yield folder, None
+            continue
+        posts, folders = None, []
+        for entry in entries:
+            try:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            if entry.name == POSTS_FOLDER:
+                if not jekyll.excluded(relative + POSTS_FOLDER):
+                    posts = entry.path
+            elif entry.path not in own and jekyll.reads_folder(relative + entry.name, entry.name):
+                folders.append((entry.path, relative + entry.name + "/"))
+        if posts is not None:
+            inside = relative + POSTS_FOLDER + "/"
+            yield from _walk(posts, site if jekyll.exclusions_under(inside) else None, inside)
         pending.extend(reversed(folders))
 
 
@@ -478,13 +618,18 @@ def post_files(site: Site) -> Iterator[Path]:
     Hidden files and editor leftovers are left out, and so are links to
     folders and folders that cannot be listed, without a word.
     """
-    if not site.posts_dir.is_dir():
+    if not site.posts_dir.is_dir() and site.jekyll is None:
         raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
+    folders = 0
     for _, entries in walk_posts_folder(site):
+        folders += 1
         for entry in entries or ():
             path = Path(entry.path)
             if not ignored_file(path) and not _is_folder(entry):
                 yield path
+    if not folders and site.jekyll is not None:
+        # Not one _posts folder anywhere in the site: a mistake, not an empty blog.
+        raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
@@ -521,6 +666,9 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     name = shown_path(site, path)
     if path.suffix.lower() not in POST_SUFFIXES:
         return None, [Notice(f"skipped: not a post (only {', '.join(sorted(POST_SUFFIXES))} files are read)", name)]
+    if site.jekyll is not None and not POST_NAME.fullmatch(path.stem):
+        # Jekyll's rule (Document::DATE_FILENAME_MATCHER): such a file is no post, however dated inside.
+        return None, [Notice("skipped: not a post (Jekyll reads only files named YYYY-MM-DD-title in _posts)", name)]
     if UNDECODED_BYTE.search(name):
         # Python keeps such bytes as lone surrogates, which no output can hold.
         raise PostError("the file name is not UTF-8 text; rename the file", name)

@@ -1,0 +1,628 @@
+"""Jekyll's own rules, for a site configured by ``_config.yml`` alone.
+
+A Jekyll blog's readers are subscribed to jekyll-feed's ``/feed.xml``, and
+their feed readers know each post by the id jekyll-feed gave it. To take over
+such a site without showing every post again, syndicate must compute what
+Jekyll 4.3 and jekyll-feed 0.17 compute, character for character:
+
+- where posts are: every ``_posts`` folder under the site (not in folders
+  starting with ``_``, ``.``, ``#`` or ``~``, nor in ``exclude:``); the
+  folders above one are the posts' first categories (``reader.rb``,
+  ``entry_filter.rb``, ``document.rb``);
+- which files are posts: ``YYYY-MM-DD-title.ext`` (``DATE_FILENAME_MATCHER``);
+- front matter ``defaults:`` by path and type, the longest path winning
+  (``frontmatter_defaults.rb``);
+- dates as Ruby's ``Time.parse`` reads them, a YAML timestamp without a zone
+  being UTC (Psych), in the site's time zone (``utils.rb``);
+- URLs: the permalink template with ``url_drop.rb``'s placeholders, escaped
+  and cleaned as ``url.rb`` does, made absolute as the ``absolute_url``
+  filter does (Addressable's normalisation);
+- the entry id: ``Document#id``, the URL's folder and the slug, made
+  absolute the same way.
+
+Nothing here reads a file except ``pages_url`` (CNAME, the git config); the
+Site keeps the result, so the fingerprint of every kept result covers it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from urllib.parse import quote, unquote_to_bytes, urlsplit
+
+# jekyll-feed's defaults: where the posts' feed goes, how many entries it has.
+FEED_PATH = "feed.xml"
+POSTS_LIMIT = 10
+# configuration.rb's DEFAULT_EXCLUDES, added to whatever the site excludes.
+DEFAULT_EXCLUDES = (".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules",
+                    "vendor/bundle/", "vendor/cache/", "vendor/gems/", "vendor/ruby/")
+DEFAULT_INCLUDES = (".htaccess",)
+POSTS_FOLDER = "_posts"
+# Document::DATE_FILENAME_MATCHER, on a file name without its extension.
+POST_NAME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})-(.*)", re.DOTALL)
+# EntryFilter: names Jekyll never reads (unless included).
+SPECIAL_START = (".", "_", "#", "~")
+
+
+@dataclass(frozen=True)
+class Default:
+    """One set of front matter ``defaults:``: a scope and its values."""
+
+    path: str  # as written; "" for every path
+    type: str | None  # "posts", "pages", …; None for every type
+    values: dict
+
+
+@dataclass(frozen=True)
+class JekyllConfig:
+    """What a Jekyll site's ``_config.yml`` says beyond syndicate's own options."""
+
+    # What Jekyll's absolute_url filter puts before a site path: url and
+    # baseurl, normalised as Addressable does (so "https://x.com/" and
+    # "/blog" give "https://x.com//blog", as jekyll-feed writes them).
+    absolute_base: str
+    feed_path: str = FEED_PATH  # jekyll-feed's feed.path, relative to the output folder
+    future: bool = False  # posts dated after now are published
+    defaults: tuple[Default, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    include: tuple[str, ...] = DEFAULT_INCLUDES
+
+    @property
+    def rss_path(self) -> str:
+        """Where the RSS feed goes: beside the Atom feed, ``feed.xml`` → ``feed.rss.xml``.
+
+        Derived from ``feed_path``, so it never collides with it, whatever
+        ``feed.path`` says; not ``rss.xml`` or ``atom.xml``, names that
+        Jekyll sites often give their own hand-written feed pages.
+        """
+        folder, _, name = self.feed_path.rpartition("/")
+        stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+        return (folder + "/" if folder else "") + stem + ".rss.xml"
+
+    def absolute_url(self, path: str) -> str:
+        """``path`` (relative to the site) as ``{{ path | absolute_url }}`` gives it."""
+        return self.absolute_base + normalized_path(_leading_slash(path))
+
+    def reads_folder(self, relative: str, name: str) -> bool:
+        """Whether Jekyll looks into a folder of the site (``relative``: its path from the site root)."""
+        included = _matches(self.include, relative) or _matches(self.include, name)
+        if not included and _matches(self.exclude, relative):
+            return False
+        return included or not (name.startswith(SPECIAL_START) or name.endswith("~"))
+
+    def excluded(self, relative: str) -> bool:
+        """Whether ``exclude:`` leaves out the file at ``relative`` (and ``include:`` does not take it back)."""
+        return _matches(self.exclude, relative) and not (
+            _matches(self.include, relative) or _matches(self.include, relative.rpartition("/")[2]))
+
+    def exclusions_under(self, folder: str) -> bool:
+        """Whether any ``exclude:`` pattern may leave out a file under ``folder`` (a path from the site root).
+
+        The walk asks once per posts folder, so that a site whose patterns
+        cannot reach its posts (the usual case) checks no file.
+        """
+        folder = folder.rstrip("/") + "/"
+        return any(_has_glob(pattern) or pattern.startswith(folder) or folder.startswith(pattern)
+                   for pattern in self.exclude)
+
+
+def _has_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[{")
+
+
+def _matches(patterns: tuple[str, ...], relative: str) -> bool:
+    """EntryFilter#glob_include?: a pattern matches as a glob, or as a prefix of the path (or of the folder)."""
+    for pattern in patterns:
+        if fnmatchcase(relative, pattern) or relative.startswith(pattern) or pattern == relative + "/":
+            return True
+    return False
+
+
+# --- the site's URL ---------------------------------------------------------
+
+
+HOST_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+# An origin remote on GitHub: git@github.com:o/r.git, https://github.com/o/r, ssh://git@github.com/o/r.git
+GITHUB_REMOTE = re.compile(r"github\.com[:/]+([\w-]+)/([\w.-]+?)(?:\.git)?/*$")
+REPOSITORY = re.compile(r"([\w-]+)/([\w.-]+)")
+
+
+def pages_url(root: Path, repository: Any = None) -> tuple[str, str | None, str] | None:
+    """The URL GitHub Pages serves a site from: (url, baseurl or None, where it came from); None if unknown.
+
+    A ``CNAME`` file at the site root names the domain; else the site's
+    repository (``repository: owner/name`` in _config.yml, else the ``origin``
+    remote of the git repository the site is in): ``owner.github.io`` for a
+    repository of that name, ``owner.github.io/name`` for any other, as
+    jekyll-github-metadata works it out. Raises ValueError for a CNAME file
+    that holds no domain name.
+    """
+    cname = root / "CNAME"
+    if cname.is_file():
+        lines = [line.strip() for line in cname.read_text(encoding="utf-8-sig", errors="replace").splitlines()]
+        domain = next((line for line in lines if line), "")
+        if domain:
+            if not HOST_NAME.fullmatch(domain):
+                raise ValueError(f"CNAME: {domain[:80]!r} is not a domain name such as blog.example.com")
+            return "https://" + domain.lower(), None, "CNAME"
+    found = REPOSITORY.fullmatch(repository.strip()) if isinstance(repository, str) else None
+    source = "repository in _config.yml"
+    if found is None:
+        remote = origin_remote(root)
+        found = GITHUB_REMOTE.search(remote) if remote else None
+        source = "the git remote origin"
+    if found is None:
+        return None
+    owner, name = found.group(1), found.group(2)
+    domain = f"{owner}.github.io".lower()
+    if name.lower() in (domain, f"{owner}.github.com".lower()):
+        return "https://" + domain, None, source
+    return "https://" + domain, "/" + name, source
+
+
+def origin_remote(root: Path) -> str | None:
+    """The URL of the ``origin`` remote of the git repository ``root`` is in, read from its config file."""
+    for folder in (root, *root.parents):
+        dot_git = folder / ".git"
+        try:
+            if dot_git.is_dir():
+                git_dir = dot_git
+            elif dot_git.is_file():
+                # A worktree or a submodule: "gitdir: <path>", relative to the folder.
+                line = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+                if not line.startswith("gitdir:"):
+                    return None
+                git_dir = (folder / line[len("gitdir:"):].strip()).resolve()
+                common = git_dir / "commondir"
+                if common.is_file():
+                    git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
+            else:
+                continue
+            text = (git_dir / "config").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        return remote_url(text, "origin")
+    return None
+
+
+GIT_SECTION = re.compile(r'\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]')
+
+
+def remote_url(config: str, remote: str) -> str | None:
+    """The first ``url`` of ``[remote "<remote>"]`` in a git config file's text."""
+    section = None
+    for line in config.splitlines():
+        line = line.strip()
+        found = GIT_SECTION.match(line)
+        if found:
+            section = (found.group(1).lower(), found.group(2))
+            line = line[found.end():].strip()
+        if not line or line.startswith(("#", ";")) or section != ("remote", remote):
+            continue
+        key, equals, value = line.partition("=")
+        if equals and key.strip().lower() == "url":
+            value = value.strip()
+            if value.startswith('"') and value.endswith('"') and len(value) > 1:
+                value = value[1:-1]
+            return value
+    return None
+
+
+def absolute_base(url: str, baseurl: str) -> str:
+    """What Jekyll's ``absolute_url`` puts before a path: Addressable's normal form of url + baseurl.
+
+    The host is lower-cased and a default port dropped; the path keeps a
+    trailing "/" of ``url`` before baseurl's "/", as Jekyll joins them.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port is not None and (scheme, parts.port) not in (("http", 80), ("https", 443)):
+        host += f":{parts.port}"
+    if "@" in parts.netloc:
+        host = parts.netloc.rpartition("@")[0] + "@" + host
+    base = baseurl[:-1] if baseurl.endswith("/") else baseurl
+    return f"{scheme}://{host}" + normalized_path(parts.path + _leading_slash(base))
+
+
+def _leading_slash(path: str) -> str:
+    return path if not path or path.startswith("/") else "/" + path
+
+
+# --- URLs -----------------------------------------------------------------
+
+
+# Addressable's PCHAR, and "/": what a normalised path keeps as it is.
+PATH_SAFE = "/!$&'()*+,;=:@-._~"
+PLAIN_PATH = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*")
+
+
+@lru_cache(maxsize=4096)
+def normalized_path(path: str) -> str:
+    """A path as Addressable's ``normalize`` writes it: each segment decoded, NFKC, encoded again.
+
+    What is not a path character is percent-encoded (upper-case hex), escapes
+    of characters that need none are decoded, dot segments are removed, and
+    "//" is kept. A "?" or "#" starts the query or fragment, left as it is.
+    """
+    cut = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
+    head, tail = path[:cut], path[cut:]
+    if not PLAIN_PATH.fullmatch(head):
+        head = "/".join(_normal_segment(segment) for segment in head.split("/"))
+    if "/." in head or head.startswith("."):
+        head = _without_dot_segments(head)
+    return head + tail
+
+
+def _normal_segment(segment: str) -> str:
+    raw = unquote_to_bytes(segment)
+    try:
+        text = unicodedata.normalize("NFKC", raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return quote(raw, safe=PATH_SAFE)
+    return quote(text, safe=PATH_SAFE)
+
+
+def _without_dot_segments(path: str) -> str:
+    """RFC 3986's remove_dot_segments, which keeps empty segments ("//")."""
+    output: list[str] = []
+    segments = path.split("/")
+    for number, segment in enumerate(segments):
+        last = number == len(segments) - 1
+        if segment == ".":
+            if last:
+                output.append("")
+        elif segment == "..":
+            if len(output) > 1 or (output and output[0]):
+                output.pop()
+            if last:
+                output.append("")
+        else:
+            output.append(segment)
+    return "/".join(output)
+
+
+def escape_path(value: str) -> str:
+    """A placeholder's value as ``URL.escape_path`` puts it into a URL."""
+    if not value or re.fullmatch(r"[a-zA-Z0-9./-]+", value):
+        return value
+    # Addressable::URI.encode leaves "?" (it starts the query), Jekyll then encodes the first "#".
+    return quote(value, safe="/:@!$&'()*+,;=-._~?")
+
+
+def sanitized_url(url: str) -> str:
+    """``URL#sanitize_url``: a leading "/", ".." made "/", "./" removed, runs of "/" made one."""
+    url = ("/" + url).replace("..", "/").replace("./", "")
+    return re.sub("/{2,}", "/", url)
+
+
+PLACEHOLDER = re.compile(r":([a-z_]+)")
+
+
+def expand_url(template: str, values: Callable[[str], str | None]) -> str:
+    """A permalink template with its ``:placeholders`` filled in, as Jekyll's URL#to_s gives it.
+
+    ``values(name)`` is a placeholder's value, or None for a name Jekyll does
+    not know: ValueError then, as Jekyll stops the build.
+    """
+    def fill(found: re.Match) -> str:
+        name = found.group(1)
+        key = name[:-1] if name.endswith("_") else name  # ":month_:day" is :month, "_", :day
+        value = values(key)
+        if value is None:
+            raise ValueError(f"permalink {template!r} has :{name}, which Jekyll does not know")
+        return escape_path(value) + name[len(key):]
+
+    return sanitized_url(PLACEHOLDER.sub(fill, template))
+
+
+def document_id(url: str, slug: str) -> str:
+    """``Document#id``: the folder of the post's URL, then its slug (``File.join(File.dirname(url), slug)``)."""
+    trimmed = url.rstrip("/")
+    folder = trimmed.rpartition("/")[0].rstrip("/") if "/" in trimmed else ""
+    return folder + "/" + slug.lstrip("/")
+
+
+# --- slugs ----------------------------------------------------------------
+
+
+PRETTY_KEPT = frozenset("._~!$&'()+,;=@")
+ASCII_DEFAULT = re.compile(r"[^A-Za-z0-9]+")
+ASCII_PRETTY = re.compile(r"[^A-Za-z0-9._~!$&'()+,;=@]+")
+NOT_KEPT_RUN = re.compile("\0+")
+
+
+@lru_cache(maxsize=8192)
+def _kept(character: str) -> bool:
+    """A letter, a mark or a decimal digit: what every slugify mode keeps (\\p{L}, \\p{M}, \\p{Nd})."""
+    category = unicodedata.category(character)
+    return category[0] in "LM" or category == "Nd"
+
+
+@lru_cache(maxsize=8192)
+def slugify(text: str, pretty: bool = False, cased: bool = False) -> str:
+    """Jekyll's ``Utils.slugify`` in its "default" or "pretty" mode.
+
+    Every run of characters that are not letters, marks or decimal digits
+    (and, in "pretty" mode, not one of ``._~!$&'()+,;=@``) becomes "-"; one
+    "-" is taken off each end; lower-cased unless ``cased``.
+    """
+    if text.isascii():
+        slug = (ASCII_PRETTY if pretty else ASCII_DEFAULT).sub("-", text)
+    else:
+        marked = "".join(c if _kept(c) or (pretty and c in PRETTY_KEPT) else "\0" for c in text)
+        slug = NOT_KEPT_RUN.sub("-", marked)
+    if slug.startswith("-"):
+        slug = slug[1:]
+    if slug.endswith("-"):
+        slug = slug[:-1]
+    return slug if cased else slug.lower()
+
+
+def titleized(slug: str) -> str:
+    """``Utils.titleize_slug``: the title Jekyll gives a post without one ("my-first-post" → "My First Post")."""
+    words = slug.split("-")
+    while words and not words[-1]:
+        words.pop()  # Ruby's split drops trailing empty fields
+    return " ".join(word[:1].upper() + word[1:].lower() for word in words)
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def url_placeholders(moment: datetime, *, slug: str, stem: str, categories: list[str],
+                     relative: str, output_ext: str) -> Callable[[str], str | None]:
+    """``Drops::UrlDrop``: each placeholder's value for one post (None for an unknown name).
+
+    ``slug``: the front matter's slug, else the file name's; ``stem``: the
+    file name without its extension; ``relative``: the file's path from the
+    site root; ``moment``: the post's date in the site's time zone.
+    """
+    def value(name: str) -> str | None:
+        if name == "title":
+            return slugify(slug, pretty=True, cased=True)
+        if name == "slug":
+            return slugify(slug)
+        if name == "name":
+            return slugify(stem)
+        if name == "categories":
+            return "/".join(dict.fromkeys(c.lower() for c in categories))
+        if name == "slugified_categories":
+            return "/".join(dict.fromkeys(slugify(c) for c in categories))
+        if name == "output_ext":
+            return output_ext
+        if name == "collection":
+            return "posts"
+        if name == "path":
+            cleaned = relative[:len(relative) - len(posixpath.splitext(relative)[1])]
+            return cleaned.replace(POSTS_FOLDER, "", 1).rstrip(".")
+        part = DATE_PARTS.get(name)
+        return part(moment) if part else None
+
+    return value
+
+
+DATE_PARTS: dict[str, Callable[[datetime], str]] = {
+    "year": lambda d: f"{d.year:04d}",
+    "month": lambda d: f"{d.month:02d}",
+    "day": lambda d: f"{d.day:02d}",
+    "hour": lambda d: f"{d.hour:02d}",
+    "minute": lambda d: f"{d.minute:02d}",
+    "second": lambda d: f"{d.second:02d}",
+    "i_day": lambda d: str(d.day),
+    "i_month": lambda d: str(d.month),
+    "short_month": lambda d: MONTHS[d.month - 1][:3],
+    "long_month": lambda d: MONTHS[d.month - 1],
+    "short_year": lambda d: f"{d.year % 100:02d}",
+    "w_year": lambda d: str(d.isocalendar()[0]),
+    "week": lambda d: f"{d.isocalendar()[1]:02d}",
+    "w_day": lambda d: str(d.isoweekday()),
+    "short_day": lambda d: WEEKDAYS[d.weekday()][:3],
+    "long_day": lambda d: WEEKDAYS[d.weekday()],
+    "y_day": lambda d: f"{d.timetuple().tm_yday:03d}",
+}
+
+
+# --- front matter ---------------------------------------------------------
+
+
+def categories_from_path(relative: str) -> list[str]:
+    """``Document#categories_from_path``: the folders above ``_posts`` (``es/_posts/x.md`` → ``["es"]``)."""
+    if relative.startswith(POSTS_FOLDER):
+        return []
+    above = relative.split(POSTS_FOLDER, 1)[0]
+    basename = relative.rpartition("/")[2]
+    return [part for part in above.split("/") if part and part != POSTS_FOLDER and part != basename]
+
+
+def defaults_for(defaults: tuple[Default, ...], relative: str) -> dict:
+    """``FrontmatterDefaults#all`` for a post at ``relative``: the matching sets' values, merged.
+
+    A set with a longer path wins; with paths of one length, the one with a
+    type; otherwise the later one.
+    """
+    merged: dict = {}
+    winner: Default | None = None
+    for default in defaults:
+        if default.type not in (None, "posts") or not _in_scope(default.path, relative):
+            continue
+        if _precedes(winner, default):
+            merged = deep_merged(merged, default.values)
+            winner = default
+        else:
+            merged = deep_merged(default.values, merged)
+    return merged
+
+
+def _in_scope(scope: str, relative: str) -> bool:
+    if not scope:
+        return True
+    if "*" in scope:
+        # Jekyll globs the scope in the site folder and takes any match that
+        # starts the post's path: the post's own path and its folders are the
+        # only existing paths that can.
+        pattern = _glob_pattern(scope)
+        parts = relative.split("/")
+        return any(pattern.fullmatch("/".join(parts[:n])) for n in range(1, len(parts) + 1))
+    return relative.startswith(scope)
+
+
+@lru_cache(maxsize=64)
+def _glob_pattern(glob: str) -> re.Pattern:
+    """A Ruby ``Dir.glob`` pattern as a regex: ``*`` stays in a folder, ``**/`` crosses folders, ``{a,b}``."""
+    out, i = [], 0
+    while i < len(glob):
+        c = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:[^/.][^/]*/)*")
+            i += 3
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "{":
+            end = glob.find("}", i)
+            if end < 0:
+                out.append(re.escape(c))
+            else:
+                out.append("(?:" + "|".join(re.escape(a) for a in glob[i + 1:end].split(",")) + ")")
+                i = end
+        elif c == "[":
+            end = glob.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(c))
+            else:
+                body = glob[i + 1:end]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+                i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out))
+
+
+def _precedes(old: Default | None, new: Default) -> bool:
+    """``FrontmatterDefaults#has_precedence?``: lengths are compared without a leading "/"."""
+    if old is None:
+        return True
+    new_length, old_length = len(new.path.removeprefix("/")), len(old.path.removeprefix("/"))
+    if new_length != old_length:
+        return new_length >= old_length
+    return new.type is not None or old.type is None
+
+
+def deep_merged(target: Mapping, overwrite: Mapping) -> dict:
+    """``Utils.deep_merge_hashes``: mappings merged key by key, a null value keeping the old one."""
+    merged = dict(target)
+    for key, new in overwrite.items():
+        old = merged.get(key)
+        if new is None and key in merged:
+            continue
+        if isinstance(old, Mapping) and isinstance(new, Mapping):
+            merged[key] = deep_merged(old, new)
+        else:
+            merged[key] = new
+    return merged
+
+
+def merged_categories(path_categories: list[str], defaults: Mapping, front_matter: Mapping) -> list:
+    """The post's categories as Jekyll gathers them, in order.
+
+    The folders above ``_posts``, then the defaults' and the front matter's
+    ``categories`` (a string is split on spaces), each added to the ones
+    before (``merge_categories!``), then ``category`` (``populate_categories``).
+    """
+    categories: list = list(path_categories)
+    merged = deep_merged(defaults, front_matter)
+    for source in (defaults, front_matter):
+        value = source.get("categories")
+        if isinstance(value, str):
+            value = value.split()
+        if isinstance(value, list):
+            categories = _union(categories, value)
+    single = merged.get("category")
+    if single is not None:
+        categories = _union(categories, single if isinstance(single, list) else [single])
+    return [category for category in categories if category is not None]
+
+
+def _union(first: list, second: list) -> list:
+    return list(dict.fromkeys([*first, *second]))
+
+
+# --- dates ----------------------------------------------------------------
+
+
+# The shapes of Ruby's Date._parse that posts use: an ISO-like date, a time
+# (12-hour too) and a zone right after the time; whatever follows is ignored,
+# as Ruby ignores it ("2023-01-29 18:30:22 2023 -0800" is 18:30:22 local).
+TIME_TEXT = re.compile(
+    r"\s*(\d{4})([-/])(\d{1,2})\2(\d{1,2})"
+    r"(?:(?:[Tt]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+    r"(?:\s*([AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
+    r"(?:\s*(Z(?![A-Za-z])|[A-Za-z]+|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?))?)?"
+    r"(?![\d:])")
+# Time::ZoneOffset: the only zone names Time.parse knows; any other leaves the time local.
+ZONE_HOURS = {"UTC": 0, "Z": 0, "UT": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+              "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+              **{letter: hours for hours, letter in enumerate("ABCDEFGHI", 1)},
+              **{letter: hours for hours, letter in enumerate("KLM", 10)},
+              **{letter: -hours for hours, letter in enumerate("NOPQRSTUVWXY", 1)}}
+NUMERIC_ZONE = re.compile(r"([+-])(\d\d)(?:(:?)(\d\d)(?:\3(\d\d))?)?")
+
+
+def parse_time(text: str, tz: Any) -> datetime:
+    """A date written as text, read as Ruby's ``Time.parse`` reads it; naive times are in ``tz``.
+
+    Raises ValueError for text that starts with no date.
+    """
+    found = TIME_TEXT.match(text)
+    if not found:
+        raise ValueError("not a date")
+    year, _, month, day, hour, minute, second, fraction, half, zone = found.groups()
+    hour_number = int(hour or 0)
+    if half:
+        hour_number = hour_number % 12 + (12 if half in "Pp" else 0)
+    moment = datetime(int(year), int(month), int(day), hour_number, int(minute or 0), int(second or 0),
+                      int((fraction or "0")[:6].ljust(6, "0")))
+    offset = _zone_offset(zone) if zone else None
+    return moment.replace(tzinfo=tz if offset is None else timezone(offset))
+
+
+def _zone_offset(zone: str) -> timedelta | None:
+    """``Time.zone_offset``: "+09:00", "-0800", "+09", or a name it knows; None for any other."""
+    numeric = NUMERIC_ZONE.fullmatch(zone)
+    if numeric:
+        sign = -1 if numeric.group(1) == "-" else 1
+        return sign * timedelta(hours=int(numeric.group(2)), minutes=int(numeric.group(4) or 0),
+                                seconds=int(numeric.group(5) or 0))
+    hours = ZONE_HOURS.get(zone.upper())
+    return None if hours is None else timedelta(hours=hours)
+
+
+def post_time(value: Any, tz: Any) -> datetime:
+    """A front matter date as Jekyll reads it, in ``tz``. Raises ValueError.
+
+    YAML's timestamps are Psych's: without a zone they are UTC. A date is
+    midnight in ``tz``; text goes through ``parse_time``.
+    """
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(), tzinfo=tz)
+    elif isinstance(value, str):
+        moment = parse_time(value, tz)
+    else:
+        raise ValueError("not a date")
+    return moment.astimezone(tz)

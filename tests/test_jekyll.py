@@ -1,0 +1,322 @@
+"""Jekyll sites as they are, against the incumbent: ``jekyll build`` with jekyll-feed.
+
+Each folder in tests/jekyll/ is a site shaped like a real one (minima,
+minimal-mistakes, Chirpy) with one post per construct. Every site is built
+once per module by Jekyll 4.3 with jekyll-feed 0.17 (the oracle) and by
+syndicate, and the two ``feed.xml`` (Atom on both sides) are compared entry
+by entry as feedparser reads them: ids, links, titles, published and updated
+dates, authors, images. A reader subscribed to jekyll-feed's feed must see
+no post again, so every id must be the same, character for character.
+
+The oracle must be installed (``.ci/run`` installs Debian's jekyll and
+ruby-jekyll-feed): without ``jekyll`` on PATH these tests fail, never skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from syndicate.cli import cli
+from syndicate.errors import ConfigError
+from syndicate.sources.config import load_site
+from tests.conftest import age, parse_feed
+
+SITES = Path(__file__).parent / "jekyll"
+NAMES = sorted(p.name for p in SITES.iterdir() if (p / "_config.yml").is_file())
+# What GitHub Pages gives a site whose url is empty: its CNAME file's domain.
+# The oracle is told so in an extra config file, as jekyll-github-metadata
+# would tell it (that plugin asks GitHub's API, which a test cannot).
+ORACLE_CONFIG = {"chirpy": {"url": "https://notes.example.org"}}
+DATE_SHAPES = ["ruby-date-output", "minutes", "single-digits", "offset-without-colon", "iso-offset",
+               "us-zone-name", "other-zone-name", "twelve-hour", "quoted-timestamp", "fraction-utc", "other-day"]
+
+
+@dataclass
+class Built:
+    """One fixture site built by Jekyll and by syndicate."""
+
+    oracle: Path  # jekyll-feed's feed.xml
+    site: Path  # syndicate's copy of the site; its outputs are in public/
+    stdout: str
+    stderr: str
+
+
+def jekyll_build(source: Path, destination: Path, extra: dict | None = None) -> None:
+    """``jekyll build`` of ``source``; the test fails, with Jekyll's output, if it does."""
+    jekyll = shutil.which("jekyll")
+    if jekyll is None:
+        pytest.fail("jekyll is not on PATH: these tests compare syndicate with Jekyll and jekyll-feed "
+                    "(Debian: apt-get install jekyll ruby-jekyll-feed; .ci/run does it)", pytrace=False)
+    configs = [str(source / "_config.yml")]
+    if extra:
+        overlay = destination.parent / f"{source.name}-oracle.yml"
+        overlay.write_text(json.dumps(extra), encoding="utf-8")  # JSON is YAML
+        configs.append(str(overlay))
+    # TZ: Jekyll takes each fixture's timezone from _config.yml; this only keeps
+    # the machine's own out of it. The locale lets Ruby read UTF-8 file names.
+    env = {**os.environ, "TZ": "UTC", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "JEKYLL_ENV": "production"}
+    done = subprocess.run([jekyll, "build", "--source", str(source), "--destination", str(destination),
+                           "--config", ",".join(configs), "--disable-disk-cache"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0 or not (destination / "feed.xml").is_file():
+        pytest.fail(f"jekyll build {source.name} failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Built]:
+    """Every fixture site, built once by Jekyll and once by syndicate (at the same moment)."""
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    sites = {}
+    for name in NAMES:
+        work = tmp_path_factory.mktemp(name)
+        source = work / "jekyll-source"
+        shutil.copytree(SITES / name, source)
+        jekyll_build(source, work / "_site", ORACLE_CONFIG.get(name))
+        ours = work / "site"
+        shutil.copytree(SITES / name, ours)
+        result = CliRunner().invoke(cli, ["build", "--site", str(ours), "--now", now], prog_name="syndicate",
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        sites[name] = Built(work / "_site" / "feed.xml", ours, result.stdout, result.stderr)
+    return sites
+
+
+def entry_fields(entry) -> dict:
+    """What a reader keeps of an entry, as feedparser reads it from either feed."""
+    images = [link.href for link in entry.get("links", ()) if link.get("rel") == "enclosure"]
+    images += [thumbnail["url"] for thumbnail in entry.get("media_thumbnail", ())]
+    return {
+        "id": entry.id,
+        "link": entry.link,
+        "title": entry.title,
+        "published": datetime(*entry.published_parsed[:6], tzinfo=timezone.utc),
+        "updated": datetime(*entry.updated_parsed[:6], tzinfo=timezone.utc),
+        "author": (entry.get("author_detail") or {}).get("name") or "",
+        "image": images[0] if images else None,
+    }
+
+
+def entries(path: Path) -> list[dict]:
+    feed = parse_feed(path)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    return [entry_fields(entry) for entry in feed.entries]
+
+
+def comparison(site: Built) -> dict[str, str]:
+    """One row of the comparison table: how many entries agree, field by field."""
+    oracle = {e["id"]: e for e in entries(site.oracle)}
+    ours = entries(site.site / "public" / "feed.xml")
+    same = [(e, oracle[e["id"]]) for e in ours if e["id"] in oracle]
+    total = f"/{len(oracle)}"
+    return {
+        "entries": f"{len(ours)}{total}",
+        "ids": f"{len(same)}{total}",
+        **{field: f"{sum(a[field] == b[field] for a, b in same)}{total}"
+           for field in ("link", "title", "published", "updated", "author", "image")},
+    }
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_entry_is_jekyll_feeds(built, name):
+    site = built[name]
+    oracle, ours = entries(site.oracle), entries(site.site / "public" / "feed.xml")
+    assert oracle, "the oracle's feed has no entries"
+    assert [e["id"] for e in ours] == [e["id"] for e in oracle]
+    for mine, theirs in zip(ours, oracle):
+        assert mine == theirs
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_feed_is_where_jekyll_feed_had_it(built, name):
+    site = built[name]
+    oracle, ours = parse_feed(site.oracle), parse_feed(site.site / "public" / "feed.xml")
+    assert ours.version == oracle.version == "atom10"
+    assert ours.feed.id == oracle.feed.id
+    assert ours.feed.title == oracle.feed.title
+    # RSS goes beside it, with the same entries and ids (never permalinks).
+    rss = parse_feed(site.site / "public" / "feed.rss.xml")
+    assert rss.version == "rss20"
+    assert [e.id for e in rss.entries] == [e.id for e in ours.entries]
+    assert not (site.site / "public" / "atom.xml").exists()
+    assert "wrote public/feed.rss.xml\nwrote public/feed.xml\n" == site.stdout
+
+
+@pytest.mark.parametrize("shape", DATE_SHAPES)
+def test_a_date_is_read_as_jekyll_reads_it(built, shape):
+    site = built["minima"]
+    title = f"Date shape {shape}"
+    [theirs] = [e for e in entries(site.oracle) if e["title"] == title]
+    [mine] = [e for e in entries(site.site / "public" / "feed.xml") if e["title"] == title]
+    assert (mine["published"], mine["link"], mine["id"]) == (theirs["published"], theirs["link"], theirs["id"])
+
+
+def test_the_ruby_date_output_keeps_local_time(built):
+    # "2024-02-01 18:30:22 2024 -0800": Time.parse ignores the zone after the
+    # second year, so the time is New York's, not UTC-8.
+    [entry] = [e for e in entries(built["minima"].oracle) if e["title"] == "Date shape ruby-date-output"]
+    assert entry["published"] == datetime(2024, 2, 1, 23, 30, 22, tzinfo=timezone.utc)
+
+
+def test_jekyll_feed_shows_ten_posts_unless_told(built):
+    site = built["minimal-mistakes"]
+    assert len(entries(site.oracle)) == len(entries(site.site / "public" / "feed.xml")) == 10
+
+
+def test_chirpy_constructs(built):
+    site = built["chirpy"]
+    titles = [e["title"] for e in entries(site.site / "public" / "feed.xml")]
+    assert "Dated in the future" in titles  # future: true
+    assert "In an excluded folder" not in titles  # exclude: [tools]
+    assert "Notes without a date in the file name" not in titles
+    assert ("_posts/notes-without-a-date.md: warning: skipped: not a post "
+            "(Jekyll reads only files named YYYY-MM-DD-title in _posts)") in site.stderr
+    links = {e["title"]: e["link"] for e in entries(site.site / "public" / "feed.xml")}
+    assert links["AWS 정리 (1)"] == "https://notes.example.org/posts/AWS(1)/"
+    assert links["From a category folder"] == "https://notes.example.org/posts/from-a-category-folder/"
+
+
+def test_a_post_added_to_a_category_folder_comes_in_the_next_run(tmp_path, heads):
+    # The run after a build reads only the new file (a partial run); it must
+    # give what a clean build of the same site gives.
+    site, clean = tmp_path / "site", tmp_path / "clean"
+    shutil.copytree(SITES / "chirpy", site)
+    runner, now = CliRunner(), "2026-11-25T09:00:00+09:00"
+    assert runner.invoke(cli, ["build", "--site", str(site), "--now", now]).exit_code == 0
+    age(site)  # the outputs too: one more full run settles the site
+    assert runner.invoke(cli, ["build", "--site", str(site), "--now", now]).exit_code == 0
+    assert "nothing changed" in runner.invoke(cli, ["build", "--site", str(site), "--now", now, "-v"]).output
+    added = "---\ntitle: Added later\ndate: 2024-04-08 10:00:00 +0900\n---\nNew.\n"
+    (site / "notes" / "_posts" / "2024-04-08-added-later.md").write_text(added, encoding="utf-8")
+    heads.clear()
+    result = runner.invoke(cli, ["build", "--site", str(site), "--now", now, "-v"])
+    assert result.exit_code == 0
+    assert "post file(s) changed since the last run" in result.output  # a partial run
+    assert heads == ["notes/_posts/2024-04-08-added-later.md"]
+    shutil.copytree(SITES / "chirpy", clean)
+    shutil.copy(site / "notes" / "_posts" / "2024-04-08-added-later.md", clean / "notes" / "_posts")
+    assert runner.invoke(cli, ["build", "--site", str(clean), "--now", now]).exit_code == 0
+    for name in ("feed.xml", "feed.rss.xml"):
+        assert (site / "public" / name).read_bytes() == (clean / "public" / name).read_bytes()
+    [entry] = [e for e in entries(site / "public" / "feed.xml") if e["title"] == "Added later"]
+    assert entry["id"] == "https://notes.example.org/posts/added-later"
+
+
+def test_a_new_cname_changes_the_next_run(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "chirpy", site)
+    runner, now = CliRunner(), "2026-11-25T09:00:00+09:00"
+    assert runner.invoke(cli, ["build", "--site", str(site), "--now", now]).exit_code == 0
+    (site / "CNAME").write_text("www.example.net\n", encoding="utf-8")
+    assert runner.invoke(cli, ["build", "--site", str(site), "--now", now]).exit_code == 0
+    assert {urlsplit(e["id"]).netloc for e in entries(site / "public" / "feed.xml")} == {"www.example.net"}
+
+
+# --- the site's URL when _config.yml has none ---------------------------------------------
+
+
+def jekyll_site(root: Path, config: str = "title: Blog\nurl: \"\"\n", files: dict[str, str] | None = None) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "_config.yml").write_text(config, encoding="utf-8")
+    for name, text in (files or {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def git_config(origin: str) -> str:
+    return ("[core]\n\trepositoryformatversion = 0\n\tbare = false\n"
+            f'[remote "origin"]\n\turl = {origin}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n'
+            '[branch "main"]\n\tremote = origin\n')
+
+
+def test_a_cname_file_gives_the_url(tmp_path):
+    root = jekyll_site(tmp_path / "site", files={"CNAME": "\n Blog.Example.com \n"})
+    site = load_site(root)
+    assert site.url == "https://blog.example.com/"
+    assert site.jekyll.absolute_url("/2024/01/01/a") == "https://blog.example.com/2024/01/01/a"
+
+
+def test_a_cname_file_wins_over_the_remote(tmp_path):
+    root = jekyll_site(tmp_path / "site", files={"CNAME": "blog.example.com\n",
+                                                 ".git/config": git_config("git@github.com:minji/blog.git")})
+    assert load_site(root).url == "https://blog.example.com/"
+
+
+def test_a_cname_file_that_is_not_a_domain(tmp_path):
+    root = jekyll_site(tmp_path / "site", files={"CNAME": "https://blog.example.com/\n"})
+    with pytest.raises(ConfigError) as caught:
+        load_site(root)
+    assert str(caught.value) == "CNAME: 'https://blog.example.com/' is not a domain name such as blog.example.com"
+
+
+@pytest.mark.parametrize("origin", ["git@github.com:Minji/minji.github.io.git",
+                                    "https://github.com/Minji/minji.github.io",
+                                    "ssh://git@github.com/Minji/Minji.github.io.git"])
+def test_a_user_pages_repository_is_served_at_the_root(tmp_path, origin):
+    root = jekyll_site(tmp_path / "site", files={".git/config": git_config(origin)})
+    site = load_site(root)
+    assert site.url == "https://minji.github.io/"
+    assert site.jekyll.absolute_base == "https://minji.github.io"
+
+
+@pytest.mark.parametrize("origin", ["git@github.com:minji/blog.git", "https://github.com/minji/blog.git",
+                                    "https://minji@github.com/minji/blog"])
+def test_a_project_repository_is_served_under_its_name(tmp_path, origin):
+    root = jekyll_site(tmp_path / "site", files={".git/config": git_config(origin)})
+    site = load_site(root)
+    assert site.url == "https://minji.github.io/blog/"
+    assert site.jekyll.absolute_url("/posts/a") == "https://minji.github.io/blog/posts/a"
+
+
+def test_a_project_repository_keeps_a_baseurl_of_its_own(tmp_path):
+    root = jekyll_site(tmp_path / "site", "title: Blog\nurl: \"\"\nbaseurl: /notes\n",
+                       {".git/config": git_config("git@github.com:minji/blog.git")})
+    assert load_site(root).url == "https://minji.github.io/notes/"
+
+
+def test_the_git_folder_may_be_above_the_site(tmp_path):
+    jekyll_site(tmp_path / "repo", files={".git/config": git_config("git@github.com:minji/blog.git")})
+    root = jekyll_site(tmp_path / "repo" / "docs")
+    assert load_site(root).url == "https://minji.github.io/blog/"
+
+
+def test_a_worktree_reads_the_config_of_its_repository(tmp_path):
+    jekyll_site(tmp_path / "main", files={".git/config": git_config("git@github.com:minji/blog.git"),
+                                          ".git/worktrees/site/commondir": "../..\n"})
+    root = jekyll_site(tmp_path / "site", files={".git": f"gitdir: {tmp_path / 'main/.git/worktrees/site'}\n"})
+    assert load_site(root).url == "https://minji.github.io/blog/"
+
+
+def test_the_repository_key_names_the_repository(tmp_path):
+    root = jekyll_site(tmp_path / "site", "title: Blog\nurl: \"\"\nrepository: minji/notes\n",
+                       {".git/config": git_config("git@github.com:minji/blog.git")})
+    assert load_site(root).url == "https://minji.github.io/notes/"
+
+
+@pytest.mark.parametrize("files", [{}, {".git/config": git_config("git@gitlab.com:minji/blog.git")},
+                                   {".git/config": "[core]\n\tbare = false\n"}])
+def test_no_url_anywhere_is_one_line_naming_url(tmp_path, files):
+    root = jekyll_site(tmp_path / "site", files=files)
+    with pytest.raises(ConfigError) as caught:
+        load_site(root)
+    assert str(caught.value) == ('_config.yml: url is required: set url: "https://…" in _config.yml '
+                                 "(or add a CNAME file, or an origin remote on github.com)")
+
+
+def test_a_url_in_the_config_wins(tmp_path):
+    root = jekyll_site(tmp_path / "site", "title: Blog\nurl: https://Blog.Example.com/\n",
+                       {"CNAME": "other.example.com\n"})
+    site = load_site(root)
+    assert site.url == "https://Blog.Example.com/"
+    # As jekyll-feed writes it: a trailing "/" in url gives "//" before the path.
+    assert site.jekyll.absolute_url("/a") == "https://blog.example.com//a"
