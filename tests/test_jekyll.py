@@ -21,8 +21,9 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urldefrag, urljoin, urlsplit
 
+import lxml.html
 import pytest
 from click.testing import CliRunner
 
@@ -136,6 +137,51 @@ def test_every_entry_is_jekyll_feeds(built, name):
         assert mine == theirs
 
 
+def body_view(html: str, page: str) -> dict:
+    """What a reader sees of a body: its words (whitespace folded), and where its images and links lead.
+
+    URLs are resolved against the entry's page, as a reader resolves them
+    (jekyll-feed leaves them relative; syndicate makes them absolute), and
+    links within the page (footnotes) are left out.
+    """
+    root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+
+    def where(url: str) -> str:
+        return quote(unquote(urljoin(page, url)), safe=":/#?=&%")
+
+    links = (where(a.get("href", "")) for a in root.iter("a"))
+    # Rouge's highlighting (Jekyll) and our plain <pre><code> differ only in markup.
+    return {"text": " ".join(root.text_content().split()),
+            "images": sorted(where(img.get("src", "")) for img in root.iter("img")),
+            "links": sorted(link for link in links if urldefrag(link)[0] != page)}
+
+
+def bodies(path: Path) -> dict[str, dict]:
+    feed = parse_feed(path)
+    return {entry.id: body_view(entry.content[0].value if entry.get("content") else "", entry.link)
+            for entry in feed.entries}
+
+
+BODY_POSTS = sorted(p.stem for p in (SITES / "bodies" / "_posts").iterdir())
+
+
+@pytest.mark.parametrize("post", BODY_POSTS)
+def test_a_body_renders_as_jekyll_renders_it(built, post):
+    """Liquid, then kramdown: the words, image and link URLs of each entry's content are Jekyll's."""
+    site = built["bodies"]
+    oracle, ours = bodies(site.oracle), bodies(site.site / "public" / "feed.xml")
+    entry = next(i for i in oracle if i.rstrip("/").endswith(post.split("-", 3)[3]))
+    assert ours[entry] == oracle[entry]
+
+
+def test_no_body_shows_liquid_or_kramdown_syntax(built):
+    """Only the two posts that show Liquid on purpose ({% raw %}, render_with_liquid: false) show it."""
+    site = built["bodies"]
+    shown = {entry.rsplit("/", 1)[1] for entry, view in bodies(site.site / "public" / "feed.xml").items()
+             if any(mark in view["text"] for mark in ("{%", "{{", "{:", "[^", "**", "$$ "))}
+    assert shown == {"liquid-raw", "render-with-liquid-false"}
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_the_feed_is_where_jekyll_feed_had_it(built, name):
     site = built[name]
@@ -209,6 +255,33 @@ def test_a_post_added_to_a_category_folder_comes_in_the_next_run(tmp_path, heads
         assert (site / "public" / name).read_bytes() == (clean / "public" / name).read_bytes()
     [entry] = [e for e in entries(site / "public" / "feed.xml") if e["title"] == "Added later"]
     assert entry["id"] == "https://notes.example.org/posts/added-later"
+
+
+@pytest.mark.parametrize("edit", ["_includes/note.html", "_data/authors.yml", "_config.yml"])
+def test_an_edited_include_data_file_or_config_renders_the_bodies_again(tmp_path, edit):
+    """What Liquid reads besides the post (sources.jekyll.BODY_INPUTS) is an input of every kept body."""
+    site, clean = tmp_path / "site", tmp_path / "clean"
+    shutil.copytree(SITES / "bodies", site)
+    runner, now = CliRunner(), "2026-11-25T09:00:00+09:00"
+    for _ in range(2):  # the second run fills the posts index, with every body
+        assert runner.invoke(cli, ["build", "--site", str(site), "--now", now]).exit_code == 0
+    age(site)
+    assert runner.invoke(cli, ["build", "--site", str(site), "--now", now]).exit_code == 0
+    assert "nothing changed" in runner.invoke(cli, ["build", "--site", str(site), "--now", now, "-v"]).output
+    before = (site / "public" / "feed.xml").read_bytes()
+    changes = {"_includes/note.html": ("{{ include.text }}", "주의: {{ include.text }}", "주의: 조심하세요"),
+               "_data/authors.yml": ("김민지", "김민지 기자", "김민지 기자"),
+               "_config.yml": ("repository: minji/bodies", "repository: minji/news", "minji/news")}
+    old, new, shown = changes[edit]
+    path = site / edit
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    age(site)  # an edit that keeps the mtime of an hour ago changes nothing but the bytes
+    assert runner.invoke(cli, ["build", "--site", str(site), "--now", now]).exit_code == 0
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("public", ".syndicate"))
+    assert runner.invoke(cli, ["build", "--site", str(clean), "--now", now]).exit_code == 0
+    after = (site / "public" / "feed.xml").read_bytes()
+    assert after == (clean / "public" / "feed.xml").read_bytes()
+    assert after != before and shown.encode() in after
 
 
 def test_a_new_cname_changes_the_next_run(tmp_path):
@@ -297,10 +370,25 @@ def test_a_worktree_reads_the_config_of_its_repository(tmp_path):
     assert load_site(root).url == "https://minji.github.io/blog/"
 
 
-def test_the_repository_key_names_the_repository(tmp_path):
-    root = jekyll_site(tmp_path / "site", "title: Blog\nurl: \"\"\nrepository: minji/notes\n",
-                       {".git/config": git_config("git@github.com:minji/blog.git")})
+def test_the_repository_key_names_the_repository_without_a_github_remote(tmp_path):
+    root = jekyll_site(tmp_path / "site", "title: Blog\nurl: \"\"\nrepository: minji/notes\n")
     assert load_site(root).url == "https://minji.github.io/notes/"
+
+
+def test_the_remote_wins_over_the_repository_key(tmp_path, monkeypatch):
+    """Themes use "repository" for other repositories (comments); Pages builds the one it is in."""
+    monkeypatch.delenv("PAGES_REPO_NWO", raising=False)
+    root = jekyll_site(tmp_path / "site", "title: Blog\nurl: \"\"\nrepository: minji/comments\n",
+                       {".git/config": git_config("git@github.com:minji/minji.github.io.git")})
+    assert load_site(root).url == "https://minji.github.io/"
+
+
+def test_pages_repo_nwo_wins_over_everything_but_a_cname(tmp_path, monkeypatch):
+    """GitHub's Pages builder names the repository it builds in PAGES_REPO_NWO."""
+    monkeypatch.setenv("PAGES_REPO_NWO", "minji/blog")
+    root = jekyll_site(tmp_path / "site", "title: Blog\nurl: \"\"\nrepository: minji/comments\n",
+                       {".git/config": git_config("git@github.com:minji/minji.github.io.git")})
+    assert load_site(root).url == "https://minji.github.io/blog/"
 
 
 @pytest.mark.parametrize("files", [{}, {".git/config": git_config("git@gitlab.com:minji/blog.git")},

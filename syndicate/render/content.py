@@ -216,20 +216,35 @@ def render_post(site: Site, post: Post) -> Rendered:
     excerpt separator (``<!--more-->``); else the first paragraph.
     """
     text = read_post_text(post.source, post.name)
-    _, body, _ = split_front_matter(text, post.name)
+    meta, body, body_line = split_front_matter(text, post.name)
     notices: list[Notice] = []
     body, removed = clean_text(body)
     if removed:
         notices.append(Notice(f"removed {removed} control character(s) from the body", post.name))
-    html = absolute_urls(to_html(body, post.body_format), post.url)
+    if site.jekyll is not None:
+        # Liquid first, as Jekyll renders a post (render.jekyll_body).
+        from syndicate.render.jekyll_body import jekyll_liquid
+
+        body, more = jekyll_liquid(site, post, meta, body, body_line)
+        notices += more
+    html = absolute_urls(_markup(site, body, post.body_format), post.url)
 
     excerpt = post.excerpt
     if excerpt is None and site.excerpt_separator in body:
         head = body.split(site.excerpt_separator, 1)[0]
-        excerpt = html_to_text(to_html(head, post.body_format))
+        excerpt = html_to_text(_markup(site, head, post.body_format))
     if not excerpt:
         excerpt = first_paragraph(html)
     return Rendered(post, html, excerpt, tuple(notices))
+
+
+def _markup(site: Site, body: str, body_format: str) -> str:
+    """A body's HTML: Markdown as kramdown reads it on a Jekyll site, as CommonMark elsewhere."""
+    if site.jekyll is not None and body_format == "markdown":
+        from syndicate.render.kramdown import kramdown_html
+
+        return kramdown_html(body)
+    return to_html(body, body_format)
 
 
 def render_posts(site: Site, posts: list[Post]) -> Iterator[Rendered | PostError]:

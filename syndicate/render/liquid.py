@@ -95,6 +95,7 @@ from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_ILLEGAL, TOKEN_TAG, 
 from liquid.undefined import is_undefined
 
 from syndicate.errors import Notice
+from syndicate.sources.jekyll import smartify
 
 
 # --------------------------------------------------------------------------
@@ -1291,28 +1292,9 @@ def _slugify(value: Any, mode: Any = None) -> Any:
     return re.sub(r"^-|-$", "", _hyphenate(text, mode), flags=re.M).lower()
 
 
-_HTML_PIECE = re.compile(r"(<[^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
-_OPENS_QUOTE = "\\s([{\u201c\u2018\u2014\u2013-"
-
-
-def _smart_quotes(text: str) -> str:
-    text = re.sub(r"(?<=\w)'(?=\w)", "\u2019", text)
-    text = re.sub(r"'(?=[0-9]{2}s\b)", "\u2019", text)
-    text = re.sub(rf"(?:(?<=^)|(?<=[{_OPENS_QUOTE}]))\"(?=\S)", "\u201c", text)
-    text = re.sub(rf"(?:(?<=^)|(?<=[{_OPENS_QUOTE}]))'(?=\S)", "\u2018", text)
-    return text.replace('"', "\u201d").replace("'", "\u2019")
-
-
-def _smart_text(text: str) -> str:
-    text = text.replace("---", "\u2014").replace("--", "\u2013")
-    text = re.sub(r"\.\.\.|\. \. \.", "\u2026", text)
-    return html_escape(_smart_quotes(text), quote=False)
-
-
 def _smartify(value: Any) -> str:
-    """Kramdown's SmartyPants, near enough: curly quotes, dashes, ellipses; HTML kept."""
-    pieces = _HTML_PIECE.split(_to_s(value))
-    return "".join(piece if index % 2 else _smart_text(piece) for index, piece in enumerate(pieces))
+    """Kramdown's SmartyPants, near enough: curly quotes, dashes, ellipses; HTML kept (``jekyll.smartify``)."""
+    return smartify(_to_s(value))
 
 
 @lru_cache(maxsize=1)

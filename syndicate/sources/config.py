@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.sources import safe_yaml
 from syndicate.sources.jekyll import (DEFAULT_EXCLUDES, DEFAULT_INCLUDES, FEED_PATH, POSTS_LIMIT, Default,
-                                      JekyllConfig, absolute_base, pages_url)
+                                      JekyllConfig, absolute_base, body_inputs_digest, pages_url)
 from syndicate.errors import ConfigError
 from syndicate.text import XML_FORBIDDEN
 
@@ -461,7 +461,8 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
     defaults = {key: root / getattr(Site, key) for key in dirs if key not in values}
     if jekyll is not None:
         url, baseurl = jekyll.pop("url"), jekyll.pop("baseurl")
-        values["jekyll"] = JekyllConfig(absolute_base=absolute_base(url, baseurl), **jekyll)
+        values["jekyll"] = JekyllConfig(absolute_base=absolute_base(url, baseurl),
+                                        body_inputs=body_inputs_digest(root), **jekyll)
     return Site(root=root, config_file=source, **defaults, **values)
 
 
@@ -610,7 +611,9 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         elif not isinstance(value, list):
             problems.append(f"{source}: {key} must be a list, got {_shown(value)}")
             value = []
-        jekyll[key] = tuple(dict.fromkeys([str(v) for v in value if v is not None] + list(added)))
+        # Jekyll joins each pattern to the site folder: "/docs" is the site's docs/.
+        patterns = [str(v).lstrip("/") or "/" for v in value if v is not None]
+        jekyll[key] = tuple(dict.fromkeys(patterns + list(added)))
     jekyll["defaults"] = _front_matter_defaults(config.get("defaults"))
     return data, jekyll, problems
 

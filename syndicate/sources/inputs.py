@@ -19,6 +19,12 @@ the clock           the next scheduled post's date                        the re
 outputs             the files the last run wrote                          their stat (last run)
 ==================  ====================================================  ===============================
 
+A Jekyll site's bodies read more than their own file: Liquid's ``site.*``
+(``_config.yml``), ``site.data`` (``_data/``) and ``{% include %}``
+(``_includes/``). ``jekyll.BODY_INPUTS`` lists them; the Site keeps a hash of
+their bytes (``JekyllConfig.body_inputs``), so an edit to any of them is a
+change of configuration: every kept body is rendered again.
+
 A Jekyll site's configuration is more than ``_config.yml``: with an empty
 ``url``, its ``CNAME`` file or its git repository's ``origin`` remote
 (``.git/config``) gives the URL, and with it every post's URL and id. Nothing

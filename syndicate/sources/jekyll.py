@@ -26,6 +26,8 @@ Site keeps the result, so the fingerprint of every kept result covers it.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import posixpath
 import re
 import unicodedata
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from fnmatch import fnmatchcase
 from functools import lru_cache
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import quote, unquote_to_bytes, urlsplit
@@ -73,6 +76,9 @@ class JekyllConfig:
     defaults: tuple[Default, ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
     include: tuple[str, ...] = DEFAULT_INCLUDES
+    # A hash of what every body may read besides its own file (BODY_INPUTS):
+    # a part of the Site, so any change to them makes every kept body stale.
+    body_inputs: str = ""
 
     @property
     def rss_path(self) -> str:
@@ -139,8 +145,9 @@ def pages_url(root: Path, repository: Any = None) -> tuple[str, str | None, str]
     """The URL GitHub Pages serves a site from: (url, baseurl or None, where it came from); None if unknown.
 
     A ``CNAME`` file at the site root names the domain; else the site's
-    repository (``repository: owner/name`` in _config.yml, else the ``origin``
-    remote of the git repository the site is in): ``owner.github.io`` for a
+    repository (``PAGES_REPO_NWO``, which GitHub's builder sets, else the
+    ``origin`` remote of the git repository the site is in, else
+    ``repository: owner/name`` in _config.yml): ``owner.github.io`` for a
     repository of that name, ``owner.github.io/name`` for any other, as
     jekyll-github-metadata works it out. Raises ValueError for a CNAME file
     that holds no domain name.
@@ -153,13 +160,18 @@ def pages_url(root: Path, repository: Any = None) -> tuple[str, str | None, str]
             if not HOST_NAME.fullmatch(domain):
                 raise ValueError(f"CNAME: {domain[:80]!r} is not a domain name such as blog.example.com")
             return "https://" + domain.lower(), None, "CNAME"
-    found = REPOSITORY.fullmatch(repository.strip()) if isinstance(repository, str) else None
-    source = "repository in _config.yml"
-    if found is None:
-        remote = origin_remote(root)
-        found = GITHUB_REMOTE.search(remote) if remote else None
-        source = "the git remote origin"
-    if found is None:
+    # The repository GitHub Pages builds: what its builder says (PAGES_REPO_NWO),
+    # else the checkout's origin remote, and only then _config.yml's
+    # "repository", which some themes use for another repository (comments).
+    nwo = os.environ.get("PAGES_REPO_NWO", "").strip()
+    remote = origin_remote(root)
+    for found, source in ((REPOSITORY.fullmatch(nwo), "PAGES_REPO_NWO"),
+                          (GITHUB_REMOTE.search(remote) if remote else None, "the git remote origin"),
+                          (REPOSITORY.fullmatch(repository.strip()) if isinstance(repository, str) else None,
+                           "repository in _config.yml")):
+        if found is not None:
+            break
+    else:
         return None
     owner, name = found.group(1), found.group(2)
     domain = f"{owner}.github.io".lower()
@@ -626,3 +638,116 @@ def post_time(value: Any, tz: Any) -> datetime:
     else:
         raise ValueError("not a date")
     return moment.astimezone(tz)
+
+
+# --- what every body of a Jekyll site may read besides its own file ---------------
+
+# Liquid reads _config.yml (site.*), _data/ (site.data) and _includes/ ({% include %}).
+BODY_INPUTS = ("_config.yml", "_includes", "_data")
+DATA_SUFFIXES = (".yml", ".yaml", ".json", ".csv", ".tsv")
+
+
+def body_inputs_digest(root: Path) -> str:
+    """A SHA-256 of every file in ``BODY_INPUTS``: its path and its bytes (links left out).
+
+    Read on every run with the configuration; these folders are small, and
+    hashing their bytes sees an edit that keeps a file's size and mtime.
+    """
+    digest = hashlib.sha256()
+    for name in BODY_INPUTS:
+        top = root / name
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else []
+        for path in files:
+            if path.is_symlink():
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b"?"
+            digest.update(path.relative_to(root).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def site_variables(root: Path, body_inputs: str) -> dict:
+    """Liquid's ``site``: _config.yml's values, and ``site.data`` from _data/ (YAML, JSON, CSV, TSV).
+
+    Cached by ``body_inputs`` (``body_inputs_digest``), which changes with any
+    of those files. A data file that cannot be read is left out; the
+    configuration was checked when the site was loaded.
+    """
+    from syndicate.sources import safe_yaml
+
+    try:
+        config = safe_yaml.load((root / "_config.yml").read_text(encoding="utf-8-sig"), unique_keys=False) or {}
+    except Exception:  # noqa: BLE001 - load_site has reported any problem with it already
+        config = {}
+    variables = dict(config) if isinstance(config, dict) else {}
+    variables["data"] = _data_folder(root / "_data")
+    return variables
+
+
+def _data_folder(folder: Path) -> dict:
+    """``site.data``: each file by its name without suffix, each subfolder a nested mapping."""
+    data: dict = {}
+    if not folder.is_dir() or folder.is_symlink():
+        return data
+    for path in sorted(folder.iterdir()):
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            data[path.name] = _data_folder(path)
+        elif path.suffix.lower() in DATA_SUFFIXES:
+            value = _data_file(path)
+            if value is not None:
+                data[path.stem] = value
+    return data
+
+
+def _data_file(path: Path) -> Any:
+    import csv
+    import json
+
+    from syndicate.sources import safe_yaml
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        suffix = path.suffix.lower()
+        if suffix == ".json":
+            return json.loads(text)
+        if suffix in (".csv", ".tsv"):
+            return list(csv.DictReader(text.splitlines(), delimiter="\t" if suffix == ".tsv" else ","))
+        return safe_yaml.load(text, unique_keys=False)
+    except Exception:  # noqa: BLE001 - a broken data file is left out, as the rest of the site still renders
+        return None
+
+
+# --- typography -----------------------------------------------------------------
+
+
+_HTML_PIECE = re.compile(r"(<[^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
+_OPENS_QUOTE = "\\s([{\u201c\u2018\u2014\u2013-"
+
+
+def _smart_quotes(text: str) -> str:
+    text = re.sub(r"(?<=\w)'(?=\w)", "\u2019", text)
+    text = re.sub(r"'(?=[0-9]{2}s\b)", "\u2019", text)
+    text = re.sub(rf"(?:(?<=^)|(?<=[{_OPENS_QUOTE}]))\"(?=\S)", "\u201c", text)
+    text = re.sub(rf"(?:(?<=^)|(?<=[{_OPENS_QUOTE}]))'(?=\S)", "\u2018", text)
+    return text.replace('"', "\u201d").replace("'", "\u2019")
+
+
+def _smart_text(text: str) -> str:
+    text = text.replace("---", "\u2014").replace("--", "\u2013")
+    text = re.sub(r"\.\.\.|\. \. \.", "\u2026", text)
+    return html_escape(_smart_quotes(text), quote=False)
+
+
+def smartify(text: str) -> str:
+    """Jekyll's ``smartify`` (kramdown's SmartyPants), near enough: curly quotes, dashes, ellipses; HTML kept.
+
+    jekyll-feed passes every title through it.
+    """
+    pieces = _HTML_PIECE.split(text)
+    return "".join(piece if index % 2 else _smart_text(piece) for index, piece in enumerate(pieces))

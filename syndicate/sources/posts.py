@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from syndicate.sources.config import EMAIL_ADDRESS, Author, Site, language_tag
 from syndicate.sources.jekyll import (POST_NAME, POSTS_FOLDER, categories_from_path, deep_merged, defaults_for,
-                                      document_id, expand_url, merged_categories, post_time, titleized,
+                                      document_id, expand_url, merged_categories, post_time, smartify, titleized,
                                       url_placeholders)
 from syndicate.errors import ConfigError, Notice, PostError
 from syndicate.sources.postfile import post_head_of, read_post_head, split_front_matter, value_kind
@@ -438,7 +438,8 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
     meta = deep_merged(defaults, front_matter) if defaults else front_matter
 
     title = _str_field(meta, "title")
-    title = plain_text(title) if title is not None else ""
+    # jekyll-feed's title: "post.title | smartify | strip_html | normalize_whitespace".
+    title = plain_text(smartify(title)) if title is not None else ""
     if not title:
         title = plain_text(titleized(file_slug)) or path.stem
         notices.append(Notice(f"no title; using \"{title}\"", name))

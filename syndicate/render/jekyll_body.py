@@ -1,0 +1,109 @@
+"""A Jekyll post's body as Jekyll renders it: Liquid first, then Markdown as kramdown reads it.
+
+``content.render_post`` calls ``jekyll_liquid`` for a site configured by
+``_config.yml``, then renders the Markdown with ``render.kramdown``; the
+result goes on as every body does (URLs made absolute, sanitised for feeds). Liquid sees what Jekyll gives it: ``site.*`` from
+_config.yml and ``site.data`` from _data/ (``sources.jekyll.site_variables``),
+``page.*`` from the post, ``{% include %}`` from _includes/, and the URL of
+any post or page a ``{% post_url %}`` or ``{% link %}`` names.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from syndicate.errors import Notice, PostError
+from syndicate.render.kramdown import kramdown_html
+from syndicate.render.liquid import JekyllContext, render_liquid
+from syndicate.sources.config import Site
+from syndicate.sources.jekyll import POSTS_FOLDER, site_variables
+from syndicate.sources.posts import POST_SUFFIXES, Post, load_post, walk_posts_folder
+
+
+def jekyll_liquid(site: Site, post: Post, meta: Mapping[str, Any], body: str, body_line: int
+                  ) -> tuple[str, list[Notice]]:
+    """A Jekyll post's body with its Liquid rendered, and the warnings that gave; Markdown is the caller's."""
+    context = JekyllContext(root=site.root, site=_site_variables(site), page=_page(site, post, meta),
+                            posts=_Documents(site), source=post.name, line_offset=body_line,
+                            markdownify=kramdown_html)
+    return render_liquid(body, context)
+
+
+def _site_variables(site: Site) -> dict:
+    """``site.*``, with the URL and base URL the site resolved (a CNAME, a git remote) when _config.yml has none."""
+    variables = dict(site_variables(site.root, site.jekyll.body_inputs))
+    parts = urlsplit(site.url)
+    if not variables.get("url"):
+        variables["url"] = f"{parts.scheme}://{parts.netloc}"
+    if not variables.get("baseurl"):
+        variables["baseurl"] = parts.path.rstrip("/")
+    return variables
+
+
+def _page(site: Site, post: Post, meta: Mapping[str, Any]) -> dict:
+    """``page.*``: the front matter, and what Jekyll works out for a post."""
+    url = _site_path(site, post.url)
+    return {**meta, "title": post.title, "date": post.date, "url": url, "id": _site_path(site, post.id),
+            "categories": list(post.categories), "tags": list(post.tags), "path": post.name,
+            "slug": post.slug, "collection": "posts"}
+
+
+def _site_path(site: Site, url: str) -> str:
+    """An absolute URL on the site as Jekyll's ``page.url``: the path after the base URL."""
+    base = site.jekyll.absolute_base
+    return "/" + url[len(base):].lstrip("/") if url.startswith(base) else url
+
+
+class _Documents:
+    """``{% post_url %}`` and ``{% link %}``'s look-up: a post's name or a file's path → its URL path.
+
+    Looked up when asked, not listed ahead: a body that links nowhere costs
+    nothing, and a post named by ``post_url`` is almost always in ``_posts/``,
+    found with a stat; only other folders cost a walk of the posts folders.
+    """
+
+    def __init__(self, site: Site):
+        self.site = site
+        self._by_stem: dict[str, Path] | None = None
+
+    def get(self, key: str) -> str | None:
+        path = self._post_file(key) if "." not in PurePosixPath(key).name else self._site_file(key)
+        if path is None:
+            return None
+        if path.suffix.lower() in POST_SUFFIXES and POSTS_FOLDER in path.relative_to(self.site.root).parts:
+            try:
+                post, _ = load_post(self.site, path, {}, datetime.max.replace(tzinfo=self.site.timezone))
+            except PostError:
+                return None
+            return _site_path(self.site, post.url) if post is not None else None
+        return _page_url(path.relative_to(self.site.root).as_posix())
+
+    def _site_file(self, relative: str) -> Path | None:
+        path = (self.site.root / relative.lstrip("/")).resolve()
+        return path if path.is_relative_to(self.site.root) and path.is_file() else None
+
+    def _post_file(self, stem: str) -> Path | None:
+        for suffix in POST_SUFFIXES:
+            path = self.site.root / POSTS_FOLDER / f"{stem}{suffix}"
+            if path.is_file():
+                return path
+        if self._by_stem is None:
+            self._by_stem = {}
+            for _, entries in walk_posts_folder(self.site):
+                for entry in entries or ():
+                    path = Path(entry.path)
+                    self._by_stem.setdefault(path.stem, path)
+        return self._by_stem.get(PurePosixPath(stem).name)
+
+
+def _page_url(relative: str) -> str:
+    """A page's URL as Jekyll's default for pages gives it: ``about.md`` → ``/about.html``, ``index`` → its folder."""
+    path = PurePosixPath(relative)
+    if path.stem == "index":
+        folder = path.parent.as_posix()
+        return "/" if folder == "." else f"/{folder}/"
+    suffix = ".html" if path.suffix.lower() in (".md", ".markdown", ".html", ".htm") else path.suffix
+    return "/" + path.with_suffix(suffix).as_posix()
