@@ -108,16 +108,14 @@ def scan_posts(site: Site) -> Scan:
         add(shown(first_seen), os.stat(first_seen))
     except OSError:
         add(shown(first_seen), None)
-    for folder, entries in walk_posts_folder(site):
-        if entries is None:
+    prefix, last = "", None
+    for folder, entry in walk_posts_folder(site, stats=True):
+        if entry is None:
             add(shown(folder), None)
             continue
-        for entry in entries:
-            try:
-                stat = entry.stat()
-            except OSError:
-                stat = None
-            add(shown(entry.path), stat)
+        if folder is not last:
+            prefix, last = shown(os.path.join(folder, "")), folder
+        add(prefix + entry.name, entry.stat)
     return Scan(_digest_of(lines), taken, tuple(lines), tuple(file_names), tuple(racy))
 
 

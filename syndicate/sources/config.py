@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from functools import lru_cache
 from stat import S_ISLNK, S_ISREG
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.sources import safe_yaml
-from syndicate.sources.jekyll import (DEFAULT_EXCLUDES, DEFAULT_INCLUDES, FEED_PATH, POSTS_LIMIT, Default,
-                                      JekyllConfig, absolute_base, body_inputs_digest, pages_url)
 from syndicate.errors import ConfigError
 from syndicate.text import XML_FORBIDDEN
+
+if TYPE_CHECKING:
+    from syndicate.sources.jekyll import Default, JekyllConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -460,6 +461,8 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
         values["output_dir"] = output_dir.resolve()
     defaults = {key: root / getattr(Site, key) for key in dirs if key not in values}
     if jekyll is not None:
+        from syndicate.sources.jekyll import JekyllConfig, absolute_base, body_inputs_digest
+
         url, baseurl = jekyll.pop("url"), jekyll.pop("baseurl")
         values["jekyll"] = JekyllConfig(absolute_base=absolute_base(url, baseurl),
                                         body_inputs=body_inputs_digest(root), **jekyll)
@@ -515,6 +518,8 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
     found in Jekyll-only keys.
     """
     import yaml
+
+    from syndicate.sources.jekyll import DEFAULT_EXCLUDES, DEFAULT_INCLUDES, FEED_PATH, POSTS_LIMIT, pages_url
 
     try:
         # Jekyll accepts a key said twice (the last wins), so this does too.
@@ -624,6 +629,8 @@ DEFAULT_TYPES = {"post": "posts", "page": "pages", "draft": "drafts"}
 
 def _front_matter_defaults(sets: Any) -> tuple[Default, ...]:
     """The ``defaults:`` sets Jekyll uses: each a mapping with a mapping of values (others it skips)."""
+    from syndicate.sources.jekyll import Default
+
     if not isinstance(sets, list):
         return ()
     found = []

@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from stat import S_ISDIR
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 from urllib.parse import quote, urlsplit
 
 from syndicate.sources.config import EMAIL_ADDRESS, Author, Site, language_tag
-from syndicate.sources.jekyll import (POST_NAME, POSTS_FOLDER, categories_from_path, deep_merged, defaults_for,
-                                      document_id, expand_url, merged_categories, post_time, smartify, titleized,
-                                      url_placeholders)
 from syndicate.errors import ConfigError, Notice, PostError
 from syndicate.sources.postfile import post_head_of, read_post_head, split_front_matter, value_kind
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
@@ -430,6 +428,9 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
     jekyll-feed's, ``post.id | absolute_url``. ``load_post`` has checked
     that the file is named as Jekyll's posts are.
     """
+    from syndicate.sources.jekyll import (POST_NAME, categories_from_path, deep_merged, defaults_for, document_id,
+                                          expand_url, merged_categories, smartify, titleized, url_placeholders)
+
     jekyll, tz = site.jekyll, site.timezone
     notices: list[Notice] = []
     named = POST_NAME.fullmatch(path.stem)
@@ -485,6 +486,8 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
 
 def _jekyll_date(key: str, value: Any, tz: Any) -> datetime:
     """A date of a Jekyll post's front matter, read as Jekyll reads it (``jekyll.post_time``)."""
+    from syndicate.sources.jekyll import post_time
+
     try:
         moment = post_time(value, tz)
     except (ValueError, OverflowError):
@@ -520,26 +523,37 @@ def ignored_file(path: Path) -> bool:
     return name.startswith((".", "#", "_")) or name.endswith(("~", ".swp", ".swo", ".tmp", ".bak"))
 
 
-def walk_posts_folder(site: Site) -> Iterator[tuple[str, list[os.DirEntry] | None]]:
-    """The posts folder's folders, each with its entries that are not folders, in a fixed order.
+class Entry(NamedTuple):
+    """A file (or anything but a folder to enter) in the posts folder, as ``walk_posts_folder`` gives it."""
+
+    name: str  # in the folder walk_posts_folder gives with it
+    links_to_folder: bool
+    stat: os.stat_result | None  # with ``stats=True``; None then: it could not be stated
+
+
+def walk_posts_folder(site: Site, stats: bool = False) -> Iterator[tuple[str, Entry | None]]:
+    """Every file of the posts folder, with its folder, in a fixed order; ``None``: a folder not listed.
 
     A folder's entries come sorted by name, then each of its folders in turn,
     depth first, so output never depends on the file system. Folders that
     ``skipped_folder`` names are not entered; a link to a folder is an entry,
-    not entered either. ``None`` in place of the entries: the folder could
-    not be listed. The one walk of the folder: ``post_files`` and the
-    incremental layer's stat of every file both take it.
+    not entered either. The one walk of the folder: ``post_files`` and the
+    incremental layer's stat of every file (``stats=True``) both take it. One
+    entry at a time, so that a run in which nothing changed holds no stat of
+    100,000 files at once.
 
     A Jekyll site's posts are in every ``_posts`` folder of the site that
-    Jekyll reads (``_jekyll_posts_folders``), the one at the root first.
+    Jekyll reads (``jekyll_posts_folders``), the one at the root first.
     """
-    if site.jekyll is not None:
-        yield from _jekyll_posts_folders(site)
-    else:
-        yield from _walk(str(site.posts_dir))
+    if site.jekyll is None:
+        yield from _walk(str(site.posts_dir), stats)
+        return
+    for folder, relative in jekyll_posts_folders(site):
+        yield from _walk(folder, stats, site if site.jekyll.exclusions_under(relative) else None, relative)
 
 
-def _walk(top: str, site: Site | None = None, relative: str = "") -> Iterator[tuple[str, list[os.DirEntry] | None]]:
+def _walk(top: str, stats: bool, site: Site | None = None, relative: str = ""
+          ) -> Iterator[tuple[str, Entry | None]]:
     """``walk_posts_folder`` of one folder; with ``site``, leaving out the files its ``exclude:`` names.
 
     ``relative``: the folder's path from the site root, "/"-terminated.
@@ -549,68 +563,104 @@ def _walk(top: str, site: Site | None = None, relative: str = "") -> Iterator[tu
     pending = [(top, relative)]
     while pending:
         folder, relative = pending.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=_entry_name)
-        except OSError:
+        listed = _stated_listing(folder) if stats else _typed_listing(folder)
+        if listed is None:
             yield folder, None
             continue
-        files, folders = [], []
-        for entry in entries:
-            try:
-                is_folder = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                is_folder = False
-            if site is not None and site.jekyll.excluded(relative + entry.name):
+        folders = []
+        for name, enter, links_to_folder, stat in listed:
+            if site is not None and site.jekyll.excluded(relative + name):
                 continue
-            if not is_folder:
-                files.append(entry)
-            elif not skipped_folder(entry.name):
-                folders.append((entry.path, relative + entry.name + "/"))
-        yield folder, files
+            if not enter:
+                yield folder, Entry(name, links_to_folder, stat)
+            elif not skipped_folder(name):
+                folders.append((os.path.join(folder, name), relative + name + "/"))
         pending.extend(reversed(folders))
 
 
-def _jekyll_posts_folders(site: Site) -> Iterator[tuple[str, list[os.DirEntry] | None]]:
-    """``walk_posts_folder`` of a Jekyll site: each ``_posts`` folder's walk, as Jekyll's reader finds them.
+# Each entry of a folder, by name: (name, a folder to enter, a link to a folder, its stat or None).
+Listing = Iterator[tuple[str, bool, bool, "os.stat_result | None"]]
+
+
+def _typed_listing(folder: str) -> Listing | None:
+    """A folder's entries told apart by the types its listing gives (no stat); None: not listed."""
+    try:
+        with os.scandir(folder) as listing:
+            by_name = {entry.name: entry for entry in listing}
+    except OSError:
+        return None
+    return _typed(by_name)
+
+
+def _typed(by_name: dict[str, os.DirEntry]) -> Listing:
+    # Sorting the names, not the entries by a key function, which costs more.
+    for name in sorted(by_name):
+        entry = by_name[name]
+        try:
+            enter = entry.is_dir(follow_symlinks=False)
+            yield name, enter, not enter and entry.is_dir(), None
+        except OSError:
+            yield name, False, False, None
+
+
+def _stated_listing(folder: str) -> Listing | None:
+    """A folder's entries, each with its stat (following links); None: not listed."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    return _stated(folder, names)
+
+
+def _stated(folder: str, names: list[str]) -> Listing:
+    # Stats relative to the open folder where the system allows: no path to
+    # resolve for each file, which a run in which nothing changed pays once per post.
+    fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+    try:
+        for name in names:
+            try:
+                stat = os.stat(name, dir_fd=fd) if fd is not None else os.stat(os.path.join(folder, name))
+            except OSError:
+                yield name, False, False, None
+                continue
+            if S_ISDIR(stat.st_mode):
+                link = os.path.islink(os.path.join(folder, name))
+                yield name, not link, link, stat
+            else:
+                yield name, False, False, stat
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def jekyll_posts_folders(site: Site) -> Iterator[tuple[str, str]]:
+    """A Jekyll site's ``_posts`` folders, as Jekyll's reader finds them: (path, path from the site root + "/").
 
     From the site root down, a folder's ``_posts`` comes before its other
     folders, those in name order, depth first. Folders Jekyll does not read
     (``_`` or ``.`` first, ``exclude:``), links to folders, the output and
-    state folders are not entered. Only the ``_posts`` folders' files are
-    given: the rest of the site is not the posts.
+    state folders are not entered.
     """
+    from syndicate.sources.jekyll import POSTS_FOLDER
+
     jekyll = site.jekyll
     own = {str(site.output_dir), str(site.state_dir)}
     pending = [(str(site.root), "")]
     while pending:
         folder, relative = pending.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=_entry_name)
-        except OSError:
-            yield folder, None
-            continue
         posts, folders = None, []
-        for entry in entries:
-            try:
-                if not entry.is_dir(follow_symlinks=False):
-                    continue
-            except OSError:
+        for name, enter, _, _ in _typed_listing(folder) or ():
+            if not enter:
                 continue
-            if entry.name == POSTS_FOLDER:
+            path = os.path.join(folder, name)
+            if name == POSTS_FOLDER:
                 if not jekyll.excluded(relative + POSTS_FOLDER):
-                    posts = entry.path
-            elif entry.path not in own and jekyll.reads_folder(relative + entry.name, entry.name):
-                folders.append((entry.path, relative + entry.name + "/"))
+                    posts = path
+            elif path not in own and jekyll.reads_folder(relative + name, name):
+                folders.append((path, relative + name + "/"))
         if posts is not None:
-            inside = relative + POSTS_FOLDER + "/"
-            yield from _walk(posts, site if jekyll.exclusions_under(inside) else None, inside)
+            yield posts, relative + POSTS_FOLDER + "/"
         pending.extend(reversed(folders))
-
-
-def _entry_name(entry: os.DirEntry) -> str:
-    return entry.name
 
 
 def post_files(site: Site) -> Iterator[Path]:
@@ -619,25 +669,20 @@ def post_files(site: Site) -> Iterator[Path]:
     Hidden files and editor leftovers are left out, and so are links to
     folders and folders that cannot be listed, without a word.
     """
-    if not site.posts_dir.is_dir() and site.jekyll is None:
+    if site.jekyll is None and not site.posts_dir.is_dir():
         raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
-    folders = 0
-    for _, entries in walk_posts_folder(site):
-        folders += 1
-        for entry in entries or ():
-            path = Path(entry.path)
-            if not ignored_file(path) and not _is_folder(entry):
-                yield path
-    if not folders and site.jekyll is not None:
+    if site.jekyll is not None and next(jekyll_posts_folders(site), None) is None:
         # Not one _posts folder anywhere in the site: a mistake, not an empty blog.
         raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
-
-
-def _is_folder(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()  # a link to a folder
-    except OSError:
-        return False
+    parent, last = Path(), None
+    for folder, entry in walk_posts_folder(site):
+        if entry is None:
+            continue
+        if folder is not last:
+            parent, last = Path(folder), folder
+        path = parent / entry.name
+        if not entry.links_to_folder and not ignored_file(path):
+            yield path
 
 
 def shown_path(site: Site, path: Path) -> str:
@@ -667,7 +712,7 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     name = shown_path(site, path)
     if path.suffix.lower() not in POST_SUFFIXES:
         return None, [Notice(f"skipped: not a post (only {', '.join(sorted(POST_SUFFIXES))} files are read)", name)]
-    if site.jekyll is not None and not POST_NAME.fullmatch(path.stem):
+    if site.jekyll is not None and not _jekyll_post_name(path.stem):
         # Jekyll's rule (Document::DATE_FILENAME_MATCHER): such a file is no post, however dated inside.
         return None, [Notice("skipped: not a post (Jekyll reads only files named YYYY-MM-DD-title in _posts)", name)]
     if UNDECODED_BYTE.search(name):
@@ -755,3 +800,10 @@ def load_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime,
 def newest_first(posts: Iterable[Post]) -> list[Post]:
     """Posts by date, newest first; ties broken by id so order never wobbles."""
     return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)
+
+
+def _jekyll_post_name(stem: str) -> bool:
+    """Whether a file in a Jekyll site's ``_posts`` is named as Jekyll's posts are (``YYYY-MM-DD-title``)."""
+    from syndicate.sources.jekyll import POST_NAME
+
+    return POST_NAME.fullmatch(stem) is not None
