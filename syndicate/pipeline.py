@@ -18,18 +18,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from syndicate.errors import Notice, PostError, SyndicateError
 from syndicate.outcome import Outcome
 from syndicate.render.content import Rendered, render_posts
-from syndicate.render.digest import DigestFiles, Window, digest_outputs, render_digest
 from syndicate.render.feeds import CATEGORY_FEEDS, TAG_FEEDS, FeedSpec, feed_specs, render_feed
 from syndicate.sources.config import Site
 from syndicate.sources.posts import Loaded, Post, load_posts, newest_first, read_posts, shown_path
 from syndicate.text import slugify
 from syndicate.write.files import output_path, remove_unlisted, write_all_if_changed
 from syndicate.write.state import load_first_seen
+
+if TYPE_CHECKING:
+    from syndicate.render.digest import DigestFiles, Window
 
 Progress = Callable[[list], Iterable]
 # Post files in, each one's (Post or None, warnings) or its PostError out, in order.
@@ -176,6 +178,9 @@ def digest_of(site: Site, posts: list[Post], window: Window, now: datetime, outc
 
     A post whose body fails is reported in ``outcome`` and left out, as in the feeds.
     """
+    # Imported here: a run that writes no digest never needs it.
+    from syndicate.render.digest import render_digest
+
     bodies = dict(render_bodies(site, posts, outcome, renderer))
     rendered = [bodies[p.name] for p in posts if p.name in bodies]
     if not rendered:
@@ -200,6 +205,8 @@ def write_outputs(site: Site, files: dict[str, bytes], outcome: Outcome) -> None
 
 def write_digest(site: Site, files: DigestFiles, outcome: Outcome) -> None:
     """Write ``<period>.html/.txt/.eml`` and the ``latest.*`` copies, each atomically and only if changed."""
+    from syndicate.render.digest import digest_outputs
+
     write_outputs(site, digest_outputs(files), outcome)
 
 
