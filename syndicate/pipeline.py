@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 from syndicate.errors import Notice, PostError, SyndicateError
 from syndicate.outcome import Outcome
 from syndicate.render.content import Rendered, render_posts
-from syndicate.render.feeds import CATEGORY_FEEDS, TAG_FEEDS, FeedSpec, feed_specs, render_feed
 from syndicate.sources.config import Site
 from syndicate.sources.posts import Loaded, Post, load_posts, newest_first, read_posts, shown_path
 from syndicate.text import slugify
@@ -32,6 +31,7 @@ from syndicate.write.state import load_first_seen
 
 if TYPE_CHECKING:
     from syndicate.render.digest import DigestFiles, Window
+    from syndicate.render.feeds import FeedSpec
 
 Progress = Callable[[list], Iterable]
 # Post files in, each one's (Post or None, warnings) or its PostError out, in order.
@@ -137,6 +137,9 @@ def feeds_and_bodies(site: Site, published: list[Post], outcome: Outcome, render
     processes render the other bodies, this process renders feeds, instead
     of rendering all of them after the last body.
     """
+    # Imported here, as the digest's renderer is: feedgen is a tenth of a digest's run.
+    from syndicate.render.feeds import feed_specs, render_feed
+
     specs = feed_specs(site, published)
     bodies: dict[str, Rendered] = {}
     done: dict[str, tuple] = {}  # path → (the spec rendered, its bytes)
@@ -217,6 +220,8 @@ def remove_emptied_feeds(site: Site, specs: Iterable[FeedSpec], outcome: Outcome
     among them, forever. Only ``*.xml`` files in syndicate's own feed folders
     (feeds.CATEGORY_FEEDS, feeds.TAG_FEEDS) are touched.
     """
+    from syndicate.render.feeds import CATEGORY_FEEDS, TAG_FEEDS
+
     paths = {spec.path for spec in specs}
     for folder in (CATEGORY_FEEDS, TAG_FEEDS):
         keep = {path.rsplit("/", 1)[1] for path in paths if path.startswith(folder + "/")}

@@ -250,18 +250,23 @@ def distinct(keys: Iterable[tuple[str, str, str]]) -> bool:
     return len({key[0] for key in posts}) == len(posts) and len({key[1] for key in posts}) == len(posts)
 
 
-def details(site: Site, record: dict | None) -> Details | None:
-    """The details of the run that wrote ``record`` (from ``trusted``); None when missing or not its own."""
+def details(site: Site, record: dict | None, posts: bool = True) -> Details | None:
+    """The details of the run that wrote ``record`` (from ``trusted``); None when missing or not its own.
+
+    ``posts=False`` leaves ``Details.posts`` empty, for a reader that needs
+    only every file's keys (a digest's period): decoding the kept posts is
+    most of the cost of reading the details.
+    """
     if record is None:
         return None
     data = read_json(site.state_dir / DETAILS_NAME)
     try:
         if data.get("format") != FORMAT or data.get("run") != record["posts"]:
             return None
-        posts = {}
-        for fields in data["posts"]:
+        kept = {}
+        for fields in data["posts"] if posts else ():
             post = decode_post({"post": fields, "notices": ()}, site)[0]
-            posts[post.name] = post
+            kept[post.name] = post
         notices, body_notices = (
             {name: [Notice.from_data(item) for item in listed] for name, listed in data[key].items()}
             for key in ("notices", "body_notices"))
@@ -278,7 +283,7 @@ def details(site: Site, record: dict | None) -> Details | None:
             return None
     except (KeyError, TypeError, ValueError, AttributeError, OSError):
         return None
-    return Details(tuple(lines), tuple(zip(*columns)), posts, notices, feeds, cuts, bodies, body_notices)
+    return Details(tuple(lines), tuple(zip(*columns)), kept, notices, feeds, cuts, bodies, body_notices)
 
 
 def _save_details(site: Site, run: str, done: Details, posts: list[dict]) -> None:

@@ -24,7 +24,6 @@ from syndicate.incremental.cache import rendered_data, rendered_from
 from syndicate.outcome import Outcome
 from syndicate.pipeline import remove_emptied_feeds, write_outputs
 from syndicate.render.content import Rendered, render_post
-from syndicate.render.feeds import feed_specs, render_feed
 from syndicate.sources.config import Site
 from syndicate.sources.posts import Loaded, Post, ignored_file, load_post, newest_first, shown_path
 from syndicate.write.files import output_path
@@ -78,6 +77,8 @@ def _reach(site: Site, published: list[Post], cuts: dict[str, tuple[int, str]]
     A cut from an earlier run (``cuts``) never moves down, for the posts
     below it were never kept.
     """
+    from syndicate.render.feeds import feed_specs
+
     wide = site.feed.limit + RESERVE
     kept: set[str] = set()
     new_cuts: dict[str, tuple[int, str]] = {}
@@ -137,6 +138,9 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     collects what happened (a new one by default); ``before_write`` gets
     the feeds about to be written.
     """
+    # Imported here: the digest's reading of its period (window_posts) never needs feedgen.
+    from syndicate.render.feeds import feed_specs, render_feed
+
     last = lastrun.details(site, record)
     changes = _read_changes(site, now, last, scan) if last is not None else None
     if changes is None:
@@ -264,7 +268,7 @@ def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> t
     record = lastrun.trusted(site, now)
     if lastrun.unchanged(record, now, scan) is None:
         return None
-    last = lastrun.details(site, record)
+    last = lastrun.details(site, record, posts=False)
     if last is None or last.lines != scan.lines or not lastrun.distinct(last.keys):
         return None
     first, until, now_stamp = lastrun.stamp(start), lastrun.stamp(end), lastrun.stamp(now)
