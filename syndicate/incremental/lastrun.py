@@ -108,14 +108,13 @@ def scan_posts(site: Site) -> Scan:
         add(shown(first_seen), os.stat(first_seen))
     except OSError:
         add(shown(first_seen), None)
-    prefix, last = "", None
-    for folder, entry in walk_posts_folder(site, stats=True):
-        if entry is None:
+    for folder, entries in walk_posts_folder(site, stats=True):
+        if entries is None:
             add(shown(folder), None)
             continue
-        if folder is not last:
-            prefix, last = shown(os.path.join(folder, "")), folder
-        add(prefix + entry.name, entry.stat)
+        prefix = shown(os.path.join(folder, ""))
+        for entry in entries:
+            add(prefix + entry.name, entry.stat)
     return Scan(_digest_of(lines), taken, tuple(lines), tuple(file_names), tuple(racy))
 
 

@@ -92,8 +92,8 @@ class _Documents:
                 return path
         if self._by_stem is None:
             self._by_stem = {}
-            for folder, entry in walk_posts_folder(self.site):
-                if entry is not None:
+            for folder, entries in walk_posts_folder(self.site):
+                for entry in entries or ():
                     path = Path(folder, entry.name)
                     self._by_stem.setdefault(path.stem, path)
         return self._by_stem.get(PurePosixPath(stem).name)

@@ -527,20 +527,21 @@ class Entry(NamedTuple):
     """A file (or anything but a folder to enter) in the posts folder, as ``walk_posts_folder`` gives it."""
 
     name: str  # in the folder walk_posts_folder gives with it
+    enter: bool  # a folder to walk into (never given: the walk enters it)
     links_to_folder: bool
     stat: os.stat_result | None  # with ``stats=True``; None then: it could not be stated
 
 
-def walk_posts_folder(site: Site, stats: bool = False) -> Iterator[tuple[str, Entry | None]]:
-    """Every file of the posts folder, with its folder, in a fixed order; ``None``: a folder not listed.
+def walk_posts_folder(site: Site, stats: bool = False) -> Iterator[tuple[str, list[Entry] | None]]:
+    """Every file of the posts folder, in batches with their folder, in a fixed order; ``None``: a folder not listed.
 
     A folder's entries come sorted by name, then each of its folders in turn,
     depth first, so output never depends on the file system. Folders that
     ``skipped_folder`` names are not entered; a link to a folder is an entry,
     not entered either. The one walk of the folder: ``post_files`` and the
-    incremental layer's stat of every file (``stats=True``) both take it. One
-    entry at a time, so that a run in which nothing changed holds no stat of
-    100,000 files at once.
+    incremental layer's stat of every file (``stats=True``) both take it. A
+    folder's files come in batches of at most ``BATCH``, so that a run in
+    which nothing changed holds no stat of 100,000 files at once.
 
     A Jekyll site's posts are in every ``_posts`` folder of the site that
     Jekyll reads (``jekyll_posts_folders``), the one at the root first.
@@ -552,8 +553,11 @@ def walk_posts_folder(site: Site, stats: bool = False) -> Iterator[tuple[str, En
         yield from _walk(folder, stats, site if site.jekyll.exclusions_under(relative) else None, relative)
 
 
+BATCH = 500
+
+
 def _walk(top: str, stats: bool, site: Site | None = None, relative: str = ""
-          ) -> Iterator[tuple[str, Entry | None]]:
+          ) -> Iterator[tuple[str, list[Entry] | None]]:
     """``walk_posts_folder`` of one folder; with ``site``, leaving out the files its ``exclude:`` names.
 
     ``relative``: the folder's path from the site root, "/"-terminated.
@@ -567,19 +571,23 @@ def _walk(top: str, stats: bool, site: Site | None = None, relative: str = ""
         if listed is None:
             yield folder, None
             continue
-        folders = []
-        for name, enter, links_to_folder, stat in listed:
-            if site is not None and site.jekyll.excluded(relative + name):
+        folders, batch = [], []
+        for entry in listed:
+            if site is not None and site.jekyll.excluded(relative + entry.name):
                 continue
-            if not enter:
-                yield folder, Entry(name, links_to_folder, stat)
-            elif not skipped_folder(name):
-                folders.append((os.path.join(folder, name), relative + name + "/"))
+            if not entry.enter:
+                batch.append(entry)
+                if len(batch) == BATCH:
+                    yield folder, batch
+                    batch = []
+            elif not skipped_folder(entry.name):
+                folders.append((os.path.join(folder, entry.name), relative + entry.name + "/"))
+        if batch:
+            yield folder, batch
         pending.extend(reversed(folders))
 
 
-# Each entry of a folder, by name: (name, a folder to enter, a link to a folder, its stat or None).
-Listing = Iterator[tuple[str, bool, bool, "os.stat_result | None"]]
+Listing = Iterator[Entry]  # a folder's entries, by name
 
 
 def _typed_listing(folder: str) -> Listing | None:
@@ -598,9 +606,9 @@ def _typed(by_name: dict[str, os.DirEntry]) -> Listing:
         entry = by_name[name]
         try:
             enter = entry.is_dir(follow_symlinks=False)
-            yield name, enter, not enter and entry.is_dir(), None
+            yield Entry(name, enter, not enter and entry.is_dir(), None)
         except OSError:
-            yield name, False, False, None
+            yield Entry(name, False, False, None)
 
 
 def _stated_listing(folder: str) -> Listing | None:
@@ -621,13 +629,13 @@ def _stated(folder: str, names: list[str]) -> Listing:
             try:
                 stat = os.stat(name, dir_fd=fd) if fd is not None else os.stat(os.path.join(folder, name))
             except OSError:
-                yield name, False, False, None
+                yield Entry(name, False, False, None)
                 continue
             if S_ISDIR(stat.st_mode):
                 link = os.path.islink(os.path.join(folder, name))
-                yield name, not link, link, stat
+                yield Entry(name, not link, link, stat)
             else:
-                yield name, False, False, stat
+                yield Entry(name, False, False, stat)
     finally:
         if fd is not None:
             os.close(fd)
@@ -649,9 +657,10 @@ def jekyll_posts_folders(site: Site) -> Iterator[tuple[str, str]]:
     while pending:
         folder, relative = pending.pop()
         posts, folders = None, []
-        for name, enter, _, _ in _typed_listing(folder) or ():
-            if not enter:
+        for entry in _typed_listing(folder) or ():
+            if not entry.enter:
                 continue
+            name = entry.name
             path = os.path.join(folder, name)
             if name == POSTS_FOLDER:
                 if not jekyll.excluded(relative + POSTS_FOLDER):
@@ -674,15 +683,12 @@ def post_files(site: Site) -> Iterator[Path]:
     if site.jekyll is not None and next(jekyll_posts_folders(site), None) is None:
         # Not one _posts folder anywhere in the site: a mistake, not an empty blog.
         raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
-    parent, last = Path(), None
-    for folder, entry in walk_posts_folder(site):
-        if entry is None:
-            continue
-        if folder is not last:
-            parent, last = Path(folder), folder
-        path = parent / entry.name
-        if not entry.links_to_folder and not ignored_file(path):
-            yield path
+    for folder, entries in walk_posts_folder(site):
+        parent = Path(folder)
+        for entry in entries or ():
+            path = parent / entry.name
+            if not entry.links_to_folder and not ignored_file(path):
+                yield path
 
 
 def shown_path(site: Site, path: Path) -> str:
