@@ -170,7 +170,8 @@ def test_a_body_renders_as_jekyll_renders_it(built, post):
     """Liquid, then kramdown: the words, image and link URLs of each entry's content are Jekyll's."""
     site = built["bodies"]
     oracle, ours = bodies(site.oracle), bodies(site.site / "public" / "feed.xml")
-    entry = next(i for i in oracle if i.rstrip("/").endswith(post.split("-", 3)[3]))
+    slug = post.split("-", 3)[3].rstrip("?")  # an empty query is no part of an id
+    entry = next(i for i in oracle if unquote(i).rstrip("/").endswith(slug))
     assert ours[entry] == oracle[entry]
 
 

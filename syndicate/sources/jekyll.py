@@ -263,7 +263,8 @@ def normalized_path(path: str) -> str:
 
     What is not a path character is percent-encoded (upper-case hex), escapes
     of characters that need none are decoded, dot segments are removed, and
-    "//" is kept. A "?" or "#" starts the query or fragment, left as it is.
+    "//" is kept. A "?" or "#" starts the query or fragment, left as it is
+    unless it is empty.
     """
     cut = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
     head, tail = path[:cut], path[cut:]
@@ -271,7 +272,8 @@ def normalized_path(path: str) -> str:
         head = "/".join(_normal_segment(segment) for segment in head.split("/"))
     if "/." in head or head.startswith("."):
         head = _without_dot_segments(head)
-    return head + tail
+    # An empty query or fragment (a slug ending in "?") is dropped, as Addressable does.
+    return head + (tail if tail.strip("?#") else "")
 
 
 def _normal_segment(segment: str) -> str:
