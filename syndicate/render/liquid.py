@@ -95,7 +95,7 @@ from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_ILLEGAL, TOKEN_TAG, 
 from liquid.undefined import is_undefined
 
 from syndicate.errors import Notice
-from syndicate.sources.jekyll import smartify
+from syndicate.sources.jekyll import smartify, without_dot_segments
 
 
 # --------------------------------------------------------------------------
@@ -1062,24 +1062,6 @@ def _encode(text: str, safe: str, leave: str = "") -> str:
     return "".join(out)
 
 
-def _remove_dot_segments(path: str) -> str:
-    output: list[str] = []
-    segments = path.split("/")
-    for index, segment in enumerate(segments):
-        last = index == len(segments) - 1
-        if segment == "..":
-            if len(output) > 1 or (output and output[0] != ""):
-                output.pop()
-            if last:
-                output.append("")
-        elif segment == ".":
-            if last:
-                output.append("")
-        else:
-            output.append(segment)
-    return "/".join(output)
-
-
 def _normalize_authority(authority: str, scheme: Optional[str]) -> str:
     userinfo, at, hostport = authority.rpartition("@")
     host, colon, port = hostport.rpartition(":") if ":" in hostport and not hostport.endswith("]") else (
@@ -1099,7 +1081,7 @@ def _normalize_uri(uri: str) -> str:
         out.append("//" + _normalize_authority(authority, scheme))
     path = _encode(path, _PATH_SAFE, leave="/")
     if path.startswith("/") or authority is not None:
-        path = _remove_dot_segments(path)
+        path = without_dot_segments(path)
     out.append("/" if authority is not None and not path else path)
     if query is not None:
         out.append("?" + _encode(query, _QUERY_SAFE))

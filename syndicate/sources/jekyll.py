@@ -271,7 +271,7 @@ def normalized_path(path: str) -> str:
     if not PLAIN_PATH.fullmatch(head):
         head = "/".join(_normal_segment(segment) for segment in head.split("/"))
     if "/." in head or head.startswith("."):
-        head = _without_dot_segments(head)
+        head = without_dot_segments(head)
     # An empty query or fragment (a slug ending in "?") is dropped, as Addressable does.
     return head + (tail if tail.strip("?#") else "")
 
@@ -285,7 +285,7 @@ def _normal_segment(segment: str) -> str:
     return quote(text, safe=PATH_SAFE)
 
 
-def _without_dot_segments(path: str) -> str:
+def without_dot_segments(path: str) -> str:
     """RFC 3986's remove_dot_segments, which keeps empty segments ("//")."""
     output: list[str] = []
     segments = path.split("/")
