@@ -474,8 +474,7 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
         moment, slug=slug_value, stem=path.stem, categories=words, relative=name,
         output_ext=".html" if body_format == "markdown" else path.suffix))
     url = jekyll.absolute_url(relative)
-    author = meta.get("author")
-    return _post_with(site, meta, notices, meta.get("authors") if author is None else author, dict(
+    return _post_with(site, meta, notices, _jekyll_author(site, meta), dict(
         source=path, name=name, title=title, date=moment, date_origin=origin, updated=updated, url=url,
         id=jekyll.absolute_url(document_id(relative, slug_value)),
         slug=slugify(slug_value) or slugify(path.stem) or "post", body_format=body_format,
@@ -813,3 +812,22 @@ def _jekyll_post_name(stem: str) -> bool:
     from syndicate.sources.jekyll import POST_NAME
 
     return POST_NAME.fullmatch(stem) is not None
+
+
+def _jekyll_author(site: Site, meta: Mapping) -> Any:
+    """jekyll-feed's author of a post: ``author``, else the first of ``authors``, looked up in ``_data/authors``.
+
+    A name that ``site.data.authors`` holds stands for that entry (its name
+    and email); the site's own author is the Site's, as for every site.
+    """
+    author = meta.get("author")
+    if author is None:
+        authors = meta.get("authors")
+        author = authors[0] if isinstance(authors, list) and authors else authors
+    if isinstance(author, str):
+        from syndicate.sources.jekyll import site_variables
+
+        known = site_variables(site.root, site.jekyll.body_inputs).get("data", {}).get("authors")
+        if isinstance(known, dict) and isinstance(known.get(author), dict):
+            return known[author]
+    return author
