@@ -96,9 +96,19 @@ def build(site, now, run):
 
 
 @cli.command()
+@click.option("--against", "against", default=None, metavar="FEED",
+              help="Compare with the feed subscribers read now (a file or an http(s) URL): exit 1 if any "
+                   "entry's id would change, which readers would show again as new.")
 @site_options
-def check(site, now, run):
+def check(site, now, run, against):
     """Read every post and print every problem; write nothing. Exit 1 if any."""
+    if against is not None:
+        from syndicate.commands.against import check_against
+
+        run.report(check_against(site, now, against, run.progress))
+        if not run.quiet:
+            click.echo(f"no entry of {against} would be shown again")
+        return
     from syndicate.commands.build import check as check_site
 
     outcome = check_site(site, now, run.progress)
