@@ -183,6 +183,21 @@ def test_no_body_shows_liquid_or_kramdown_syntax(built):
     assert shown == {"liquid-raw", "render-with-liquid-false"}
 
 
+def test_jekyll_feeds_category_and_tag_feeds_are_where_it_wrote_them(built):
+    """feed.categories and feed.tags (only, except, path): the same files, ids, titles and entries."""
+    site = built["feeds"]
+    theirs_root, ours_root = site.oracle.parent / "feed", site.site / "public" / "feed"
+    theirs = sorted(p.relative_to(theirs_root).as_posix() for p in theirs_root.rglob("*.xml"))
+    ours = sorted(p.relative_to(ours_root).as_posix() for p in ours_root.rglob("*.xml"))
+    assert ours == theirs == ["Updates.xml", "by_tag/python.xml", "by_tag/release.xml", "by_tag/walk.xml",
+                              "empty.xml", "news.xml", "서울.xml"]
+    for path in theirs:
+        oracle, mine = parse_feed(theirs_root / path), parse_feed(ours_root / path)
+        assert mine.bozo == 0, path
+        assert (mine.feed.id, mine.feed.title) == (oracle.feed.id, oracle.feed.title), path
+        assert [entry_fields(e) for e in mine.entries] == [entry_fields(e) for e in oracle.entries], path
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_the_feed_is_where_jekyll_feed_had_it(built, name):
     site = built[name]
@@ -195,7 +210,8 @@ def test_the_feed_is_where_jekyll_feed_had_it(built, name):
     assert rss.version == "rss20"
     assert [e.id for e in rss.entries] == [e.id for e in ours.entries]
     assert not (site.site / "public" / "atom.xml").exists()
-    assert "wrote public/feed.rss.xml\nwrote public/feed.xml\n" == site.stdout
+    assert site.stdout.startswith("wrote public/feed.rss.xml\nwrote public/feed.xml\n")
+    assert all(line.startswith("wrote public/feed/") for line in site.stdout.splitlines()[2:])
 
 
 @pytest.mark.parametrize("shape", DATE_SHAPES)

@@ -67,6 +67,8 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     main = tuple(published[:limit])
     rss_path, atom_path = main_feed_paths(site)
     specs = [FeedSpec(rss_path, RSS, site.title, main), FeedSpec(atom_path, ATOM, site.title, main)]
+    if site.jekyll is not None:
+        specs += _jekyll_feed_specs(site, published)
     for enabled, folder, terms_of in ((site.feed.categories, CATEGORY_FEEDS, lambda p: p.categories),
                                       (site.feed.tags, TAG_FEEDS, lambda p: p.tags)):
         if not enabled:
@@ -104,6 +106,27 @@ def main_feed_paths(site: Site) -> tuple[str, str]:
     if site.jekyll is None:
         return "feed.xml", "atom.xml"
     return site.jekyll.rss_path, site.jekyll.feed_path
+
+
+def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
+    """jekyll-feed's feeds of a category (``feed.categories``) and of a tag (``feed.tags``), where it wrote them.
+
+    Atom, like its feed of every post: a category's posts are those whose
+    categories hold it as written, a tag's those whose tags do; its title is
+    the site's, "| Category" added for a category, as jekyll-feed titles them.
+    """
+    from syndicate.sources.jekyll import category_feeds, ruby_capitalize, smartify, tag_feeds
+
+    limit = site.feed.limit
+    specs = []
+    for path, category in category_feeds(site.jekyll):
+        posts = tuple(post for post in published if category in post.categories)[:limit]
+        specs.append(FeedSpec(path, ATOM, smartify(f"{site.title} | {ruby_capitalize(category)}"), posts))
+    tags = list(dict.fromkeys(tag for post in reversed(published) for tag in post.tags))
+    for path, tag in tag_feeds(site.jekyll, tags):
+        posts = tuple(post for post in published if tag in post.tags)[:limit]
+        specs.append(FeedSpec(path, ATOM, smartify(site.title), posts))
+    return specs
 
 
 @lru_cache(maxsize=4096)
@@ -174,7 +197,7 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     generator.register_extension("links", BaseExtension, _AtomLinks, atom=True, rss=False)
     generator.register_extension("xml_lang", BaseExtension, _AtomLanguage, atom=True, rss=False)
     self_url = site.absolute_url(quote(spec.path))
-    if site.jekyll is not None and spec.path == site.jekyll.feed_path:
+    if site.jekyll is not None:
         generator.id(site.jekyll.absolute_url(spec.path))  # jekyll-feed's: "page.url | absolute_url"
     else:
         generator.id(site.url if spec.path in ("feed.xml", "atom.xml") else self_url)

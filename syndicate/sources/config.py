@@ -608,6 +608,23 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         else:
             jekyll["feed_path"] = feed_path
     jekyll.setdefault("feed_path", FEED_PATH)
+    categories = feed.get("categories")
+    if categories is not None:
+        if isinstance(categories, list) and all(isinstance(c, (str, int)) for c in categories):
+            jekyll["feed_categories"] = tuple(str(c) for c in categories)
+        else:
+            problems.append(f"{source}: feed.categories must be a list of categories, got {_shown(categories)}")
+    tags = feed.get("tags")
+    if tags:
+        tags = tags if isinstance(tags, dict) else {}
+        only, left_out = tags.get("only"), tags.get("except") or []
+        folder = str(tags.get("path") or "/feed/by_tag/").strip("/") + "/"
+        if (only is not None and not isinstance(only, list)) or not isinstance(left_out, list) or ".." in folder:
+            problems.append(f"{source}: feed.tags must be true or a mapping with only, except and path lists, "
+                            f"got {_shown(feed.get('tags'))}")
+        else:
+            jekyll["feed_tags"] = (None if only is None else tuple(map(str, only)), tuple(map(str, left_out)),
+                                   folder)
 
     for key, default, added in (("exclude", (), DEFAULT_EXCLUDES), ("include", DEFAULT_INCLUDES, ())):
         value = config.get(key)

@@ -76,6 +76,11 @@ class JekyllConfig:
     defaults: tuple[Default, ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
     include: tuple[str, ...] = DEFAULT_INCLUDES
+    # jekyll-feed's feeds of one category each (feed.categories), written at feed/<category>.xml.
+    feed_categories: tuple[str, ...] = ()
+    # jekyll-feed's feeds of one tag each (feed.tags): None when off; else
+    # (the tags, or None for every tag; the tags left out; the folder).
+    feed_tags: tuple[tuple[str, ...] | None, tuple[str, ...], str] | None = None
     # A hash of what every body may read besides its own file (BODY_INPUTS):
     # a part of the Site, so any change to them makes every kept body stale.
     body_inputs: str = ""
@@ -753,3 +758,27 @@ def smartify(text: str) -> str:
     """
     pieces = _HTML_PIECE.split(text)
     return "".join(piece if index % 2 else _smart_text(piece) for index, piece in enumerate(pieces))
+
+
+# --- jekyll-feed's feeds of a category or a tag ----------------------------------------
+
+TAG_FEED_NAME = re.compile(r"[a-zA-Z0-9_]+")  # jekyll-feed writes tag feeds only for these
+
+
+def ruby_capitalize(text: str) -> str:
+    """Ruby's ``String#capitalize``: the first letter upper case, the rest lower case."""
+    return text[:1].upper() + text[1:].lower()
+
+
+def category_feeds(jekyll: JekyllConfig) -> list[tuple[str, str]]:
+    """jekyll-feed's category feeds: (path relative to the output folder, category), as configured."""
+    return [(f"feed/{category}.xml", category) for category in jekyll.feed_categories]
+
+
+def tag_feeds(jekyll: JekyllConfig, tags: list[str]) -> list[tuple[str, str]]:
+    """jekyll-feed's tag feeds: (path, tag) for the site's ``tags`` as ``feed.tags`` selects them."""
+    if jekyll.feed_tags is None:
+        return []
+    only, left_out, folder = jekyll.feed_tags
+    chosen = [tag for tag in (tags if only is None else only) if tag not in left_out]
+    return [(f"{folder}{tag}.xml", tag) for tag in chosen if TAG_FEED_NAME.fullmatch(tag)]
