@@ -425,3 +425,17 @@ def test_a_url_in_the_config_wins(tmp_path):
     assert site.url == "https://Blog.Example.com/"
     # As jekyll-feed writes it: a trailing "/" in url gives "//" before the path.
     assert site.jekyll.absolute_url("/a") == "https://blog.example.com//a"
+
+
+@pytest.mark.parametrize("value, full", [("true", False), ("false", True)])
+def test_excerpt_only_leaves_the_bodies_out(tmp_path, value, full):
+    root = jekyll_site(tmp_path / "site", f"title: Blog\nurl: https://b.example.com\nfeed:\n  excerpt_only: {value}\n")
+    assert load_site(root).feed.full_content is full
+
+
+def test_excerpt_only_that_is_not_true_or_false_is_one_line(tmp_path):
+    root = jekyll_site(tmp_path / "site", "title: Blog\nurl: https://b.example.com\nfeed:\n  excerpt_only: maybe\n")
+    with pytest.raises(ConfigError) as caught:
+        load_site(root)
+    assert str(caught.value) == '_config.yml: feed.excerpt_only must be true or false, got "maybe"'
+

@@ -598,6 +598,12 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         data["feed"] = {"limit": POSTS_LIMIT if limit is None else SCHEMA["feed"]["limit"](limit)}
     except ValueError as exc:
         problems.append(f"{source}: feed.posts_limit {exc}, got {_shown(limit)}")
+    excerpt_only = feed.get("excerpt_only")
+    if excerpt_only is not None:
+        if isinstance(excerpt_only, bool):
+            data.setdefault("feed", {})["full_content"] = not excerpt_only  # entries without <content>
+        else:
+            problems.append(f"{source}: feed.excerpt_only must be true or false, got {_shown(excerpt_only)}")
     feed_path = feed.get("path")
     if feed_path is not None:
         shown = feed_path
