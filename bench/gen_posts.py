@@ -152,9 +152,31 @@ def body(rng: random.Random, writer: Writer, links: list[str], index: int, more:
     return "\n\n".join(blocks) + "\n"
 
 
-def generate(out: Path, count: int, seed: int = 1) -> list[Path]:
-    """Write the site into ``out`` (emptied first); return the post paths, oldest first."""
+JEKYLL_SHARE = 0.2  # with --jekyll, the posts whose bodies hold Liquid and kramdown's attribute lists
+
+
+def jekyll_constructs(rng: random.Random, index: int) -> list[str]:
+    """Blocks a Jekyll post's body holds: Liquid tags and filters, kramdown attribute lists and footnotes."""
+    return [
+        '{% capture where %}{{ site.title }}{% endcapture %}Filed for {{ where | upcase }} on '
+        '{{ page.date | date_to_long_string }}.',
+        f'![chart]({{{{ "/assets/img/{index % 400:03d}.png" | absolute_url }}}}){{: width="700"}}',
+        "A note for readers.\n{: .prompt-info }",
+        f"A claim with a source[^{index}].\n\n[^{index}]: The source of the claim.",
+        "{% highlight python %}\nprint(\"bench\")\n{% endhighlight %}",
+    ][: rng.randint(2, 5)]
+
+
+def generate(out: Path, count: int, seed: int = 1, jekyll: bool = False) -> list[Path]:
+    """Write the site into ``out`` (emptied first); return the post paths, oldest first.
+
+    ``jekyll``: no syndicate.toml, so the site is read as Jekyll reads it
+    (``_config.yml``, Liquid and kramdown), jekyll-feed's category feeds on,
+    and a share of posts (``JEKYLL_SHARE``) with Liquid and kramdown in their
+    bodies. The other posts are the same bytes as without it.
+    """
     rng = random.Random(seed)
+    extra = random.Random(seed + 1)  # for the Jekyll constructs: the other posts keep their bytes
     writers = {False: Writer(rng, ENGLISH, False), True: Writer(rng, KOREAN, True)}
     if out.exists():
         shutil.rmtree(out)
@@ -168,9 +190,12 @@ def generate(out: Path, count: int, seed: int = 1) -> list[Path]:
         "lang: ko\n"
         "timezone: Asia/Seoul\n"
         "permalink: date\n"
-        "markdown: kramdown\n", encoding="utf-8")
+        "markdown: kramdown\n"
+        + ("author:\n  name: Bench Newsroom\n  email: news@example.com\n"
+           f"feed:\n  posts_limit: 20\n  categories: [{', '.join(CATEGORIES)}]\n" if jekyll else ""),
+        encoding="utf-8")
     # Jekyll sites keep _config.yml; syndicate.toml adds what Jekyll has no key for.
-    (out / "syndicate.toml").write_text(
+    (out / ("syndicate.toml" if not jekyll else "syndicate.toml.off")).write_text(
         'title = "Bench News 벤치 뉴스"\n'
         f'url = "{SITE_URL}"\n'
         'description = "A generated news blog for syndicate\'s benchmark."\n'
@@ -217,6 +242,8 @@ def generate(out: Path, count: int, seed: int = 1) -> list[Path]:
             lines.append("published: false")
         lines.append("---")
         text = "\n".join(lines) + "\n" + body(rng, writer, links, index, more=not with_excerpt and rng.random() < 0.3)
+        if jekyll and extra.random() < JEKYLL_SHARE:
+            text += "\n" + "\n\n".join(jekyll_constructs(extra, index)) + "\n"
         path = posts_dir / f"{moment:%Y-%m-%d}-{slug}.md"
         path.write_text(text, encoding="utf-8")
         paths.append(path)
@@ -228,10 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="the site folder to write (emptied first)")
     parser.add_argument("count", type=int, help="how many posts")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--jekyll", action="store_true",
+                        help="no syndicate.toml: read as Jekyll reads it, a fifth of the posts with Liquid and kramdown")
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error("count must be at least 1")
-    generate(args.out, args.count, args.seed)
+    generate(args.out, args.count, args.seed, args.jekyll)
     return 0
 
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from itertools import islice
 from urllib.parse import quote, urlsplit
 
 import feedgen.entry
@@ -120,11 +121,11 @@ def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     limit = site.feed.limit
     specs = []
     for path, category in category_feeds(site.jekyll):
-        posts = tuple(post for post in published if category in post.categories)[:limit]
+        posts = tuple(islice((post for post in published if category in post.categories), limit))
         specs.append(FeedSpec(path, ATOM, smartify(f"{site.title} | {ruby_capitalize(category)}"), posts))
     tags = list(dict.fromkeys(tag for post in reversed(published) for tag in post.tags))
     for path, tag in tag_feeds(site.jekyll, tags):
-        posts = tuple(post for post in published if tag in post.tags)[:limit]
+        posts = tuple(islice((post for post in published if tag in post.tags), limit))
         specs.append(FeedSpec(path, ATOM, smartify(site.title), posts))
     return specs
 
