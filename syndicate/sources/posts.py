@@ -101,14 +101,15 @@ def parse_date(value: Any, tz: Any) -> datetime:
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
-def _front_matter_date(key: str, value: Any, tz: Any) -> datetime:
+def _front_matter_date(key: str, value: Any, tz: Any, read: Any = None) -> datetime:
     """A front-matter date in ``tz``; ValueError naming ``key`` when it is not one.
 
+    ``read`` stands in for ``parse_date`` (a Jekyll site's ``jekyll.post_time``).
     Years outside 1000-9998 are refused: moving such a date between time
     zones (the feeds, the posts index) overflows Python's calendar.
     """
     try:
-        moment = parse_date(value, tz).astimezone(tz)
+        moment = (read or parse_date)(value, tz).astimezone(tz)
     except (ValueError, OverflowError):
         raise ValueError(f"'{key}' is not a date: {_shown_value(value)}") from None
     if not 1000 <= moment.year <= 9998:
@@ -487,13 +488,7 @@ def _jekyll_date(key: str, value: Any, tz: Any) -> datetime:
     """A date of a Jekyll post's front matter, read as Jekyll reads it (``jekyll.post_time``)."""
     from syndicate.sources.jekyll import post_time
 
-    try:
-        moment = post_time(value, tz)
-    except (ValueError, OverflowError):
-        raise ValueError(f"'{key}' is not a date: {_shown_value(value)}") from None
-    if not 1000 <= moment.year <= 9998:
-        raise ValueError(f"'{key}' is out of range (years 1000 to 9998): {_shown_value(value)}")
-    return moment
+    return _front_matter_date(key, value, tz, post_time)
 
 
 def post_of(fields: dict) -> Post:
