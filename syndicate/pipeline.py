@@ -85,6 +85,15 @@ def read_site(site: Site, now: datetime, progress: Progress | None = None,
     return loaded, published, list(loaded.notices) + notices
 
 
+def read_into(site: Site, now: datetime, outcome: Outcome, progress: Progress | None = None,
+              source: PostSource = read_posts) -> tuple[Loaded, list[Post]]:
+    """``read_site``, with the errors and warnings of reading added to ``outcome``."""
+    loaded, published, notices = read_site(site, now, progress, source)
+    outcome.errors += loaded.errors
+    outcome.notices += notices
+    return loaded, published
+
+
 # --- render -------------------------------------------------------------------
 
 
@@ -121,9 +130,7 @@ class Feeds:
 def read_and_render(site: Site, now: datetime, outcome: Outcome, progress: Progress | None = None,
                     source: PostSource = read_posts, renderer: BodyRenderer = render_posts) -> Feeds:
     """Read every post, then render every feed; errors and warnings go into ``outcome``. Nothing is written."""
-    loaded, published, notices = read_site(site, now, progress, source)
-    outcome.errors += loaded.errors
-    outcome.notices += notices
+    loaded, published = read_into(site, now, outcome, progress, source)
     specs, bodies, files = feeds_and_bodies(site, published, outcome, renderer)
     return Feeds(loaded, published, specs, bodies, files)
 

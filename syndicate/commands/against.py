@@ -36,13 +36,10 @@ class OldEntry:
 
 def check_against(site: Site, now: datetime, feed: str, progress=None) -> Outcome:
     """Compare the feed at ``feed`` with what syndicate would publish; an id that changes is an error."""
-    from syndicate import pipeline
-    from syndicate.incremental.layer import Speedups
+    from syndicate.commands.build import read_for_check
 
     old = parse_feed(read_feed(feed), feed)
-    fast = Speedups(site, now, trust_record=False, keep_index=False)
-    loaded, published, notices = pipeline.read_site(site, now, progress, fast.source)
-    outcome = Outcome(errors=list(loaded.errors), notices=notices)
+    _, published, outcome = read_for_check(site, now, progress)
     compare(old, published, feed, outcome)
     return outcome
 

@@ -45,10 +45,21 @@ def check(site: Site, now: datetime, progress=None) -> Outcome:
     """Read every post and render every published body; write nothing."""
     from syndicate import pipeline
 
-    # The posts index answers for unchanged posts, and is not saved: check writes nothing at all.
-    fast = Speedups(site, now, trust_record=False, keep_index=False)
-    loaded, published, notices = pipeline.read_site(site, now, progress, fast.source)
-    outcome = Outcome(errors=list(loaded.errors), notices=notices)
+    fast, published, outcome = read_for_check(site, now, progress)
     for _ in pipeline.render_bodies(site, published, outcome, fast.renderer):
         pass
     return outcome
+
+
+def read_for_check(site: Site, now: datetime, progress=None) -> tuple[Speedups, list, Outcome]:
+    """The published posts, read as ``check`` reads them, and an outcome holding what reading found.
+
+    The posts index answers for unchanged posts, and is not saved: a check
+    writes nothing at all.
+    """
+    from syndicate import pipeline
+
+    fast = Speedups(site, now, trust_record=False, keep_index=False)
+    outcome = Outcome()
+    _, published = pipeline.read_into(site, now, outcome, progress, fast.source)
+    return fast, published, outcome

@@ -41,9 +41,7 @@ def _digest(site: Site, now: datetime, window, list_tool: str | None, outcome: O
     else:
         # The posts index answers for unchanged posts. It is not saved, as with
         # check: it keeps rendered bodies for the feeds' posts, not the digest's.
-        loaded, posts, notices = pipeline.read_site(site, now, source=fast.source)
-        outcome.errors += loaded.errors
-        outcome.notices += notices
+        loaded, posts = pipeline.read_into(site, now, outcome, source=fast.source)
         # Dateless posts keep the date they were first seen, as with build.
         pipeline.save_state(outcome, lambda: save_first_seen(site, loaded))
         renderer = fast.renderer

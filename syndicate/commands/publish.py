@@ -417,9 +417,7 @@ def _send_digest(site: Site, now: datetime, window, list_tool: str | None, force
     from syndicate.render.digest import Window
 
     fast = Speedups(site, now, trust_record=False)
-    loaded, published, notices = pipeline.read_site(site, now, source=fast.source)
-    outcome.errors += loaded.errors
-    outcome.notices += notices
+    loaded, published = pipeline.read_into(site, now, outcome, source=fast.source)
     save_first_seen(site, loaded)
     records = load_digests(site)
     record = records.get(window.period)

@@ -853,12 +853,8 @@ class _PostUrlNode(Node):
         self.blank = False
 
     def render_to_output(self, context: RenderContext, buffer: Any) -> int:
-        posts = context.env.jekyll.posts
-        url = posts.get(self.post) or posts.get(PurePosixPath(self.post).name)
-        if url is None:
-            context.env.notice(f"post_url: there is no post '{self.post}', nothing written", self.token)
-            return 0
-        return buffer.write(_relative_url(url, context))
+        return _write_document_url(context, buffer, self.token, (self.post, PurePosixPath(self.post).name),
+                                   f"post_url: there is no post '{self.post}', nothing written")
 
 
 class _PostUrlTag(Tag):
@@ -885,12 +881,19 @@ class _LinkNode(Node):
 
     def render_to_output(self, context: RenderContext, buffer: Any) -> int:
         path = self.path if isinstance(self.path, str) else _render_inline(self.path, context).strip()
-        posts = context.env.jekyll.posts
-        url = posts.get(path) or posts.get(path.lstrip("/"))
-        if url is None:
-            context.env.notice(f"link: there is no document '{path}' in the site, nothing written", self.token)
-            return 0
-        return buffer.write(_relative_url(url, context))
+        return _write_document_url(context, buffer, self.token, (path, path.lstrip("/")),
+                                   f"link: there is no document '{path}' in the site, nothing written")
+
+
+def _write_document_url(context: RenderContext, buffer: Any, token: Token, keys: tuple[str, str],
+                        missing: str) -> int:
+    """``post_url`` and ``link``: the URL the first of ``keys`` finds, with the baseurl; else the warning ``missing``."""
+    posts = context.env.jekyll.posts
+    url = posts.get(keys[0]) or posts.get(keys[1])
+    if url is None:
+        context.env.notice(missing, token)
+        return 0
+    return buffer.write(_relative_url(url, context))
 
 
 class _LinkTag(Tag):

@@ -8,7 +8,6 @@ state.json, which says which digests went out (see ``load_digests``).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
