@@ -95,7 +95,7 @@ from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_ILLEGAL, TOKEN_TAG, 
 from liquid.undefined import is_undefined
 
 from syndicate.errors import Notice
-from syndicate.sources.jekyll import smartify, without_dot_segments
+from syndicate.sources.jekyll import leading_slash, smartify, without_dot_segments
 
 
 # --------------------------------------------------------------------------
@@ -1097,10 +1097,6 @@ def _is_absolute(url: str) -> bool:
     return re.match(r"[^:/?#]+:", url) is not None
 
 
-def _leading_slash(part: str) -> str:
-    return part if not part or part.startswith("/") else "/" + part
-
-
 def _relative_url(value: Any, context: RenderContext) -> Any:
     if value is None or is_undefined(value):
         return None
@@ -1109,7 +1105,7 @@ def _relative_url(value: Any, context: RenderContext) -> Any:
         return url
     base = _to_s(_jekyll(context).site.get("baseurl"))
     base = base[:-1] if base.endswith("/") else base
-    return _normalize_uri(_leading_slash(base) + _leading_slash(url))
+    return _normalize_uri(leading_slash(base) + leading_slash(url))
 
 
 def _absolute_url(value: Any, context: RenderContext) -> Any:

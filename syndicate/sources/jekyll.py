@@ -99,7 +99,7 @@ class JekyllConfig:
 
     def absolute_url(self, path: str) -> str:
         """``path`` (relative to the site) as ``{{ path | absolute_url }}`` gives it."""
-        return self.absolute_base + normalized_path(_leading_slash(path))
+        return self.absolute_base + normalized_path(leading_slash(path))
 
     def reads_folder(self, relative: str, name: str) -> bool:
         """Whether Jekyll looks into a folder of the site (``relative``: its path from the site root)."""
@@ -247,10 +247,11 @@ def absolute_base(url: str, baseurl: str) -> str:
     if "@" in parts.netloc:
         host = parts.netloc.rpartition("@")[0] + "@" + host
     base = baseurl[:-1] if baseurl.endswith("/") else baseurl
-    return f"{scheme}://{host}" + normalized_path(parts.path + _leading_slash(base))
+    return f"{scheme}://{host}" + normalized_path(parts.path + leading_slash(base))
 
 
-def _leading_slash(path: str) -> str:
+def leading_slash(path: str) -> str:
+    """``path`` with a "/" in front, unless it is empty or has one (Jekyll's ``ensure_leading_slash``)."""
     return path if not path or path.startswith("/") else "/" + path
 
 
