@@ -21,7 +21,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote, unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import quote, unquote, unquote_to_bytes, urldefrag, urljoin, urlsplit
 
 import lxml.html
 import pytest
@@ -439,3 +439,53 @@ def test_excerpt_only_that_is_not_true_or_false_is_one_line(tmp_path):
         load_site(root)
     assert str(caught.value) == '_config.yml: feed.excerpt_only must be true or false, got "maybe"'
 
+
+
+# --- Jekyll's URL rules, against their definitions -------------------------------------------
+
+import unicodedata  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from syndicate.sources import jekyll  # noqa: E402
+
+PATIENT = settings(max_examples=300, deadline=None, derandomize=True)
+# Korean and Chinese titles (the fast paths), with ASCII and some that are neither.
+TITLE_TEXT = st.text(st.sampled_from("aZ09 -_.~!$&'()+,;=@/?#%한글뉴스中文ﬁé\u0301①Ａ"), max_size=12)
+
+
+@PATIENT
+@given(TITLE_TEXT, st.booleans(), st.booleans())
+def test_slugify_keeps_letters_marks_and_digits_as_ruby_does(text, pretty, cased):
+    # Utils.slugify: runs of anything but \p{L}, \p{M}, \p{Nd} (and pretty's few) become one "-".
+    kept = "".join(c if unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
+                   or (pretty and c in "._~!$&'()+,;=@") else "\0" for c in text)
+    expected = "-".join(kept.split("\0")) if kept else ""
+    while "--" in expected:
+        expected = expected.replace("--", "-")
+    expected = expected[1:] if expected.startswith("-") else expected
+    expected = expected[:-1] if expected.endswith("-") else expected
+    assert jekyll.slugify(text, pretty, cased) == (expected if cased else expected.lower())
+
+
+def _addressable_normalized(path: str) -> str:
+    """Addressable's normalize of a path, segment by segment: decoded, NFKC, encoded again."""
+    def segment(part: str) -> str:
+        raw = unquote_to_bytes(part)
+        try:
+            return quote(unicodedata.normalize("NFKC", raw.decode("utf-8")), safe=jekyll.PATH_SAFE)
+        except UnicodeDecodeError:
+            return quote(raw, safe=jekyll.PATH_SAFE)
+    return "/".join(map(segment, path.split("/")))
+
+
+@PATIENT
+@given(st.lists(TITLE_TEXT | st.sampled_from(["%ED%95%9C", "%C3%A9", "%e3%81%82", "%80", "%41", "%2F"]),
+                min_size=1, max_size=4), st.booleans())
+def test_absolute_url_normalises_a_path_as_addressable_does(parts, escaped):
+    path = "/" + "/".join(jekyll.escape_path(p) if escaped else p for p in parts)
+    path = path.split("?")[0].split("#")[0]
+    if "/." in path or path.startswith("."):
+        return  # dot segments: test_jekyll's fixture posts cover them
+    assert jekyll.normalized_path.__wrapped__(path) == _addressable_normalized(path)

@@ -258,7 +258,7 @@ def render_in_workers(site: Site, posts: list[Post]) -> Iterator[Rendered | Post
     if workers > 1:
         # Before any worker starts, so that workers forked from this process
         # find them ready; this process needs them anyway.
-        content.prepare()
+        content.prepare(site)
     for post, result in zip(posts, map_in_order(_render_to_send, posts, (site,), workers)):
         # The post sent back is a copy: the caller's own one goes with its body.
         yield result if isinstance(result, PostError) else Rendered(post, *result)

@@ -260,8 +260,12 @@ def render_posts(site: Site, posts: list[Post]) -> Iterator[Rendered | PostError
             yield exc
 
 
-def prepare() -> None:
+def prepare(site: Site) -> None:
     """Import and build what rendering a body needs, before worker processes are forked from this one."""
     import lxml.html  # noqa: F401
 
     _markdown()
+    if site.jekyll is not None:
+        from syndicate.render.jekyll_body import prepare as prepare_jekyll
+
+        prepare_jekyll(site)

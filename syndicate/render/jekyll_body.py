@@ -32,6 +32,12 @@ def jekyll_liquid(site: Site, post: Post, meta: Mapping[str, Any], body: str, bo
     return render_liquid(body, context)
 
 
+def prepare(site: Site) -> None:
+    """Build kramdown's parser and read ``site.*`` once, before worker processes are forked (content.prepare)."""
+    kramdown_html("")
+    _site_variables(site)
+
+
 def _site_variables(site: Site) -> dict:
     """``site.*``, with the URL and base URL the site resolved (a CNAME, a git remote) when _config.yml has none."""
     variables = dict(site_variables(site.root, site.jekyll.body_inputs))

@@ -261,6 +261,8 @@ def leading_slash(path: str) -> str:
 # Addressable's PCHAR, and "/": what a normalised path keeps as it is.
 PATH_SAFE = "/!$&'()*+,;=:@-._~"
 PLAIN_PATH = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*")
+# A plain path with the escapes of bytes above 0x7F, as normalising writes them.
+ESCAPED_PATH = re.compile(r"(?:[A-Za-z0-9/!$&'()*+,;=:@._~-]|%[89A-F][0-9A-F])*")
 
 
 @lru_cache(maxsize=4096)
@@ -274,12 +276,26 @@ def normalized_path(path: str) -> str:
     """
     cut = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
     head, tail = path[:cut], path[cut:]
-    if not PLAIN_PATH.fullmatch(head):
+    if not PLAIN_PATH.fullmatch(head) and not (ESCAPED_PATH.fullmatch(head) and _normal_escapes(head)):
         head = "/".join(_normal_segment(segment) for segment in head.split("/"))
     if "/." in head or head.startswith("."):
         head = without_dot_segments(head)
     # An empty query or fragment (a slug ending in "?") is dropped, as Addressable does.
     return head + (tail if tail.strip("?#") else "")
+
+
+def _normal_escapes(path: str) -> bool:
+    """Whether a path of ``ESCAPED_PATH`` is normalised already: its escapes are UTF-8 text in NFKC.
+
+    Such escapes (upper-case hex, bytes above 0x7F) are what Jekyll's
+    escape_path writes for Hangul; decoding them here, in C, is a tenth of
+    decoding and encoding each segment again.
+    """
+    try:
+        text = path.replace("%", "\\x").encode("ascii").decode("unicode_escape").encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return False
+    return unicodedata.is_normalized("NFKC", text)
 
 
 def _normal_segment(segment: str) -> str:
@@ -310,6 +326,7 @@ def without_dot_segments(path: str) -> str:
     return "/".join(output)
 
 
+@lru_cache(maxsize=4096)
 def escape_path(value: str) -> str:
     """A placeholder's value as ``URL.escape_path`` puts it into a URL."""
     if not value or re.fullmatch(r"[a-zA-Z0-9./-]+", value):
@@ -321,7 +338,7 @@ def escape_path(value: str) -> str:
 def sanitized_url(url: str) -> str:
     """``URL#sanitize_url``: a leading "/", ".." made "/", "./" removed, runs of "/" made one."""
     url = ("/" + url).replace("..", "/").replace("./", "")
-    return re.sub("/{2,}", "/", url)
+    return re.sub("/{2,}", "/", url) if "//" in url else url
 
 
 PLACEHOLDER = re.compile(r":([a-z_]+)")
@@ -333,15 +350,30 @@ def expand_url(template: str, values: Callable[[str], str | None]) -> str:
     ``values(name)`` is a placeholder's value, or None for a name Jekyll does
     not know: ValueError then, as Jekyll stops the build.
     """
-    def fill(found: re.Match) -> str:
+    pieces = []
+    for number, piece in enumerate(_template_pieces(template)):
+        if number % 2 == 0:
+            pieces.append(piece)
+            continue
+        value = values(piece)
+        if value is None:
+            raise ValueError(f"permalink {template!r} has :{piece}, which Jekyll does not know")
+        pieces.append(escape_path(value))
+    return sanitized_url("".join(pieces))
+
+
+@lru_cache(maxsize=64)
+def _template_pieces(template: str) -> tuple[str, ...]:
+    """A permalink template as literal text and placeholder names, by turns (a site has a few templates)."""
+    pieces: list[str] = []
+    start = 0
+    for found in PLACEHOLDER.finditer(template):
         name = found.group(1)
         key = name[:-1] if name.endswith("_") else name  # ":month_:day" is :month, "_", :day
-        value = values(key)
-        if value is None:
-            raise ValueError(f"permalink {template!r} has :{name}, which Jekyll does not know")
-        return escape_path(value) + name[len(key):]
-
-    return sanitized_url(PLACEHOLDER.sub(fill, template))
+        pieces += [template[start:found.start()], key]
+        start = found.start() + 1 + len(key)
+    pieces.append(template[start:])
+    return tuple(pieces)
 
 
 def document_id(url: str, slug: str) -> str:
@@ -358,6 +390,10 @@ PRETTY_KEPT = frozenset("._~!$&'()+,;=@")
 ASCII_DEFAULT = re.compile(r"[^A-Za-z0-9]+")
 ASCII_PRETTY = re.compile(r"[^A-Za-z0-9._~!$&'()+,;=@]+")
 NOT_KEPT_RUN = re.compile("\0+")
+# Korean and Chinese titles: every character a Hangul syllable, a CJK ideograph (all letters) or ASCII.
+HANGUL_OR_HAN_AND_ASCII = re.compile("[\x00-\x7f\uac00-\ud7a3\u4e00-\u9fff]*")
+HANGUL_DEFAULT = re.compile("[^A-Za-z0-9\uac00-\ud7a3\u4e00-\u9fff]+")
+HANGUL_PRETTY = re.compile("[^A-Za-z0-9._~!$&'()+,;=@\uac00-\ud7a3\u4e00-\u9fff]+")
 
 
 @lru_cache(maxsize=8192)
@@ -377,6 +413,9 @@ def slugify(text: str, pretty: bool = False, cased: bool = False) -> str:
     """
     if text.isascii():
         slug = (ASCII_PRETTY if pretty else ASCII_DEFAULT).sub("-", text)
+    elif HANGUL_OR_HAN_AND_ASCII.fullmatch(text):
+        # Hangul syllables and CJK ideographs are letters: the ASCII rule, with them kept.
+        slug = (HANGUL_PRETTY if pretty else HANGUL_DEFAULT).sub("-", text)
     else:
         marked = "".join(c if _kept(c) or (pretty and c in PRETTY_KEPT) else "\0" for c in text)
         slug = NOT_KEPT_RUN.sub("-", marked)
@@ -564,14 +603,16 @@ def merged_categories(path_categories: list[str], defaults: Mapping, front_matte
     before (``merge_categories!``), then ``category`` (``populate_categories``).
     """
     categories: list = list(path_categories)
-    merged = deep_merged(defaults, front_matter)
     for source in (defaults, front_matter):
         value = source.get("categories")
         if isinstance(value, str):
             value = value.split()
         if isinstance(value, list):
             categories = _union(categories, value)
-    single = merged.get("category")
+    # deep_merged(defaults, front_matter)["category"]: a null in the front matter keeps the default's.
+    single = front_matter.get("category")
+    if single is None:
+        single = defaults.get("category")
     if single is not None:
         categories = _union(categories, single if isinstance(single, list) else [single])
     return [category for category in categories if category is not None]
@@ -734,6 +775,7 @@ def _data_file(path: Path) -> Any:
 # --- typography -----------------------------------------------------------------
 
 
+_SMARTENED = re.compile(r"[-'\".<>&]")  # a title with none of these is its own smartify
 _HTML_PIECE = re.compile(r"(<[^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
 _OPENS_QUOTE = "\\s([{\u201c\u2018\u2014\u2013-"
 
@@ -757,6 +799,8 @@ def smartify(text: str) -> str:
 
     jekyll-feed passes every title through it.
     """
+    if not _SMARTENED.search(text):
+        return text
     pieces = _HTML_PIECE.split(text)
     return "".join(piece if index % 2 else _smart_text(piece) for index, piece in enumerate(pieces))
 
