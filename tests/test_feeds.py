@@ -349,6 +349,32 @@ def test_full_content_false_gives_summary_only(make_site, run):
     assert "second paragraph" not in (site / "public" / "atom.xml").read_text(encoding="utf-8")
 
 
+def test_a_post_can_keep_its_body_out_of_the_feeds(make_site, run):
+    site = make_site({
+        "posts/2026-11-20-teaser.md": "---\ntitle: Teaser\nfeed:\n  excerpt_only: true\n---\nThe summary.\n\nThe rest.\n",
+        "posts/2026-11-21-whole.md": "---\ntitle: Whole\n---\nAll of it.\n",
+    })
+    run("build", "--site", site, "--now", NOW)
+    for name in ("feed.xml", "atom.xml"):
+        entries = {entry.title: entry for entry in parse_feed(site / "public" / name).entries}
+        assert entries["Teaser"].summary == "The summary." and "content" not in entries["Teaser"]
+        assert "All of it." in entries["Whole"].content[0].value
+
+
+def test_the_post_image_goes_out_as_media_rss_with_its_size(example_site, run):
+    # Mailchimp's *|RSSITEM:IMAGE|* reads media:content; an enclosure shows as a link there.
+    run("build", "--site", example_site, "--now", NOW)
+    for name in ("feed.xml", "atom.xml"):
+        [entry] = [e for e in parse_feed(example_site / "public" / name).entries if e.get("media_content")]
+        [media], [thumbnail] = entry.media_content, entry.media_thumbnail
+        url = "https://news.example.com/assets/img/seoul-skyline.png"
+        assert (media["url"], media["medium"], media["type"]) == (url, "image", "image/png")
+        assert (media["width"], media["height"]) == ("536", "300")  # the file's, read from its header
+        assert media["filesize"] == str((example_site / "assets/img/seoul-skyline.png").stat().st_size)
+        assert (thumbnail["url"], thumbnail["width"]) == (url, "536")
+        assert [e.href for e in entry.enclosures] == [url]
+
+
 def test_category_and_tag_feeds_have_safe_file_names(make_site, run):
     site = make_site({
         "posts/2026-11-20-a.md": """\

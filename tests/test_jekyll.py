@@ -97,6 +97,10 @@ def entry_fields(entry) -> dict:
     images = [link.href for link in entry.get("links", ()) if link.get("rel") == "enclosure"]
     images += [thumbnail["url"] for thumbnail in entry.get("media_thumbnail", ())]
     return {
+        # jekyll-feed's media:thumbnail and media:content (what Mailchimp's RSS-to-email shows).
+        "thumbnails": [thumbnail["url"] for thumbnail in entry.get("media_thumbnail", ())],
+        "media": [(media.get("url"), media.get("medium")) for media in entry.get("media_content", ())],
+        "has_content": bool(entry.get("content")),  # feed.excerpt_only, the site's and the post's
         "id": entry.id,
         "link": entry.link,
         "title": entry.title,
@@ -123,7 +127,7 @@ def comparison(site: Built) -> dict[str, str]:
         "entries": f"{len(ours)}{total}",
         "ids": f"{len(same)}{total}",
         **{field: f"{sum(a[field] == b[field] for a, b in same)}{total}"
-           for field in ("link", "title", "published", "updated", "author", "image")},
+           for field in ("link", "title", "published", "updated", "author", "image", "media", "has_content")},
     }
 
 

@@ -140,11 +140,45 @@ def _feed_file(term: str) -> str | None:
     return safe_name(slug + ".xml") if slug else None
 
 
-def _image_enclosure(site: Site, url: str) -> tuple[str, str]:
-    """The (length, MIME type) of a post image, from the file where it is local."""
-    kind = mimetypes.guess_type(urlsplit(url).path)[0] or "image/jpeg"
-    size = site.local_file_size(url)
-    return ("0" if size is None else str(size)), kind
+@dataclass(frozen=True)
+class _Image:
+    """What a feed says of a post image: its URL, and what its file tells where it is local."""
+
+    url: str
+    type: str | None  # MIME type, from the file or the URL's suffix
+    length: int | None  # bytes
+    width: int | None  # pixels, as shown (EXIF rotation applied)
+    height: int | None
+
+    def media(self) -> dict[str, str]:
+        """``media:content``'s attributes (Media RSS), as Mailchimp's RSS-to-email reads them."""
+        known = {"type": self.type, "fileSize": self.length, "width": self.width, "height": self.height}
+        return {"url": self.url, "medium": "image", **{k: str(v) for k, v in known.items() if v is not None}}
+
+
+# EXIF orientations that turn an image a quarter: its width is its height as shown.
+TURNED = frozenset({5, 6, 7, 8})
+
+
+def _post_image(site: Site, url: str) -> _Image:
+    """A post image, with its type, size and dimensions where the site folder has its file."""
+    kind = mimetypes.guess_type(urlsplit(url).path)[0]
+    found = site.local_file(url)
+    if found is None:
+        return _Image(url, kind, None, None, None)
+    path, length = found
+    width = height = None
+    from PIL import Image, UnidentifiedImageError  # only where a post has a local image
+
+    try:
+        with Image.open(path) as image:  # reads the header, not the pixels
+            width, height = image.size
+            kind = Image.MIME.get(image.format or "", kind)
+            if image.getexif().get(0x0112) in TURNED:
+                width, height = height, width
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        pass  # not an image we can read: the URL and length still go out
+    return _Image(url, kind, length, width, height)
 
 
 class _AtomLinks(BaseEntryExtension):
@@ -195,6 +229,8 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     """The bytes of one feed file; the same posts always give the same bytes."""
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)
+    if any(post.image for post in spec.posts):
+        generator.load_extension("media", atom=True, rss=True)
     generator.register_extension("links", BaseExtension, _AtomLinks, atom=True, rss=False)
     generator.register_extension("xml_lang", BaseExtension, _AtomLanguage, atom=True, rss=False)
     self_url = site.absolute_url(quote(spec.path))
@@ -252,11 +288,17 @@ def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rende
     # RSS readers (and the W3C validator) read a description as HTML: plain
     # text must be escaped as HTML once, or "1 < 2" is broken markup.
     entry.summary(html_text(summary) if kind_of_feed == RSS else summary)
-    content = feed_html(rendered.html) if site.feed.full_content else ""
+    content = feed_html(rendered.html) if site.feed.full_content and not post.excerpt_only else ""
     if content.strip():  # a body of only scripts or comments is blank once cleaned
         entry.content(content, type="html")
     if post.image:
-        length, kind = _image_enclosure(site, post.image)
+        image = _post_image(site, post.image)
+        # An enclosure must say its type and length: unknown ones are guessed, as before.
+        length, kind = str(image.length or 0), image.type or "image/jpeg"
         if kind_of_feed == RSS:
             entry.enclosure(post.image, length, kind)
         entry.links.links.append({"rel": "enclosure", "type": kind, "length": length, "href": post.image})
+        # jekyll-feed's (and Mailchimp's *|RSSITEM:IMAGE|*): the image as Media RSS.
+        entry.media.thumbnail({k: v for k, v in image.media().items() if k in ("url", "width", "height")},
+                              group=None)
+        entry.media.content(image.media(), group=None)

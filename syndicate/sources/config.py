@@ -158,6 +158,11 @@ class Site:
         The feeds' enclosure lengths and the last-run record both use it, so the
         record notices exactly the changes that would change a feed.
         """
+        found = self.local_file(url)
+        return None if found is None else found[1]
+
+    def local_file(self, url: str) -> tuple[Path, int] | None:
+        """The regular file in the site folder an absolute URL names, and its size; None when there is none."""
         local = self._site_file(url)
         if local is None:
             return None
@@ -172,7 +177,7 @@ class Site:
                 status = local.stat() if local.resolve().is_relative_to(self.root) else None
         except (OSError, ValueError):
             return None
-        return status.st_size if status is not None and S_ISREG(status.st_mode) else None
+        return (local, status.st_size) if status is not None and S_ISREG(status.st_mode) else None
 
 
 @lru_cache(maxsize=256)

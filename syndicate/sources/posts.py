@@ -59,6 +59,7 @@ class Post:
     draft: bool = False
     body_line: int = 1  # the file line where the body starts
     future: bool = False  # published even when dated after now (Jekyll's "future: true")
+    excerpt_only: bool = False  # its feed entries leave the body out (front matter "feed: {excerpt_only: true}")
 
     def is_published(self, now: datetime) -> bool:
         """Whether the post is out by ``now``: not a draft and not scheduled later."""
@@ -412,10 +413,17 @@ def _post_with(site: Site, meta: Mapping, notices: list[Notice], author_value: A
         notices.append(Notice(f"author email {json.dumps(author.email, ensure_ascii=False)} "
                               "is not an email address; left out", name))
         author = Author(author.name)
-    fields.update(author=author, image=image_url, lang=lang)
+    fields.update(author=author, image=image_url, lang=lang, excerpt_only=_excerpt_only(meta))
     if "future" not in fields:
         fields["future"] = False
     return post_of(fields), notices
+
+
+def _excerpt_only(meta: Mapping) -> bool:
+    """A post's ``feed.excerpt_only``, true as Liquid's ``default`` filter sees it (jekyll-feed's test)."""
+    feed = meta.get("feed")
+    value = feed.get("excerpt_only") if isinstance(feed, Mapping) else None
+    return value not in (None, False, "", [], {})
 
 
 def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
