@@ -31,7 +31,7 @@ def site_options(command):
         from syndicate.sources.config import load_site
 
         site = load_site(site_dir, out_dir)
-        run = Run(quiet=quiet, verbose=verbose, strict=strict)
+        run = Run(quiet=quiet, verbose=verbose, strict=strict, notices=site.notices)
         return command(site=site, now=resolve_now(now, site), run=run, **kwargs)
 
     return wrapper
@@ -40,8 +40,9 @@ def site_options(command):
 class Run:
     """How to report: quiet, verbose, strict; and a progress bar on terminals."""
 
-    def __init__(self, quiet: bool, verbose: bool, strict: bool):
+    def __init__(self, quiet: bool, verbose: bool, strict: bool, notices: tuple = ()):
         self.quiet, self.verbose, self.strict = quiet, verbose, strict
+        self.notices = notices  # the configuration's warnings, reported with every run's
 
     def progress(self, files: list):
         """A progress bar over many files, only when a person is watching."""
@@ -56,6 +57,7 @@ class Run:
 
     def report(self, outcome) -> None:
         """Print what happened and exit 1 when it failed."""
+        outcome.notices[:0] = self.notices
         for error in outcome.errors:
             click.echo(str(error), err=True)
         if not self.quiet:

@@ -252,6 +252,19 @@ def test_chirpy_constructs(built):
     assert links["From a category folder"] == "https://notes.example.org/posts/from-a-category-folder/"
 
 
+def test_what_jekyll_lets_a_site_get_away_with_is_a_warning(built):
+    # An unknown time zone (Ruby reads times as UTC) and a key said twice (the
+    # last wins): Jekyll publishes every post, so does syndicate, and says why.
+    site = built["lenient"]
+    assert '_config.yml:5: warning: timezone "KR" is not a time zone name' in site.stderr
+    assert ("_posts/2024-03-02-said-twice.md:5: warning: duplicate key 'cover-img' (first on line 3); "
+            "the last value is used, as Jekyll does") in site.stderr
+    titles = [e["title"] for e in entries(site.site / "public" / "feed.xml")]
+    assert titles == ["Two authors listed", "Dated by its file name", "The last title wins", "현지 시각"]
+    authors = [e["author"] for e in entries(site.site / "public" / "feed.xml")]
+    assert authors == ["김기자", "편집국", "편집국", "편집국"]  # _data/authors.yml's names, for the site's too
+
+
 def test_a_post_added_to_a_category_folder_comes_in_the_next_run(tmp_path, heads):
     # The run after a build reads only the new file (a partial run); it must
     # give what a clean build of the same site gives.

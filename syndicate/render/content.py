@@ -216,7 +216,7 @@ def render_post(site: Site, post: Post) -> Rendered:
     excerpt separator (``<!--more-->``); else the first paragraph.
     """
     text = read_post_text(post.source, post.name)
-    meta, body, body_line = split_front_matter(text, post.name)
+    meta, body, body_line = split_front_matter(text, post.name, last_key_wins=site.jekyll is not None)
     notices: list[Notice] = []
     body, removed = clean_text(body)
     if removed:

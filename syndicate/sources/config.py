@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.sources import safe_yaml
-from syndicate.errors import ConfigError
+from syndicate.errors import ConfigError, Notice
 from syndicate.text import XML_FORBIDDEN
 
 if TYPE_CHECKING:
@@ -141,6 +141,8 @@ class Site:
     # A site configured by _config.yml alone: Jekyll's rules for posts, URLs,
     # ids and the feed's path (syndicate.sources.jekyll). None: syndicate.toml.
     jekyll: JekyllConfig | None = None
+    # Warnings about the configuration (a value Jekyll reads in its own way): every command prints them.
+    notices: tuple[Notice, ...] = ()
 
     def absolute_url(self, path: str) -> str:
         """The absolute URL of a site-relative path such as ``/feed.xml``."""
@@ -469,6 +471,7 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
         from syndicate.sources.jekyll import JekyllConfig, absolute_base, body_inputs_digest
 
         url, baseurl = jekyll.pop("url"), jekyll.pop("baseurl")
+        values["notices"] = jekyll.pop("notices")
         values["jekyll"] = JekyllConfig(absolute_base=absolute_base(url, baseurl),
                                         body_inputs=body_inputs_digest(root), **jekyll)
     return Site(root=root, config_file=source, **defaults, **values)
@@ -538,6 +541,7 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
 
     source = path.name
     problems: list[str] = []
+    notices: list[Notice] = []
 
     def given(key: str) -> Any:
         value = config.get(key)
@@ -553,7 +557,16 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
             data[key] = value
     if "title" not in data:
         problems.append(f"{source}: title is required (or name)")
+    if "timezone" in data and not _known_zone(data["timezone"]):
+        # Jekyll puts it in TZ, and Ruby (glibc) reads a name it does not know as UTC.
+        notices.append(Notice(f"timezone {_shown(data['timezone'])} is not a time zone name, so Jekyll reads "
+                              "times as UTC, and so does syndicate; set an IANA name such as \"Asia/Seoul\"",
+                              source, _key_line(path, "timezone")))
+        data["timezone"] = "UTC"
     author = given("author")
+    if isinstance(author, str):
+        # jekyll-feed's entries: "site.data.authors[author] | default: author".
+        author = _data_author(path.parent, author) or author
     if isinstance(author, dict) and not (isinstance(author.get("name"), str) and author["name"].strip()):
         author = None  # a theme's author block left unfilled ("name:" empty): no site author
     if author is not None:
@@ -648,7 +661,36 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         patterns = [str(v).lstrip("/") or "/" for v in value if v is not None]
         jekyll[key] = tuple(dict.fromkeys(patterns + list(added)))
     jekyll["defaults"] = _front_matter_defaults(config.get("defaults"))
+    jekyll["notices"] = tuple(notices)  # the Site's, not the JekyllConfig's: load_site moves them
     return data, jekyll, problems
+
+
+def _data_author(root: Path, key: str) -> dict | None:
+    """The entry of ``_data/authors`` named ``key``: its name and email, as jekyll-feed uses them."""
+    from syndicate.sources.jekyll import body_inputs_digest, site_variables
+
+    authors = site_variables(root, body_inputs_digest(root))["data"].get("authors")
+    found = authors.get(key) if isinstance(authors, dict) else None
+    if not isinstance(found, dict):
+        return None
+    return {field: found[field] for field in ("name", "email") if field in found}
+
+
+def _known_zone(value: Any) -> bool:
+    try:
+        _timezone(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _key_line(path: Path, key: str) -> int | None:
+    """The line of a top-level key in a YAML file, where it can be found."""
+    pattern = re.compile(rf"^[\"']?{re.escape(key)}[\"']?\s*:")
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
 
 
 # Jekyll's old singular type names in a defaults scope.

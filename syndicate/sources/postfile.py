@@ -46,7 +46,8 @@ class _TOMLHandler(BaseHandler):
         return tomllib.loads(fm)
 
 
-HANDLERS = (_YAMLHandler(), _TOMLHandler(), JSONHandler())
+YAML_HANDLER = _YAMLHandler()
+HANDLERS = (YAML_HANDLER, _TOMLHandler(), JSONHandler())
 
 
 def _handler_for(text: str) -> BaseHandler | None:
@@ -54,12 +55,13 @@ def _handler_for(text: str) -> BaseHandler | None:
     return next((h for h in HANDLERS if h.detect(text)), None)
 
 
-def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
+def split_front_matter(text: str, name: str, last_key_wins: bool = False) -> tuple[dict, str, int]:
     """Split a post's text into (metadata, body, line where the body starts).
 
     Raises PostError with the line for front matter that does not parse, is
     not closed, or is not a mapping; python-frontmatter would quietly treat
-    such a file as all body.
+    such a file as all body. A YAML key said twice is one of those, unless
+    ``last_key_wins`` (Jekyll's reading: the last value is used).
     """
     handler = _handler_for(text)
     if handler is None:
@@ -72,7 +74,8 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
     try:
         # Control characters are removed, not fatal: YAML refuses them outright.
         # The caller counts them in the file's head and warns.
-        data = handler.load(clean_text(fm)[0])
+        fm = clean_text(fm)[0]
+        data = safe_yaml.load(fm, unique_keys=False) if last_key_wins and handler is YAML_HANDLER else handler.load(fm)
     except yaml.YAMLError as exc:
         # fm starts with the rest of the opening "---" line, so YAML's 0-based
         # line number is the file's 1-based one.

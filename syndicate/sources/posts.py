@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from syndicate.sources.config import EMAIL_ADDRESS, Author, Site, language_tag
 from syndicate.errors import ConfigError, Notice, PostError
 from syndicate.sources.postfile import post_head_of, read_post_head, split_front_matter, value_kind
+from syndicate.sources.safe_yaml import DUPLICATE_KEY
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
 
 POST_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -733,7 +734,7 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     text = read_post_head(path, name) if raw is None else post_head_of(raw, name)
     if not text.strip():
         return None, [Notice("skipped: the file is empty", name)]
-    meta, body, body_line = split_front_matter(text, name)
+    meta, body, body_line, twice = _front_matter(site, text, name)
     # Raw control characters in the head were dropped before parsing; YAML
     # escapes ("\x01") can still put them in values.
     removed = len(XML_FORBIDDEN.findall(text, 0, len(text) - len(body)))
@@ -745,7 +746,25 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
         raise PostError(str(exc), name, _line_of(text, body_line, str(exc))) from None
     if removed + escaped:
         notices.insert(0, Notice(f"removed {removed + escaped} control character(s) from the front matter", name))
+    if twice is not None:
+        notices.insert(0, twice)
     return post, notices
+
+
+def _front_matter(site: Site, text: str, name: str) -> tuple[dict, str, int, Notice | None]:
+    """``split_front_matter``; on a Jekyll site a YAML key said twice is a warning, the last value used.
+
+    Psych (Jekyll's YAML) keeps the last value and Jekyll publishes the post;
+    elsewhere it is an error, since which value was meant cannot be known.
+    """
+    try:
+        return (*split_front_matter(text, name), None)
+    except PostError as exc:
+        if site.jekyll is None or not exc.detail.startswith(f"invalid front matter: {DUPLICATE_KEY}"):
+            raise
+        said_twice = Notice(exc.detail.removeprefix("invalid front matter: ") + "; the last value is used, "
+                            "as Jekyll does", name, exc.line)
+    return (*split_front_matter(text, name, last_key_wins=True), said_twice)
 
 
 def _line_of(text: str, body_line: int, message: str) -> int | None:

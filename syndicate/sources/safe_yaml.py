@@ -27,6 +27,9 @@ MAX_VALUES = 10_000
 MAX_DEPTH = 50
 
 
+DUPLICATE_KEY = "duplicate key"  # how a refused document's problem starts when a key is said twice
+
+
 class _Bounded:
     """The checks, for both of PyYAML's safe loaders."""
 
@@ -45,7 +48,7 @@ class _Bounded:
                 line = first_line.get(key_node.value)
                 if line is not None:
                     # YAML forbids it, and which value was meant cannot be known.
-                    raise ConstructorError(None, None, f"duplicate key {key_node.value!r} (first on line {line})",
+                    raise ConstructorError(None, None, f"{DUPLICATE_KEY} {key_node.value!r} (first on line {line})",
                                            key_node.start_mark)
                 first_line[key_node.value] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
