@@ -265,6 +265,39 @@ def test_what_jekyll_lets_a_site_get_away_with_is_a_warning(built):
     assert authors == ["김기자", "편집국", "편집국", "편집국"]  # _data/authors.yml's names, for the site's too
 
 
+OWN_FEED_PAGE = """\
+---
+layout: null
+---
+<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>{{ site.title }}</title><link>{{ site.url }}</link><description>Own</description>
+{% for post in site.posts limit:5 %}<item><title>{{ post.title | xml_escape }}</title>
+<guid isPermaLink="true">{{ post.url | absolute_url }}</guid></item>{% endfor %}
+</channel></rss>
+"""
+
+
+def test_the_sites_own_feed_page_is_left_to_it(tmp_path):
+    # A hand-written feed.xml (3 of 10 real blogs): jekyll-feed writes nothing
+    # there and its subscribers read the page, so syndicate must not replace it.
+    source = tmp_path / "source"
+    shutil.copytree(SITES / "feeds", source)
+    (source / "feed.xml").write_text(OWN_FEED_PAGE, encoding="utf-8")
+    (source / "feed").mkdir()
+    (source / "feed" / "news.xml").write_text("<rss version='2.0'><channel/></rss>\n", encoding="utf-8")
+    jekyll_build(source, tmp_path / "_site")
+    assert parse_feed(tmp_path / "_site" / "feed.xml").version == "rss20"  # the page, not jekyll-feed's Atom
+    result = CliRunner().invoke(cli, ["build", "--site", str(source), "--now", "2026-11-25T09:00:00+09:00"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("feed.xml: warning: the site has its own feed page at feed.xml, which "
+                                    "jekyll-feed leaves alone, and so does syndicate: its Atom feed goes to "
+                                    "feed.atom.xml")
+    public = source / "public"
+    assert not (public / "feed.xml").exists() and not (public / "feed" / "news.xml").exists()
+    assert parse_feed(public / "feed.atom.xml").version == "atom10"
+    assert (public / "feed" / "서울.xml").is_file()  # the category feeds the site has no page for
+
+
 def test_a_post_added_to_a_category_folder_comes_in_the_next_run(tmp_path, heads):
     # The run after a build reads only the new file (a partial run); it must
     # give what a clean build of the same site gives.

@@ -106,7 +106,7 @@ def main_feed_paths(site: Site) -> tuple[str, str]:
     """
     if site.jekyll is None:
         return "feed.xml", "atom.xml"
-    return site.jekyll.rss_path, site.jekyll.feed_path
+    return site.jekyll.rss_path, site.jekyll.atom_path
 
 
 def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
@@ -119,12 +119,17 @@ def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     from syndicate.sources.jekyll import category_feeds, ruby_capitalize, smartify, tag_feeds
 
     limit = site.feed.limit
-    specs = []
+    specs: list[FeedSpec] = []
+    own = site.root.joinpath  # jekyll-feed writes no feed where the site has a file of its own
     for path, category in category_feeds(site.jekyll):
+        if own(path).is_file():
+            continue
         posts = tuple(islice((post for post in published if category in post.categories), limit))
         specs.append(FeedSpec(path, ATOM, smartify(f"{site.title} | {ruby_capitalize(category)}"), posts))
     tags = list(dict.fromkeys(tag for post in reversed(published) for tag in post.tags))
     for path, tag in tag_feeds(site.jekyll, tags):
+        if own(path).is_file():
+            continue
         posts = tuple(islice((post for post in published if tag in post.tags), limit))
         specs.append(FeedSpec(path, ATOM, smartify(site.title), posts))
     return specs

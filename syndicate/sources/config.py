@@ -527,7 +527,8 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
     """
     import yaml
 
-    from syndicate.sources.jekyll import DEFAULT_EXCLUDES, DEFAULT_INCLUDES, FEED_PATH, POSTS_LIMIT, pages_url
+    from syndicate.sources.jekyll import (DEFAULT_EXCLUDES, DEFAULT_INCLUDES, FEED_PATH, POSTS_LIMIT, beside,
+                                          pages_url)
 
     try:
         # Jekyll accepts a key said twice (the last wins), so this does too.
@@ -632,6 +633,14 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         else:
             jekyll["feed_path"] = feed_path
     jekyll.setdefault("feed_path", FEED_PATH)
+    if (path.parent / jekyll["feed_path"]).is_file():
+        # jekyll-feed's file_exists?: the site's own feed page is what subscribers read.
+        jekyll["own_feed_page"] = True
+        notices.append(Notice(
+            f"the site has its own feed page at {jekyll['feed_path']}, which jekyll-feed leaves alone, and so does "
+            f"syndicate: its Atom feed goes to {beside(jekyll['feed_path'], 'atom')} "
+            "(its ids are jekyll-feed's, not the page's: syndicate check --against shows what readers would see)",
+            jekyll["feed_path"]))
     categories = feed.get("categories")
     if categories is not None:
         if isinstance(categories, list) and all(isinstance(c, (str, int)) for c in categories):

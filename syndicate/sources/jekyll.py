@@ -84,6 +84,9 @@ class JekyllConfig:
     # A hash of what every body may read besides its own file (BODY_INPUTS):
     # a part of the Site, so any change to them makes every kept body stale.
     body_inputs: str = ""
+    # The site has a file of its own at feed_path (a hand-written feed page):
+    # jekyll-feed writes nothing there, and neither does syndicate.
+    own_feed_page: bool = False
 
     @property
     def rss_path(self) -> str:
@@ -93,9 +96,12 @@ class JekyllConfig:
         ``feed.path`` says; not ``rss.xml`` or ``atom.xml``, names that
         Jekyll sites often give their own hand-written feed pages.
         """
-        folder, _, name = self.feed_path.rpartition("/")
-        stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-        return (folder + "/" if folder else "") + stem + ".rss.xml"
+        return beside(self.feed_path, "rss")
+
+    @property
+    def atom_path(self) -> str:
+        """Where the Atom feed goes: ``feed_path``, unless the site's own page is there (then ``feed.atom.xml``)."""
+        return beside(self.feed_path, "atom") if self.own_feed_page else self.feed_path
 
     def absolute_url(self, path: str) -> str:
         """``path`` (relative to the site) as ``{{ path | absolute_url }}`` gives it."""
@@ -122,6 +128,13 @@ class JekyllConfig:
         folder = folder.rstrip("/") + "/"
         return any(_has_glob(pattern) or pattern.startswith(folder) or folder.startswith(pattern)
                    for pattern in self.exclude)
+
+
+def beside(feed_path: str, kind: str) -> str:
+    """A feed's path beside jekyll-feed's: ``feed.xml`` → ``feed.rss.xml`` (``kind`` "rss") or ``feed.atom.xml``."""
+    folder, _, name = feed_path.rpartition("/")
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return (folder + "/" if folder else "") + f"{stem}.{kind}.xml"
 
 
 def _has_glob(pattern: str) -> bool:
