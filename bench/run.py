@@ -99,7 +99,7 @@ print(max(name for name in names if name < today))
 """
 
 
-def generate_site(site: Path, size: int, seed: int) -> Path:
+def generate_site(site: Path, size: int, seed: int, jekyll: bool = False) -> Path:
     """Generate the site; return the post to edit.
 
     Both happen in child processes: a child forked from a large parent starts
@@ -107,7 +107,7 @@ def generate_site(site: Path, size: int, seed: int) -> Path:
     parent must stay small.
     """
     subprocess.run([sys.executable, str(Path(__file__).with_name("gen_posts.py")), str(site), str(size),
-                    "--seed", str(seed)], check=True)
+                    "--seed", str(seed), *(["--jekyll"] if jekyll else [])], check=True)
     found = subprocess.run([sys.executable, "-c", PREPARE, str(site / "_posts"), NOW[:10]],
                            check=True, capture_output=True, text=True)
     return site / "_posts" / found.stdout.strip()
@@ -149,6 +149,17 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
         reset_outputs(site)
         cold.append(run_child(syndicate("build", "--site", str(site), *now, "-q")))
     results["build, cold"] = cold
+
+    # The same posts read by Jekyll's rules (_config.yml alone): URLs, ids,
+    # dates as Ruby reads them, and Liquid and kramdown in a fifth of them.
+    jekyll_site = work / f"site-{size}-jekyll"
+    generate_site(jekyll_site, size, seed, jekyll=True)
+    cold = []
+    for _ in range(repeat):
+        reset_outputs(jekyll_site)
+        cold.append(run_child(syndicate("build", "--site", str(jekyll_site), *now, "-q")))
+    results["build, cold, Jekyll site"] = cold
+    shutil.rmtree(jekyll_site, ignore_errors=True)
 
     # build again: the last run's record (syndicate.incremental.lastrun) answers for every post.
     results["build, nothing changed"] = [
