@@ -96,6 +96,7 @@ from liquid.undefined import is_undefined
 
 from syndicate.errors import Notice
 from syndicate.sources.jekyll import leading_slash, smartify, without_dot_segments
+from syndicate.sources.jekyll import slugify as jekyll_slugify
 
 
 # --------------------------------------------------------------------------
@@ -1218,59 +1219,10 @@ def _array_to_sentence_string(value: Any, connector: Any = "and") -> str:
     return f"{', '.join(items[:-1])}, {connector} {items[-1]}"
 
 
-_SLUG_MODES = ("raw", "default", "pretty", "ascii", "latin")
-_PRETTY_KEEP = set("._~!$&'()+,;=@")
-_LATIN = {"Æ": "AE", "æ": "ae", "Ð": "D", "ð": "d", "Ø": "O", "ø": "o", "Þ": "Th", "þ": "th", "ß": "ss",
-          "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Ĳ": "IJ", "ĳ": "ij", "ĸ": "k", "Ŀ": "L",
-          "ŀ": "l", "Ł": "L", "ł": "l", "ŉ": "'n", "Ŋ": "N", "ŋ": "n", "Œ": "OE", "œ": "oe", "Ŧ": "T",
-          "ŧ": "t", "ſ": "s", "×": "x"}
-
-
-def _transliterate(text: str) -> str:
-    """Latin letters without their accents, and "?" for any other letter (I18n's default)."""
-    out = []
-    for char in text:
-        if char.isascii():
-            out.append(char)
-        elif char in _LATIN:
-            out.append(_LATIN[char])
-        else:
-            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-            out.append(base if "\u00a0" <= char <= "\u017f" and base.isascii() and base else "?")
-    return "".join(out)
-
-
-def _slug_keeps(char: str, mode: str) -> bool:
-    if mode == "ascii":
-        return char.isascii() and char.isalnum()
-    if mode == "pretty" and char in _PRETTY_KEEP:
-        return True
-    category = unicodedata.category(char)
-    return category[0] in "LM" or category == "Nd"
-
-
-def _hyphenate(text: str, mode: str) -> str:
-    if mode == "raw":
-        return _RUBY_SPACES.sub("-", text)
-    out: list[str] = []
-    for char in text:
-        if _slug_keeps(char, mode):
-            out.append(char)
-        elif not out or out[-1] != "\0":
-            out.append("\0")
-    return "".join(out).replace("\0", "-")
-
-
 def _slugify(value: Any, mode: Any = None) -> Any:
     if value is None or is_undefined(value):
         return None
-    text = _to_s(value)
-    mode = mode or "default"
-    if mode not in _SLUG_MODES:
-        return text.lower()
-    if mode == "latin":
-        text = _transliterate(text)
-    return re.sub(r"^-|-$", "", _hyphenate(text, mode), flags=re.M).lower()
+    return jekyll_slugify(_to_s(value), mode if isinstance(mode, str) and mode else "default")
 
 
 def _smartify(value: Any) -> str:

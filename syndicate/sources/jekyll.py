@@ -416,15 +416,35 @@ def _kept(character: str) -> bool:
     return category[0] in "LM" or category == "Nd"
 
 
-@lru_cache(maxsize=8192)
-def slugify(text: str, pretty: bool = False, cased: bool = False) -> str:
-    """Jekyll's ``Utils.slugify`` in its "default" or "pretty" mode.
+SLUG_MODES = ("raw", "default", "pretty", "ascii", "latin")
+RUBY_SPACES = re.compile("[ \t\r\n\f\v]+")  # Ruby's \s: ASCII white space only
+# I18n.transliterate's table for letters NFKD does not take apart.
+LATIN = {"Æ": "AE", "æ": "ae", "Ð": "D", "ð": "d", "Ø": "O", "ø": "o", "Þ": "Th", "þ": "th", "ß": "ss",
+         "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Ĳ": "IJ", "ĳ": "ij", "ĸ": "k", "Ŀ": "L",
+         "ŀ": "l", "Ł": "L", "ł": "l", "ŉ": "'n", "Ŋ": "N", "ŋ": "n", "Œ": "OE", "œ": "oe", "Ŧ": "T",
+         "ŧ": "t", "ſ": "s", "×": "x"}
 
-    Every run of characters that are not letters, marks or decimal digits
-    (and, in "pretty" mode, not one of ``._~!$&'()+,;=@``) becomes "-"; one
-    "-" is taken off each end; lower-cased unless ``cased``.
+
+@lru_cache(maxsize=8192)
+def slugify(text: str, mode: str = "default", cased: bool = False) -> str:
+    """Jekyll's ``Utils.slugify(text, mode:, cased:)``.
+
+    "default": every run of characters that are not letters, marks or decimal
+    digits becomes "-"; "pretty" also keeps ``._~!$&'()+,;=@``; "ascii" keeps
+    only ASCII letters and digits; "latin" transliterates first, then is
+    "default"; "raw" replaces only white space. One "-" is taken off each end;
+    lower-cased unless ``cased``. An unknown mode only lower-cases.
     """
-    if text.isascii():
+    if mode not in SLUG_MODES:
+        return text if cased else text.lower()
+    if mode == "latin":
+        text = transliterated(text)
+    pretty = mode == "pretty"
+    if mode == "raw":
+        slug = RUBY_SPACES.sub("-", text)
+    elif mode == "ascii":
+        slug = ASCII_DEFAULT.sub("-", text)
+    elif text.isascii():
         slug = (ASCII_PRETTY if pretty else ASCII_DEFAULT).sub("-", text)
     elif HANGUL_OR_HAN_AND_ASCII.fullmatch(text):
         # Hangul syllables and CJK ideographs are letters: the ASCII rule, with them kept.
@@ -437,6 +457,20 @@ def slugify(text: str, pretty: bool = False, cased: bool = False) -> str:
     if slug.endswith("-"):
         slug = slug[:-1]
     return slug if cased else slug.lower()
+
+
+def transliterated(text: str) -> str:
+    """Latin letters without their accents, and "?" for any other letter (I18n's default)."""
+    out = []
+    for char in text:
+        if char.isascii():
+            out.append(char)
+        elif char in LATIN:
+            out.append(LATIN[char])
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            out.append(base if "\u00a0" <= char <= "\u017f" and base.isascii() and base else "?")
+    return "".join(out)
 
 
 def titleized(slug: str) -> str:
@@ -462,7 +496,7 @@ def url_placeholders(moment: datetime, *, slug: str, stem: str, categories: list
     """
     def value(name: str) -> str | None:
         if name == "title":
-            return slugify(slug, pretty=True, cased=True)
+            return slugify(slug, "pretty", cased=True)
         if name == "slug":
             return slugify(slug)
         if name == "name":
