@@ -468,12 +468,11 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
         values["output_dir"] = output_dir.resolve()
     defaults = {key: root / getattr(Site, key) for key in dirs if key not in values}
     if jekyll is not None:
-        from syndicate.sources.jekyll import JekyllConfig, absolute_base, body_inputs_digest
+        from syndicate.sources.jekyll import JekyllConfig, absolute_base
 
         url, baseurl = jekyll.pop("url"), jekyll.pop("baseurl")
         values["notices"] = jekyll.pop("notices")
-        values["jekyll"] = JekyllConfig(absolute_base=absolute_base(url, baseurl),
-                                        body_inputs=body_inputs_digest(root), **jekyll)
+        values["jekyll"] = JekyllConfig(absolute_base=absolute_base(url, baseurl), **jekyll)
     return Site(root=root, config_file=source, **defaults, **values)
 
 
@@ -528,7 +527,7 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
     import yaml
 
     from syndicate.sources.jekyll import (DEFAULT_EXCLUDES, DEFAULT_INCLUDES, FEED_PATH, POSTS_LIMIT, beside,
-                                          pages_url)
+                                          body_inputs_digest, pages_url)
 
     try:
         # Jekyll accepts a key said twice (the last wins), so this does too.
@@ -565,9 +564,10 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
                               source, _key_line(path, "timezone")))
         data["timezone"] = "UTC"
     author = given("author")
+    body_inputs = body_inputs_digest(path.parent)
     if isinstance(author, str):
         # jekyll-feed's entries: "site.data.authors[author] | default: author".
-        author = _data_author(path.parent, author) or author
+        author = _data_author(path.parent, body_inputs, author) or author
     if isinstance(author, dict) and not (isinstance(author.get("name"), str) and author["name"].strip()):
         author = None  # a theme's author block left unfilled ("name:" empty): no site author
     if author is not None:
@@ -608,7 +608,7 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
     if url is not None:
         data["url"] = str(url).rstrip("/") + "/" + baseurl.strip("/")
 
-    jekyll: dict[str, Any] = {"url": str(url or ""), "baseurl": baseurl,
+    jekyll: dict[str, Any] = {"url": str(url or ""), "baseurl": baseurl, "body_inputs": body_inputs,
                               "future": config.get("future") not in (None, False)}
     feed = config.get("feed")
     feed = feed if isinstance(feed, dict) else {}
@@ -674,11 +674,11 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
     return data, jekyll, problems
 
 
-def _data_author(root: Path, key: str) -> dict | None:
+def _data_author(root: Path, body_inputs: str, key: str) -> dict | None:
     """The entry of ``_data/authors`` named ``key``: its name and email, as jekyll-feed uses them."""
-    from syndicate.sources.jekyll import body_inputs_digest, site_variables
+    from syndicate.sources.jekyll import site_variables
 
-    authors = site_variables(root, body_inputs_digest(root))["data"].get("authors")
+    authors = site_variables(root, body_inputs)["data"].get("authors")
     found = authors.get(key) if isinstance(authors, dict) else None
     if not isinstance(found, dict):
         return None
