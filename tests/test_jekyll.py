@@ -187,6 +187,48 @@ def test_no_body_shows_liquid_or_kramdown_syntax(built):
     assert shown == {"liquid-raw", "render-with-liquid-false"}
 
 
+FEEDS_OF_MORE = {"feeds", "collections"}  # the fixture sites with feeds besides feed.xml
+
+
+def test_each_collection_has_jekyll_feeds_feeds(built):
+    """feed.collections: a feed for each collection (its path, its categories), the same entries as jekyll-feed's."""
+    site = built["collections"]
+    theirs_root, ours_root = site.oracle.parent, site.site / "public"
+    paths = ["feed/kitchen.xml", "feed/notes.xml", "feed/notes/go.xml", "recipes.xml"]
+    for path in paths:
+        oracle, mine = parse_feed(theirs_root / path), parse_feed(ours_root / path)
+        assert mine.bozo == 0 and oracle.entries, path
+        assert (mine.feed.id, mine.feed.title) == (oracle.feed.id, oracle.feed.title), path
+        assert [entry_fields(e) for e in mine.entries] == [entry_fields(e) for e in oracle.entries], path
+    # Documents are in their collection's feeds only: not in the posts' feed, nor in a digest.
+    assert [e["title"] for e in entries(ours_root / "feed.xml")] == ["A post"]
+    assert "skipped" not in site.stderr  # plain.md (no front matter) is a file Jekyll copies, not a document
+
+
+def test_a_collections_documents_stay_out_of_the_digest(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "collections", site)
+    result = CliRunner().invoke(cli, ["digest", "--site", str(site), "--since", "2024-04-28", "--until", "2024-05-08",
+                                      "--now", "2026-11-25T09:00:00+09:00"])
+    assert result.exit_code == 0, result.output
+    text = (site / "public" / "digest" / "latest.txt").read_text(encoding="utf-8")
+    assert "A post" in text
+    assert not any(title in text for title in ("Soup", "Bread", "Dated by its file name", "A note dated inside"))
+
+
+def test_a_document_without_a_date_keeps_the_one_it_was_first_seen_with(tmp_path):
+    # Jekyll dates it at every build (site.time), so it would be new at every
+    # build; syndicate dates it when first seen, as it does posts without a date.
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "collections", site)
+    (site / "_notes" / "undated.md").write_text("---\ntitle: Undated\n---\nNo date anywhere.\n", encoding="utf-8")
+    for now in ("2026-11-25T09:00:00+09:00", "2026-11-27T09:00:00+09:00"):
+        result = CliRunner().invoke(cli, ["build", "--site", str(site), "--now", now])
+        assert result.exit_code == 0, result.output
+        [entry] = [e for e in entries(site / "public" / "feed" / "notes.xml") if e["title"] == "Undated"]
+        assert entry["published"] == datetime(2026, 11, 25, 0, 0, tzinfo=timezone.utc)
+
+
 def test_jekyll_feeds_category_and_tag_feeds_are_where_it_wrote_them(built):
     """feed.categories and feed.tags (only, except, path): the same files, ids, titles and entries."""
     site = built["feeds"]
@@ -215,7 +257,10 @@ def test_the_feed_is_where_jekyll_feed_had_it(built, name):
     assert [e.id for e in rss.entries] == [e.id for e in ours.entries]
     assert not (site.site / "public" / "atom.xml").exists()
     assert site.stdout.startswith("wrote public/feed.rss.xml\nwrote public/feed.xml\n")
-    assert all(line.startswith("wrote public/feed/") for line in site.stdout.splitlines()[2:])
+    # Every other feed written is one jekyll-feed wrote, at the same path.
+    others = [line.removeprefix("wrote public/") for line in site.stdout.splitlines()[2:]]
+    assert all((site.oracle.parent / path).is_file() for path in others), others
+    assert bool(others) == (name in FEEDS_OF_MORE)
 
 
 @pytest.mark.parametrize("shape", DATE_SHAPES)

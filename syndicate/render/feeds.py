@@ -65,11 +65,16 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     alike ("News", "news") share one feed.
     """
     limit = site.feed.limit
+    documents = published
+    if site.jekyll is not None and site.jekyll.collections:
+        # feed.collections: other collections' documents are only in their own feeds.
+        published = [post for post in documents if post.collection == "posts"]
     main = tuple(published[:limit])
     rss_path, atom_path = main_feed_paths(site)
     specs = [FeedSpec(rss_path, RSS, site.title, main), FeedSpec(atom_path, ATOM, site.title, main)]
     if site.jekyll is not None:
         specs += _jekyll_feed_specs(site, published)
+        specs += _collection_feed_specs(site, documents)
     for enabled, folder, terms_of in ((site.feed.categories, CATEGORY_FEEDS, lambda p: p.categories),
                                       (site.feed.tags, TAG_FEEDS, lambda p: p.tags)):
         if not enabled:
@@ -132,6 +137,27 @@ def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
             continue
         posts = tuple(islice((post for post in published if tag in post.tags), limit))
         specs.append(FeedSpec(path, ATOM, smartify(site.title), posts))
+    return specs
+
+
+def _collection_feed_specs(site: Site, documents: list[Post]) -> list[FeedSpec]:
+    """jekyll-feed's feed of each collection in ``feed.collections``, and of each of its ``categories``.
+
+    A collection's feed is titled "Site | Label", a category's "Site | Label | Category";
+    a path where the site has a file of its own is left to that file.
+    """
+    from syndicate.sources.jekyll import ruby_capitalize, smartify
+
+    limit = site.feed.limit
+    specs = []
+    for collection in site.jekyll.collections:
+        members = [post for post in documents if post.collection == collection.label]
+        title = f"{site.title} | {ruby_capitalize(collection.label)}"
+        feeds = [(collection.feed_path, title, members)]
+        feeds += [(f"feed/{collection.label}/{category}.xml", f"{title} | {ruby_capitalize(category)}",
+                   [post for post in members if category in post.categories]) for category in collection.categories]
+        specs += [FeedSpec(path, ATOM, smartify(title), tuple(posts[:limit]))
+                  for path, title, posts in feeds if not site.root.joinpath(path).is_file()]
     return specs
 
 

@@ -54,7 +54,7 @@ def _page(site: Site, post: Post, meta: Mapping[str, Any]) -> dict:
     url = _site_path(site, post.url)
     return {**meta, "title": post.title, "date": post.date, "url": url, "id": _site_path(site, post.id),
             "categories": list(post.categories), "tags": list(post.tags), "path": post.name,
-            "slug": post.slug, "collection": "posts"}
+            "slug": post.slug, "collection": post.collection}
 
 
 def _site_path(site: Site, url: str) -> str:

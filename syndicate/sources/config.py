@@ -623,7 +623,10 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
             data.setdefault("feed", {})["full_content"] = not excerpt_only  # entries without <content>
         else:
             problems.append(f"{source}: feed.excerpt_only must be true or false, got {_shown(excerpt_only)}")
-    feed_path = feed.get("path")
+    # jekyll-feed's normalize_posts_meta: feed.collections.posts' path and categories come first.
+    feed_collections = _feed_collections(feed.get("collections"), source, problems)
+    posts_meta = feed_collections.pop("posts", {})
+    feed_path = posts_meta.get("path") or feed.get("path")
     if feed_path is not None:
         shown = feed_path
         feed_path = feed_path.strip().lstrip("/") if isinstance(feed_path, str) else ""
@@ -641,7 +644,7 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
             f"syndicate: its Atom feed goes to {beside(jekyll['feed_path'], 'atom')} "
             "(its ids are jekyll-feed's, not the page's: syndicate check --against shows what readers would see)",
             jekyll["feed_path"]))
-    categories = feed.get("categories")
+    categories = posts_meta.get("categories") or feed.get("categories")
     if categories is not None:
         if isinstance(categories, list) and all(isinstance(c, (str, int)) for c in categories):
             jekyll["feed_categories"] = tuple(str(c) for c in categories)
@@ -658,6 +661,8 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         else:
             jekyll["feed_tags"] = (None if only is None else tuple(map(str, only)), tuple(map(str, left_out)),
                                    folder)
+
+    jekyll["collections"] = _collections(config, feed_collections, source, problems)
 
     for key, default, added in (("exclude", (), DEFAULT_EXCLUDES), ("include", DEFAULT_INCLUDES, ())):
         value = config.get(key)
@@ -700,6 +705,48 @@ def _key_line(path: Path, key: str) -> int | None:
         if pattern.match(line):
             return number
     return None
+
+
+def _feed_collections(value: Any, source: str, problems: list[str]) -> dict[str, dict]:
+    """``feed.collections`` as jekyll-feed reads it: a list of labels, or labels mapped to ``path`` and ``categories``."""
+    if value is None:
+        return {}
+    if isinstance(value, list) and all(isinstance(label, str) for label in value):
+        return {label: {} for label in value}
+    if isinstance(value, dict) and all(isinstance(meta, dict) or meta is None for meta in value.values()):
+        return {str(label): dict(meta or {}) for label, meta in value.items()}
+    problems.append(f"{source}: feed.collections must be a list of collections, or a mapping of them to "
+                    f"path and categories, got {_shown(value)}")
+    return {}
+
+
+def _collections(config: dict, wanted: dict[str, dict], source: str, problems: list[str]) -> tuple:
+    """The collections jekyll-feed gives a feed, besides the posts (``feed.collections``)."""
+    from syndicate.sources.jekyll import Collection, collection_permalink
+
+    declared = config.get("collections")
+    declared = {label: {} for label in declared} if isinstance(declared, list) else declared
+    declared = declared if isinstance(declared, dict) else {}
+    style = str(config.get("permalink") or "date").strip()
+    found = []
+    for label, meta in wanted.items():
+        path, categories = meta.get("path"), meta.get("categories") or []
+        if not re.fullmatch(r"[\w.-]+", label) or label.startswith("."):
+            problems.append(f"{source}: feed.collections has {_shown(label)}, which is not a collection name")
+            continue
+        if path is not None and (not isinstance(path, str) or ".." in path.split("/") or not path.strip("/")):
+            problems.append(f"{source}: feed.collections.{label}.path must be a path in the site, got {_shown(path)}")
+            continue
+        if not isinstance(categories, list):
+            problems.append(f"{source}: feed.collections.{label}.categories must be a list, got {_shown(categories)}")
+            continue
+        own = declared.get(label) if isinstance(declared.get(label), dict) else {}
+        permalink = own.get("permalink")
+        permalink = ("/" + permalink.strip().lstrip("/") if isinstance(permalink, str) and permalink.strip()
+                     else collection_permalink(style))
+        found.append(Collection(label, (path or f"feed/{label}.xml").strip("/"), tuple(map(str, categories)),
+                                permalink, documents=label in declared))
+    return tuple(found)
 
 
 # Jekyll's old singular type names in a defaults scope.

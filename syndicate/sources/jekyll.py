@@ -64,6 +64,21 @@ class Default:
 
 
 @dataclass(frozen=True)
+class Collection:
+    """A collection other than the posts that jekyll-feed gives a feed (``feed.collections``)."""
+
+    label: str  # its name: its documents are in _<label>/
+    feed_path: str  # where its feed goes, relative to the output folder
+    categories: tuple[str, ...]  # a feed of each of these too, at feed/<label>/<category>.xml
+    permalink: str  # its documents' URL template (collections.<label>.permalink, else Jekyll's default)
+    documents: bool = True  # a collection of the site (collections:), whose folder Jekyll reads; else its feed is empty
+
+    @property
+    def folder(self) -> str:
+        return "_" + self.label
+
+
+@dataclass(frozen=True)
 class JekyllConfig:
     """What a Jekyll site's ``_config.yml`` says beyond syndicate's own options."""
 
@@ -87,6 +102,12 @@ class JekyllConfig:
     # The site has a file of its own at feed_path (a hand-written feed page):
     # jekyll-feed writes nothing there, and neither does syndicate.
     own_feed_page: bool = False
+    # jekyll-feed's feeds of other collections, in the order feed.collections names them.
+    collections: tuple[Collection, ...] = ()
+
+    def collection_of(self, relative: str) -> Collection | None:
+        """The collection a file at ``relative`` (from the site root) belongs to; None for a post."""
+        return next((c for c in self.collections if relative.startswith(c.folder + "/")), None)
 
     @property
     def rss_path(self) -> str:
@@ -128,6 +149,17 @@ class JekyllConfig:
         folder = folder.rstrip("/") + "/"
         return any(_has_glob(pattern) or pattern.startswith(folder) or folder.startswith(pattern)
                    for pattern in self.exclude)
+
+
+def collection_permalink(permalink_style: str) -> str:
+    """A collection's default URL template: ``Utils.add_permalink_suffix("/:collection/:path", style)``."""
+    template = "/:collection/:path"
+    if permalink_style == "pretty":
+        return template + "/"
+    if permalink_style in ("date", "ordinal", "none"):
+        return template + ":output_ext"
+    return (template + ("/" if permalink_style.endswith("/") else "")
+            + (":output_ext" if permalink_style.endswith(":output_ext") else ""))
 
 
 def beside(feed_path: str, kind: str) -> str:
@@ -487,12 +519,13 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 def url_placeholders(moment: datetime, *, slug: str, stem: str, categories: list[str],
-                     relative: str, output_ext: str) -> Callable[[str], str | None]:
-    """``Drops::UrlDrop``: each placeholder's value for one post (None for an unknown name).
+                     relative: str, output_ext: str, collection: str = "posts") -> Callable[[str], str | None]:
+    """``Drops::UrlDrop``: each placeholder's value for one document (None for an unknown name).
 
     ``slug``: the front matter's slug, else the file name's; ``stem``: the
     file name without its extension; ``relative``: the file's path from the
-    site root; ``moment``: the post's date in the site's time zone.
+    site root; ``moment``: the post's date in the site's time zone;
+    ``collection``: its collection's label.
     """
     def value(name: str) -> str | None:
         if name == "title":
@@ -508,10 +541,11 @@ def url_placeholders(moment: datetime, *, slug: str, stem: str, categories: list
         if name == "output_ext":
             return output_ext
         if name == "collection":
-            return "posts"
+            return collection
         if name == "path":
+            # Document#cleaned_relative_path: the collection's folder and the extension taken out.
             cleaned = relative[:len(relative) - len(posixpath.splitext(relative)[1])]
-            return cleaned.replace(POSTS_FOLDER, "", 1).rstrip(".")
+            return cleaned.replace("_" + collection, "", 1).rstrip(".")
         part = DATE_PARTS.get(name)
         return part(moment) if part else None
 
@@ -542,17 +576,20 @@ DATE_PARTS: dict[str, Callable[[datetime], str]] = {
 # --- front matter ---------------------------------------------------------
 
 
-def categories_from_path(relative: str) -> list[str]:
-    """``Document#categories_from_path``: the folders above ``_posts`` (``es/_posts/x.md`` → ``["es"]``)."""
-    if relative.startswith(POSTS_FOLDER):
+def categories_from_path(relative: str, folder: str = POSTS_FOLDER) -> list[str]:
+    """``Document#categories_from_path``: the folders above ``_posts`` (``es/_posts/x.md`` → ``["es"]``).
+
+    ``folder``: the collection's (a collection's documents are in ``_<label>/`` at the root: none).
+    """
+    if relative.startswith(folder):
         return []
-    above = relative.split(POSTS_FOLDER, 1)[0]
+    above = relative.split(folder, 1)[0]
     basename = relative.rpartition("/")[2]
-    return [part for part in above.split("/") if part and part != POSTS_FOLDER and part != basename]
+    return [part for part in above.split("/") if part and part != folder and part != basename]
 
 
-def defaults_for(defaults: tuple[Default, ...], relative: str) -> dict:
-    """``FrontmatterDefaults#all`` for a post at ``relative``: the matching sets' values, merged.
+def defaults_for(defaults: tuple[Default, ...], relative: str, kind: str = "posts") -> dict:
+    """``FrontmatterDefaults#all`` for a document of collection ``kind`` at ``relative``: the matching sets' values, merged.
 
     A set with a longer path wins; with paths of one length, the one with a
     type; otherwise the later one.
@@ -560,7 +597,7 @@ def defaults_for(defaults: tuple[Default, ...], relative: str) -> dict:
     merged: dict = {}
     winner: Default | None = None
     for default in defaults:
-        if default.type not in (None, "posts") or not _in_scope(default.path, relative):
+        if default.type not in (None, kind) or not _in_scope(default.path, relative):
             continue
         if _precedes(winner, default):
             merged = deep_merged(merged, default.values)

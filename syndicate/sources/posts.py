@@ -61,6 +61,7 @@ class Post:
     body_line: int = 1  # the file line where the body starts
     future: bool = False  # published even when dated after now (Jekyll's "future: true")
     excerpt_only: bool = False  # its feed entries leave the body out (front matter "feed: {excerpt_only: true}")
+    collection: str = "posts"  # on a Jekyll site, another collection's document (only in that collection's feeds)
 
     def is_published(self, now: datetime) -> bool:
         """Whether the post is out by ``now``: not a draft and not scheduled later."""
@@ -326,7 +327,7 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
     the line of that key.
     """
     if site.jekyll is not None:
-        return _build_jekyll_post(site, path, name, meta, body_line)
+        return _build_jekyll_post(site, path, name, meta, body_line, first_seen, now)
     notices: list[Notice] = []
     stem = path.stem
     jekyll = JEKYLL_NAME.match(stem)
@@ -415,8 +416,8 @@ def _post_with(site: Site, meta: Mapping, notices: list[Notice], author_value: A
                               "is not an email address; left out", name))
         author = Author(author.name)
     fields.update(author=author, image=image_url, lang=lang, excerpt_only=_excerpt_only(meta))
-    if "future" not in fields:
-        fields["future"] = False
+    fields.setdefault("future", False)
+    fields.setdefault("collection", "posts")
     return post_of(fields), notices
 
 
@@ -427,8 +428,8 @@ def _excerpt_only(meta: Mapping) -> bool:
     return value not in (None, False, "", [], {})
 
 
-def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
-                       body_line: int) -> tuple[Post, list[Notice]]:
+def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping, body_line: int,
+                       first_seen: Mapping[str, datetime], now: datetime) -> tuple[Post, list[Notice]]:
     """``build_post`` for a site configured by _config.yml: the post as Jekyll and jekyll-feed see it.
 
     Its front matter is merged over the ``defaults:`` whose scope holds it;
@@ -436,16 +437,22 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
     read as Ruby reads it; its URL is the permalink (front matter, defaults,
     then the site's) filled in with Jekyll's placeholders; its feed id is
     jekyll-feed's, ``post.id | absolute_url``. ``load_post`` has checked
-    that the file is named as Jekyll's posts are.
+    that the file is named as Jekyll's posts are, or is a document of a
+    collection in ``feed.collections`` (its URL template is the
+    collection's; with no date in its front matter or file name it is dated
+    when first seen, where Jekyll dates it anew at every build).
     """
     from syndicate.sources.jekyll import (POST_NAME, categories_from_path, deep_merged, defaults_for, document_id,
                                           expand_url, merged_categories, smartify, titleized, url_placeholders)
 
     jekyll, tz = site.jekyll, site.timezone
+    collection = jekyll.collection_of(name) if jekyll.collections else None
+    label = collection.label if collection is not None else "posts"
     notices: list[Notice] = []
     named = POST_NAME.fullmatch(path.stem)
-    file_slug = named.group(4).rstrip(".")
-    defaults = defaults_for(jekyll.defaults, name) if jekyll.defaults else {}
+    # Document#populate_title: the file name's slug, after its date when it has one.
+    file_slug = (named.group(4) if named else path.stem).rstrip(".")
+    defaults = defaults_for(jekyll.defaults, name, label) if jekyll.defaults else {}
     meta = deep_merged(defaults, front_matter) if defaults else front_matter
 
     title = _str_field(meta, "title")
@@ -459,17 +466,19 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
 
     if meta.get("date") not in (None, False):
         moment, origin = _jekyll_date("date", meta["date"], tz), "front matter"
-    else:
+    elif named:
         try:
             moment = datetime(*map(int, named.group(1, 2, 3)), tzinfo=tz)
         except ValueError:
             raise ValueError(f"file name date {named.group(1)}-{named.group(2)}-{named.group(3)} is not a date") from None
         origin = "file name"
+    else:
+        moment, origin = first_seen.get(name, now).astimezone(tz), "first seen"
     # jekyll-feed's <updated> is last_modified_at, else the date.
     modified = meta.get("last_modified_at")
     updated = _jekyll_date("last_modified_at", modified, tz) if modified not in (None, False) else None
 
-    words = [str(c) for c in merged_categories(categories_from_path(name), defaults, front_matter)]
+    words = [str(c) for c in merged_categories(categories_from_path(name, "_" + label), defaults, front_matter)]
     categories = _terms({"categories": words}, "categories")
     tags = _terms(meta, "tag") if meta.get("tag") is not None else _terms(meta, "tags")
     # jekyll-feed's summary is "post.description | default: post.excerpt".
@@ -480,16 +489,17 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
     slug_value = file_slug if slug_value is None else slug_value
     body_format = POST_SUFFIXES[path.suffix.lower()]
     pattern = _str_field(meta, "permalink")
-    relative = expand_url(site.permalink if pattern is None else pattern, url_placeholders(
+    template = site.permalink if collection is None else collection.permalink
+    relative = expand_url(template if pattern is None else pattern, url_placeholders(
         moment, slug=slug_value, stem=path.stem, categories=words, relative=name,
-        output_ext=".html" if body_format == "markdown" else path.suffix))
+        output_ext=".html" if body_format == "markdown" else path.suffix, collection=label))
     url = jekyll.absolute_url(relative)
     return _post_with(site, meta, notices, _jekyll_author(site, meta), dict(
         source=path, name=name, title=title, date=moment, date_origin=origin, updated=updated, url=url,
         id=jekyll.absolute_url(document_id(relative, slug_value)),
         slug=slugify(slug_value) or slugify(path.stem) or "post", body_format=body_format,
         categories=categories, tags=tags, excerpt=excerpt or None, draft=draft, body_line=body_line,
-        future=jekyll.future,
+        future=jekyll.future, collection=label,
     ))
 
 
@@ -554,6 +564,12 @@ def walk_posts_folder(site: Site, stats: bool = False) -> Iterator[tuple[str, li
         return
     for folder, relative in jekyll_posts_folders(site):
         yield from _walk(folder, stats, site if site.jekyll.exclusions_under(relative) else None, relative)
+    for collection in site.jekyll.collections:
+        # feed.collections: the documents of each collection, from its folder.
+        relative = collection.folder + "/"
+        folder = site.root / collection.folder
+        if collection.documents and folder.is_dir() and not folder.is_symlink() and not site.jekyll.excluded(relative):
+            yield from _walk(str(folder), stats, site if site.jekyll.exclusions_under(relative) else None, relative)
 
 
 BATCH = 500
@@ -719,9 +735,12 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     PostError, with the line where known, for a file that cannot be a post.
     """
     name = shown_path(site, path)
+    collection = site.jekyll.collection_of(name) if site.jekyll is not None and site.jekyll.collections else None
     if path.suffix.lower() not in POST_SUFFIXES:
+        if collection is not None:
+            return None, []  # a collection's images and other files, which Jekyll copies as they are
         return None, [Notice(f"skipped: not a post (only {', '.join(sorted(POST_SUFFIXES))} files are read)", name)]
-    if site.jekyll is not None and not _jekyll_post_name(path.stem):
+    if site.jekyll is not None and collection is None and not _jekyll_post_name(path.stem):
         # Jekyll's rule (Document::DATE_FILENAME_MATCHER): such a file is no post, however dated inside.
         return None, [Notice("skipped: not a post (Jekyll reads only files named YYYY-MM-DD-title in _posts)", name)]
     if UNDECODED_BYTE.search(name):
@@ -732,6 +751,8 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
         # A cloned site must not publish ~/.ssh/id_rsa through posts/key.md.
         raise PostError("a link to a file outside the site folder; not read", name)
     text = read_post_head(path, name) if raw is None else post_head_of(raw, name)
+    if collection is not None and not YAML_HEADER.match(text):
+        return None, []  # Jekyll copies a collection's files without front matter as they are
     if not text.strip():
         return None, [Notice("skipped: the file is empty", name)]
     meta, body, body_line, twice = _front_matter(site, text, name)
@@ -765,6 +786,10 @@ def _front_matter(site: Site, text: str, name: str) -> tuple[dict, str, int, Not
         said_twice = Notice(exc.detail.removeprefix("invalid front matter: ") + "; the last value is used, "
                             "as Jekyll does", name, exc.line)
     return (*split_front_matter(text, name, last_key_wins=True), said_twice)
+
+
+# Utils.has_yaml_header?: what makes a file in a collection's folder a document.
+YAML_HEADER = re.compile(r"---[ \t]*\r?\n")
 
 
 def _line_of(text: str, body_line: int, message: str) -> int | None:
