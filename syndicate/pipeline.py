@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
-from syndicate.errors import Notice, PostError, SyndicateError
+from syndicate.errors import Notice, PostError, PublishError, SyndicateError
 from syndicate.outcome import Outcome
 from syndicate.render.content import Rendered, render_posts
 from syndicate.sources.config import Site
@@ -213,11 +213,35 @@ def write_outputs(site: Site, files: dict[str, bytes], outcome: Outcome) -> None
         (outcome.written if result else outcome.unchanged).append(shown_path(site, path))
 
 
-def write_digest(site: Site, files: DigestFiles, outcome: Outcome) -> None:
-    """Write ``<period>.html/.txt/.eml`` and the ``latest.*`` copies, each atomically and only if changed."""
+def holds(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` has exactly the bytes ``data``."""
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def write_digest(site: Site, files: DigestFiles, outcome: Outcome) -> bool:
+    """Write ``<period>.html/.txt/.eml`` and the ``latest.*`` copies, each atomically and only if changed.
+
+    Returns whether every one of them is on disk with its bytes, as read back
+    afterwards: a digest is sent only then, or its "view in your browser"
+    link would lead nowhere. What is missing is reported in ``outcome``.
+    """
     from syndicate.render.digest import digest_outputs
 
-    write_outputs(site, digest_outputs(files), outcome)
+    outputs = digest_outputs(files)
+    errors = len(outcome.errors)
+    write_outputs(site, outputs, outcome)
+    if len(outcome.errors) > errors:
+        return False
+    for relative, data in outputs.items():
+        path = output_path(site.output_dir, relative)
+        if not holds(path, data):
+            outcome.errors.append(PublishError("not what was just written there; another program "
+                                               "changed or removed it", shown_path(site, path)))
+            return False
+    return True
 
 
 def remove_emptied_feeds(site: Site, specs: Iterable[FeedSpec], outcome: Outcome) -> None:

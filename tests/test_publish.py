@@ -7,7 +7,6 @@ import email.policy
 import json
 import shutil
 import smtplib
-import socket
 import ssl
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from syndicate.sources.config import load_site
 from syndicate.sources.posts import parse_date
 from syndicate.commands.publish import due_window, publish, scheduled_moment
 from tests.conftest import BASIC_CONFIG, age
+from tests.smtp_sink import digest_config, free_port
 
 # Monday 2026-11-23 08:00 in Seoul is the scheduled moment; the digest due
 # then covers ISO week 2026-W47 (Mon 16 to Sun 22 November).
@@ -35,12 +35,6 @@ WEEK_POSTS = {
     # The week before: never in this digest.
     "posts/2026-11-10-older.md": "---\ntitle: Older\n---\nOld.\n",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Mailbox:
@@ -78,22 +72,7 @@ def smtp_server():
 
 
 def config(port: int, send: bool = True, extra: str = "") -> str:
-    return BASIC_CONFIG + f"""
-[digest]
-schedule = {{ weekday = "mon", time = "08:00" }}
-send = {"true" if send else "false"}
-unsubscribe_url = "https://example.com/unsubscribe"
-
-[email]
-from = "Tess Ter <tess@example.com>"
-to = "list@example.com"
-
-[smtp]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-timeout = 5
-{extra}"""
+    return BASIC_CONFIG + digest_config(port, send=send) + extra
 
 
 @pytest.fixture
@@ -715,8 +694,20 @@ def test_a_new_site_url_does_not_resend_every_post(digest_site, smtp_server):
     assert len(smtp_server.messages) == 2
 
 
-def test_an_older_week_never_follows_a_newer_one(digest_site, smtp_server):
-    run_publish(digest_site, DUE)
-    outcome = run_publish(digest_site, "2026-11-20T09:00:00+09:00")  # the clock went back
+def test_an_older_week_never_follows_a_newer_one_sent_by_hand(digest_site, smtp_server, run):
+    result = run("digest", "--site", digest_site, "--now", "2026-11-20T09:00:00+09:00", "--week", "2026-W47",
+                 "--send")
+    assert result.exit_code == 0, result.output
+    outcome = run_publish(digest_site, "2026-11-20T10:00:00+09:00")  # W46 is due
     assert len(smtp_server.messages) == 1 and "2026-W46" not in state(digest_site)
     assert "digest 2026-W46: not rendered; the later 2026-W47 is already recorded" in outcome.decisions
+
+
+def test_a_clock_gone_back_past_a_recorded_run_is_an_error_and_does_not_block(digest_site, smtp_server):
+    run_publish(digest_site, DUE)
+    outcome = run_publish(digest_site, "2026-11-20T09:00:00+09:00")  # the clock went back
+    assert [str(e) for e in outcome.errors] == [
+        ".syndicate/state.json: the clock (2026-11-20T09:00:00+09:00) is behind the run that recorded digest "
+        "2026-W47 at 2026-11-23T08:00:00+09:00: check this machine's clock; this run went on by it"]
+    # Which clock was wrong no run can tell: the week due by this one goes out.
+    assert state(digest_site)["2026-W46"]["status"] == "sent" and len(smtp_server.messages) == 2

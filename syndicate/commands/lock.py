@@ -5,15 +5,21 @@ on Windows) on ``.syndicate/lock``, so it ends with its process: a run killed
 with ``kill -9`` leaves the file but not the lock, and the next run takes it
 over at once. The file itself only says who holds it (pid, start time), for
 messages; it is never deleted, because deleting a lock file that another run
-has just opened lets a third run lock a new file beside it.
+has just opened lets a third run lock a new file beside it, nor truncated: the
+holder's line is written over the first ``HOLDER_BYTES`` in place.
+
+A site's repository may ship ``.syndicate/``: the lock file is opened without
+following a symbolic link, and a link anywhere in the state folder stops the
+run, with one line naming it, before anything else there is read or written.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterator
@@ -21,9 +27,11 @@ from typing import Callable, Iterator
 from syndicate.sources.config import Site
 from syndicate.errors import PublishError
 from syndicate.sources.posts import shown_path
+from syndicate.write.state import NOFOLLOW, link_error, refuse_links
 
 LOCK_NAME = "lock"
 POLL_SECONDS = 0.1
+HOLDER_BYTES = 100  # the holder's line, padded with spaces: "" (spaces only) when nobody holds the lock
 
 try:
     import fcntl
@@ -78,11 +86,18 @@ def _unlock(fd: int) -> None:
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
+def _say(fd: int, holder: str) -> None:
+    """Write the holder's line over the first HOLDER_BYTES of the lock file, padded; nothing else moves."""
+    line = holder.encode("utf-8")[:HOLDER_BYTES - 1].ljust(HOLDER_BYTES - 1) + b"\n"
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, line)
+
+
 def _holder(fd: int) -> tuple[str, int | None]:
     """What the lock file says about who holds it."""
     try:
         os.lseek(fd, 0, os.SEEK_SET)
-        text = os.read(fd, 200).decode("utf-8", "replace").strip()
+        text = os.read(fd, HOLDER_BYTES).decode("utf-8", "replace").strip()
     except OSError:
         return "", None
     words = text.split()
@@ -115,10 +130,16 @@ def site_lock(site: Site, timeout: float | None = None, *, sleep: Callable[[floa
     shown = shown_path(site, path)
     try:
         site.state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o644)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise link_error(site, path) from None
         raise PublishError(f"cannot open the lock file: {exc.strerror or exc}", shown) from None
     try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_nlink > 1:
+            what = "has other names (hard links)" if stat.S_ISREG(found.st_mode) else "is not a regular file"
+            raise PublishError(f"{what}; remove it (the next run makes it afresh)", shown)
         started = clock()
         while not _try_lock(fd):
             waited = clock() - started
@@ -126,17 +147,21 @@ def site_lock(site: Site, timeout: float | None = None, *, sleep: Callable[[floa
                 yield Busy(shown, _holder(fd)[0], waited)
                 return
             sleep(min(POLL_SECONDS, max(timeout - waited, 0.0)))
-        previous, pid = _holder(fd)
-        stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, f"pid {os.getpid()} since {stamp}\n".encode())
         try:
+            refuse_links(site)  # once the lock is held: no other run is making files there now
+            previous, pid = _holder(fd)
+            stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+            try:
+                _say(fd, f"pid {os.getpid()} since {stamp}")
+            except OSError as exc:
+                raise PublishError(f"cannot write the lock file: {exc.strerror or exc}", shown) from None
             yield Held(shown, previous, pid, clock() - started)
         finally:
-            # An empty file says "nobody"; a file still naming a pid after its
-            # run has gone is a run that was killed.
-            os.ftruncate(fd, 0)
+            # Spaces say "nobody" (in place: the first line took the space
+            # they need); a file still naming a pid after its run has gone is
+            # a run that was killed.
+            with suppress(OSError):
+                _say(fd, "")
             _unlock(fd)
     finally:
         os.close(fd)

@@ -7,8 +7,12 @@
   does nothing and exits 0;
 - it writes a file only when its bytes change, atomically, so an unchanged
   site gives a run that writes nothing and a killed run leaves whole files;
-- it sends each digest period at most once: state.json says which periods and
-  posts went out, and is updated only after an SMTP server accepted.
+- it sends each digest period once: its files are written (and read back)
+  first, state.json says which periods and posts went out, and the record
+  that says "sent" is made ready before sending and put in place the moment
+  an SMTP server answers 250 to the message, before QUIT. The one window left
+  is a lost 250 (``syndicate.write.smtp.Unanswered``): the next run sends the
+  digest again, and after ``UNANSWERED_LIMIT`` of those it counts as sent.
 
 **Which digest, when.** With ``[digest.schedule]`` (``weekday``, ``time`` in the
 site's time zone), the digest due at the latest scheduled moment at or before
@@ -19,6 +23,10 @@ named as ``syndicate digest --week`` names it (``2026-W48``), so the same week
 can be rendered or resent by hand. A post dated in a period that was already
 sent (written late, or scheduled after the digest went out) goes into the next
 digest (``digest.catch_up``), and a post is never in two digests.
+
+**The clock.** A run whose clock is behind a recorded run says so (an error)
+and still goes by its own clock: a period recorded by a clock that was ahead
+never holds back the ones due since.
 """
 
 from __future__ import annotations
@@ -34,10 +42,13 @@ from syndicate.outcome import Outcome
 from syndicate.sources.config import WEEKDAYS, Schedule, Site
 from syndicate.sources.posts import Loaded, Post, shown_path
 from syndicate.write.files import output_path, remove_stale_temporaries
-from syndicate.write.state import (EMPTY, RENDERED, SENDING, SENT, DigestRecord, load_digests, save_digest,
-                                   save_first_seen)
+from syndicate.write.state import (EMPTY, RENDERED, SENDING, SENT, STATE, DigestRecord, commit_sent,
+                                   load_digests, prepare_sent, save_digest, save_first_seen)
 
 NO_SCHEDULE = "digest: no [digest.schedule] in the configuration; publish renders none"
+# Sends of one digest whose answer never came (each may have delivered it)
+# after which it counts as sent.
+UNANSWERED_LIMIT = 2
 
 
 # --- the schedule -----------------------------------------------------------------
@@ -144,11 +155,21 @@ def _settled_digest_status(site: Site, now: datetime) -> str | None:
         records = load_digests(site)
     except SyndicateError:
         return None  # the full run reports it
-    if any(record.status == SENDING for record in records.values()):
+    if any(record.status == SENDING for record in records.values()) or _recorded_after(records.values(), now):
         return None
     moment = scheduled_moment(site.digest.schedule, now, site)
     record = records.get(due_window(site, moment).period)
     return _digest_status(record, moment) if record else None
+
+
+def _recorded_at(record: DigestRecord) -> datetime:
+    """When the run that last wrote ``record`` thought it was."""
+    return max(record.rendered_at, record.sent_at or record.rendered_at)
+
+
+def _recorded_after(records: Iterable[DigestRecord], now: datetime) -> DigestRecord | None:
+    """The record written latest by a run whose clock was ahead of ``now``, if any."""
+    return max((r for r in records if _recorded_at(r) > now), key=_recorded_at, default=None)
 
 
 def _digest_status(record: DigestRecord, moment: datetime) -> str:
@@ -171,14 +192,12 @@ def _explain_posts(loaded: Loaded, published: list[Post], now: datetime, reads: 
 
 def _dry_write(site: Site, files: dict[str, bytes], outcome: Outcome) -> None:
     """What write_outputs would do, said and not done."""
+    from syndicate.pipeline import holds
+
     for relative, data in files.items():
         path = output_path(site.output_dir, relative)
-        try:
-            same = path.read_bytes() == data
-        except OSError:
-            same = False
         shown = shown_path(site, path)
-        if same:
+        if holds(path, data):
             outcome.unchanged.append(shown)
         else:
             outcome.events.append(f"would write {shown}")
@@ -230,14 +249,23 @@ def _digest_when_due(run: _DigestRun, published: list[Post]) -> None:
     moment = scheduled_moment(schedule, now, site)
     window = due_window(site, moment)
     following = moment + timedelta(days=7)
+    ahead = _recorded_after(records.values(), now)
+    if ahead is not None:
+        # This clock or that run's is wrong, and only a person can tell which.
+        # One run with a clock ahead (a machine booting before NTP) must not
+        # stop every digest until that date, so this one goes on as due.
+        outcome.errors.append(PublishError(
+            f"the clock ({now.isoformat()}) is behind the run that recorded digest {ahead.period} at "
+            f"{_recorded_at(ahead).isoformat()}: check this machine's clock; this run went on by it",
+            shown_path(site, site.state_dir / STATE)))
     record = records.get(window.period)
     if record is not None:
         outcome.decisions.append(_digest_status(record, moment))
         return
-    newest = max(records.values(), key=lambda r: r.start, default=None)
+    newest = max((r for r in records.values() if _recorded_at(r) <= now), key=lambda r: r.start, default=None)
     if newest is not None and newest.start > window.start:
-        # The clock went back, or a later week was sent by hand: an older
-        # week after a newer one would only confuse readers.
+        # A later week was sent by hand: an older week after a newer one
+        # would only confuse readers.
         outcome.decisions.append(f"digest {window.period}: not rendered; the later {newest.period} is "
                                  "already recorded")
         return
@@ -309,14 +337,23 @@ def _files_of(posts: list[Post], files) -> tuple[str, ...]:
     return tuple(by_id[pid] for pid in files.post_ids)
 
 
-def _write_digest(run: _DigestRun, files) -> None:
+def _write_digest(run: _DigestRun, files) -> bool:
+    """Write the digest's files (a dry run: say which it would); returns whether they are all on disk.
+
+    When they are not, the digest is neither recorded nor sent: the errors say
+    why, and the next run tries again.
+    """
     from syndicate.pipeline import write_digest
     from syndicate.render.digest import digest_outputs
 
     if run.dry_run:
         _dry_write(run.site, digest_outputs(files), run.outcome)
-    else:
-        write_digest(run.site, files, run.outcome)
+        return True
+    if write_digest(run.site, files, run.outcome):
+        return True
+    run.outcome.errors.append(PublishError(f"digest {files.period}: its files could not be written, so it is "
+                                           "neither recorded nor sent; the next run tries again"))
+    return False
 
 
 def _new_digest(run: _DigestRun, window, posts: list[Post]) -> bool:
@@ -324,7 +361,8 @@ def _new_digest(run: _DigestRun, window, posts: list[Post]) -> bool:
     files = _render(run, posts, window, run.now)
     if files is None:
         return False  # every body failed; the errors say why, the next run tries again
-    _write_digest(run, files)
+    if not _write_digest(run, files):
+        return False
     record = DigestRecord(window.period, window.start, window.end, files.post_ids,
                           SENDING if run.sending else RENDERED, run.now, files.message_id,
                           post_files=_files_of(posts, files))
@@ -360,7 +398,8 @@ def _resume(run: _DigestRun, record: DigestRecord, published: list[Post]) -> boo
         if not dry_run:
             save_digest(site, replace(record, post_ids=(), status=EMPTY))
         return True
-    _write_digest(run, files)
+    if not _write_digest(run, files):
+        return False
     if files.post_ids != record.post_ids:
         record = replace(record, post_ids=files.post_ids, message_id=files.message_id,
                          post_files=_files_of(posts, files))
@@ -371,7 +410,7 @@ def _resume(run: _DigestRun, record: DigestRecord, published: list[Post]) -> boo
 
 def _send(run: _DigestRun, record: DigestRecord, files) -> bool:
     """Send the digest and record it as sent once a server accepted it; returns whether it went."""
-    from syndicate.write.smtp import send_message
+    from syndicate.write.smtp import Unanswered, send_message
 
     site, now, outcome = run.site, run.now, run.outcome
     what = f"digest {record.period} ({_posts(len(files.post_ids))}) to {site.email.to}"
@@ -379,12 +418,42 @@ def _send(run: _DigestRun, record: DigestRecord, files) -> bool:
         outcome.events.append(f"would send {what}")
         return True
     try:
-        refused = send_message(site, files.eml, sleep=run.sleep)
+        # Recorded the moment the server accepts, before QUIT; made ready
+        # now, so that recording it then needs no disk space.
+        prepared = prepare_sent(site, replace(record, status=SENT, sent_at=now, sent_to=site.email.to))
+    except SyndicateError as exc:
+        outcome.errors.append(PublishError(f"digest {record.period} not sent, as it could not be recorded as "
+                                           f"sent: {exc.detail}", exc.path, exc.line))
+        return False
+    unrecorded: list[SyndicateError] = []
+
+    def accepted() -> None:
+        try:
+            commit_sent(site, prepared)
+        except SyndicateError as exc:
+            unrecorded.append(exc)
+
+    try:
+        refused = send_message(site, files.eml, accepted=accepted, sleep=run.sleep)
+    except Unanswered as exc:
+        from syndicate.pipeline import save_state
+
+        record = replace(record, unanswered=record.unanswered + 1)
+        if record.unanswered < UNANSWERED_LIMIT:
+            then = "not sent again in this run; the next run sends it again"
+        else:
+            # A server that takes every copy and never answers must not get one per run.
+            record = replace(record, status=SENT, sent_at=now, sent_to=site.email.to)
+            then = (f"{record.unanswered} times now, so it counts as sent; if the list did not get it, "
+                    f"`syndicate digest --week {record.period} --send --force` sends it again")
+        outcome.errors.append(PublishError(f"digest {record.period} may have been sent: {exc.detail}; {then}"))
+        save_state(outcome, lambda: save_digest(site, record))
+        return False
     except SyndicateError as exc:
         outcome.errors.append(PublishError(f"digest {record.period} not sent: {exc.detail}", exc.path, exc.line))
         return False
-    save_digest(site, replace(record, status=SENT, sent_at=now, sent_to=site.email.to))
     outcome.events.append(f"sent {what}")
+    outcome.errors += unrecorded
     if refused:
         outcome.errors.append(PublishError(f"digest {record.period}: the server refused "
                                            f"{', '.join(refused)}; the other recipients got it"))
@@ -435,8 +504,7 @@ def _send_digest(site: Site, now: datetime, window, list_tool: str | None, force
     files = _render(run, posts, window, now, list_tool) if posts else None
     if files is None:
         outcome.events.append(f"no posts for digest {window.period}; nothing sent")
-    else:
-        _write_digest(run, files)
+    elif _write_digest(run, files):
         record = DigestRecord(window.period, window.start, window.end, files.post_ids, SENDING, now,
                               files.message_id, post_files=_files_of(posts, files))
         save_digest(site, record)

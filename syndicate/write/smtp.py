@@ -9,12 +9,20 @@ Temporary failures (4xx replies, a refused or dropped connection, a timeout)
 are retried a few times with growing pauses; if they last, the run fails and
 the next run tries again. Permanent failures (5xx replies, a certificate that
 does not verify, a server without STARTTLS) fail at once and say so.
+
+The message counts as sent the moment the server answers 250 to the end of
+its data: the caller's ``accepted`` runs then, before QUIT, whose answer (or
+silence) changes nothing. A connection that drops, or a server that stays
+silent, after the whole message went and before that answer leaves the
+outcome unknown (the server may have taken it): that is not retried within
+the run (``Unanswered``).
 """
 
 from __future__ import annotations
 
 import email.policy
 import os
+import re
 import smtplib
 import ssl
 import time
@@ -38,6 +46,10 @@ class TemporaryFailure(PublishError):
 
 class PermanentFailure(PublishError):
     """The server refused the message for good (5xx), or the setup cannot work."""
+
+
+class Unanswered(PublishError):
+    """The whole message reached the server but its answer did not reach us: it may have been accepted."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +111,62 @@ def _connect(site: Site) -> smtplib.SMTP:
     return connection
 
 
-def _deliver(site: Site, message: bytes, env: Envelope, secret: str | None) -> dict:
-    with _connect(site) as connection:
+def _transfer(connection: smtplib.SMTP, env: Envelope, message: bytes) -> dict:
+    """MAIL, RCPT and DATA on an open connection, as ``SMTP.sendmail``; returns the refused recipients.
+
+    Raises ``_NoAnswer`` when the connection drops, or the server stays silent,
+    after the last byte of the message went and before the server answered it.
+    """
+    connection.ehlo_or_helo_if_needed()
+    size = [f"size={len(message)}"] if connection.does_esmtp and connection.has_extn("size") else []
+    code, reply = connection.mail(env.sender, size)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, env.sender)
+    refused = {}
+    for address in env.recipients:
+        code, reply = connection.rcpt(address)
+        if code not in (250, 251):
+            refused[address] = (code, reply)
+    if len(refused) == len(env.recipients):
+        raise smtplib.SMTPRecipientsRefused(refused)
+    code, reply = connection.docmd("DATA")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    data = re.sub(rb"(?m)^\.", b"..", message)  # dot-stuffing (RFC 5321 4.5.2)
+    connection.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+    try:
+        code, reply = connection.getreply()
+    except smtplib.SMTPServerDisconnected as exc:
+        raise _NoAnswer(str(exc)) from None
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+    return refused
+
+
+class _NoAnswer(Exception):
+    """What ``_transfer`` raises when the server's answer to the message never came."""
+
+
+def _deliver(site: Site, message: bytes, env: Envelope, secret: str | None) -> tuple[smtplib.SMTP, dict]:
+    """Connect and hand the message over; returns the open connection and the refused recipients."""
+    connection = _connect(site)
+    try:
         if secret is not None:
             connection.login(site.smtp.username, secret)
-        return connection.sendmail(env.sender, list(env.recipients), message)
+        return connection, _transfer(connection, env, message)
+    except BaseException:
+        connection.close()
+        raise
+
+
+def _quit(connection: smtplib.SMTP) -> None:
+    """Say QUIT and close; the message was accepted already, so no answer (or silence) matters."""
+    try:
+        connection.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        connection.close()
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -137,14 +200,18 @@ def classify(exc: BaseException) -> tuple[bool, str]:
     raise exc
 
 
-def send_message(site: Site, message: bytes, *, sleep: Callable[[float], None] | None = None,
+def send_message(site: Site, message: bytes, *, accepted: Callable[[], None] = lambda: None,
+                 sleep: Callable[[float], None] | None = None,
                  delays: Sequence[float] | None = None) -> tuple[str, ...]:
     """Send ``message`` (a complete .eml) to ``email.to``; returns the refused recipients.
 
     Returns only once a server has accepted the message for at least one
-    recipient. Raises TemporaryFailure after the last retry, PermanentFailure
-    at the first 5xx, ConfigError for an incomplete setup. ``sleep`` and
-    ``delays`` default to time.sleep and RETRY_DELAYS.
+    recipient; ``accepted`` is called the moment it did, before the
+    connection is closed. Raises TemporaryFailure after the last retry,
+    PermanentFailure at the first 5xx, Unanswered (not retried) when the
+    server's answer to the whole message never came, ConfigError for an
+    incomplete setup. ``sleep`` and ``delays`` default to time.sleep and
+    RETRY_DELAYS.
     """
     sleep = sleep or time.sleep
     delays = RETRY_DELAYS if delays is None else delays
@@ -154,7 +221,10 @@ def send_message(site: Site, message: bytes, *, sleep: Callable[[float], None] |
     attempts = len(delays) + 1
     for pause in [*delays, None]:
         try:
-            return tuple(sorted(_deliver(site, message, env, secret)))
+            connection, refused = _deliver(site, message, env, secret)
+            break
+        except _NoAnswer as exc:
+            raise Unanswered(f"{server} took the whole message but its answer never came ({exc})") from None
         except Exception as exc:  # classify() re-raises what it does not know
             temporary, what = classify(exc)
             if not temporary:
@@ -164,4 +234,8 @@ def send_message(site: Site, message: bytes, *, sleep: Callable[[float], None] |
                 raise TemporaryFailure(f"{server} failed {attempts} times, last: {what}; "
                                        "the next run tries again") from None
         sleep(pause)
-    return ()  # pragma: no cover - the loop always returns or raises
+    try:
+        accepted()
+    finally:
+        _quit(connection)
+    return tuple(sorted(refused))
