@@ -76,7 +76,7 @@ from functools import cmp_to_key, lru_cache, wraps
 from html import escape as html_escape
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable, Mapping, Optional
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 from liquid import Environment, Mode
@@ -95,7 +95,8 @@ from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_ILLEGAL, TOKEN_TAG, 
 from liquid.undefined import is_undefined
 
 from syndicate.errors import Notice
-from syndicate.sources.jekyll import leading_slash, smartify, without_dot_segments
+from syndicate.sources.jekyll import (FRAGMENT_SAFE, PATH_SAFE, RESERVED_SAFE, leading_slash, normalize_component,
+                                      normalized_query, smartify, without_dot_segments)
 from syndicate.sources.jekyll import slugify as jekyll_slugify
 
 
@@ -1040,30 +1041,8 @@ def _jekyll(context: RenderContext) -> JekyllContext:
 
 # URLs, after Addressable's normalisation as Jekyll uses it
 
-_SUB_DELIMS = "!$&'()*+,;="
-_PATH_SAFE = _SUB_DELIMS + ":@/"
-_QUERY_SAFE = _PATH_SAFE + "?"
-_URI_SAFE = _SUB_DELIMS + ":/?#[]@"
-_ESCAPES = re.compile(r"((?:%[0-9A-Fa-f]{2})+)")
 _URI = re.compile(r"(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?", re.S)
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ftp": "21"}
-
-
-def _encode(text: str, safe: str, leave: str = "") -> str:
-    """``text`` with escapes decoded (but those for ``leave``) and what ``safe`` lacks encoded."""
-    out = []
-    for index, part in enumerate(_ESCAPES.split(text)):
-        if index % 2 == 0:
-            out.append(quote(unicodedata.normalize("NFC", part), safe=safe))
-            continue
-        try:
-            decoded = bytes.fromhex(part.replace("%", "")).decode("utf-8")
-        except UnicodeDecodeError:
-            out.append(part.upper())
-            continue
-        for char in decoded:
-            out.append(quote(char, safe="") if char in leave else quote(char, safe=safe))
-    return "".join(out)
 
 
 def _normalize_authority(authority: str, scheme: Optional[str]) -> str:
@@ -1083,14 +1062,16 @@ def _normalize_uri(uri: str) -> str:
         out.append(scheme + ":")
     if authority is not None:
         out.append("//" + _normalize_authority(authority, scheme))
-    path = _encode(path, _PATH_SAFE, leave="/")
+    path = "/".join(normalize_component(segment, PATH_SAFE) for segment in path.split("/"))
     if path.startswith("/") or authority is not None:
         path = without_dot_segments(path)
     out.append("/" if authority is not None and not path else path)
-    if query is not None:
-        out.append("?" + _encode(query, _QUERY_SAFE))
-    if fragment is not None:
-        out.append("#" + _encode(fragment, _QUERY_SAFE))
+    query = normalized_query(query) if query is not None else ""
+    if query:
+        out.append("?" + query)
+    fragment = normalize_component(fragment, FRAGMENT_SAFE) if fragment is not None else ""
+    if fragment:
+        out.append("#" + fragment)
     return "".join(out)
 
 
@@ -1128,7 +1109,7 @@ def _strip_index(value: Any) -> Any:
 
 
 def _uri_escape(value: Any) -> str:
-    return _encode(_to_s(value), _URI_SAFE)
+    return normalize_component(_to_s(value), RESERVED_SAFE)  # Addressable's default class
 
 
 def _cgi_escape(value: Any) -> str:

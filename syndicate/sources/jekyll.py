@@ -38,7 +38,7 @@ from functools import lru_cache
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any, Callable, Mapping
-from urllib.parse import quote, unquote_to_bytes, urlsplit
+from urllib.parse import quote, urlsplit
 
 # jekyll-feed's defaults: where the posts' feed goes, how many entries it has.
 FEED_PATH = "feed.xml"
@@ -310,23 +310,73 @@ PLAIN_PATH = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*")
 ESCAPED_PATH = re.compile(r"(?:[A-Za-z0-9/!$&'()*+,;=:@._~-]|%[89A-F][0-9A-F])*")
 
 
+# What Addressable 2.8's normalize keeps as it is in a query (the rest is
+# encoded; "&" splits it, ";" is encoded, "%2B" stays) and in a fragment.
+QUERY_SAFE = "!$'()*+,=:@/?-._~"
+FRAGMENT_SAFE = "!$&'()*+,;=:@/?-._~"
+RESERVED_SAFE = ":/?#[]@!$&'()*+,;=-._~"  # encode_component's default class
+ESCAPE_RUN = re.compile(r"((?:%[0-9A-Fa-f]{2})+)")
+
+
 @lru_cache(maxsize=4096)
 def normalized_path(path: str) -> str:
-    """A path as Addressable's ``normalize`` writes it: each segment decoded, NFKC, encoded again.
+    """A site path as Addressable's ``normalize`` writes it (what Jekyll's ``absolute_url`` gives).
 
-    What is not a path character is percent-encoded (upper-case hex), escapes
-    of characters that need none are decoded, dot segments are removed, and
-    "//" is kept. A "?" or "#" starts the query or fragment, left as it is
-    unless it is empty.
+    Each segment decoded, NFKC, encoded again: what is not a path character
+    is percent-encoded (upper-case hex), escapes of characters that need none
+    are decoded, dot segments are removed, and "//" is kept. A "?" starts the
+    query and a "#" the fragment, each normalised as Addressable does, and
+    dropped when empty.
     """
-    cut = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
-    head, tail = path[:cut], path[cut:]
+    head, _, fragment = path.partition("#")
+    head, question, query = head.partition("?")
     if not PLAIN_PATH.fullmatch(head) and not (ESCAPED_PATH.fullmatch(head) and _normal_escapes(head)):
-        head = "/".join(_normal_segment(segment) for segment in head.split("/"))
+        head = "/".join(normalize_component(segment, PATH_SAFE) for segment in head.split("/"))
     if "/." in head or head.startswith("."):
         head = without_dot_segments(head)
-    # An empty query or fragment (a slug ending in "?") is dropped, as Addressable does.
-    return head + (tail if tail.strip("?#") else "")
+    if question:
+        query = normalized_query(query)
+        head += "?" + query if query else ""
+    if "#" in path:
+        fragment = normalize_component(fragment, FRAGMENT_SAFE)
+        head += "#" + fragment if fragment else ""
+    return head
+
+
+def normalized_query(query: str) -> str:
+    """Addressable's ``normalized_query``: each ``&``-separated pair normalised, ``%2B`` left encoded."""
+    return "&".join(normalize_component(pair, QUERY_SAFE, leave="+") for pair in query.split("&"))
+
+
+def normalize_component(text: str, safe: str, leave: str = "") -> str:
+    """Addressable's ``normalize_component``: escapes decoded (but those of ``leave``), NFKC, encoded again.
+
+    What is not alphanumeric or in ``safe`` is percent-encoded, upper-case;
+    an escape of a ``leave`` character stays as written. Text whose escapes
+    are not UTF-8 is only encoded where needed, as Addressable falls back to.
+    """
+    if not ("%" in text or not text.isascii() or _needs_quoting(text, safe)):
+        return text
+    raw = bytearray()
+    for index, part in enumerate(ESCAPE_RUN.split(text)):
+        if index % 2 == 0:
+            raw += part.encode("utf-8", "surrogateescape")
+            continue
+        for escape in part[1:].split("%"):
+            byte = int(escape, 16)
+            raw += ("%" + escape).encode() if chr(byte) in leave else bytes((byte,))
+    try:
+        decoded = unicodedata.normalize("NFKC", raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return quote(bytes(raw), safe=RESERVED_SAFE)
+    if not leave:
+        return quote(decoded, safe=safe)
+    kept = re.compile("(" + "|".join(f"%{ord(c):02X}|%{ord(c):02x}" for c in leave) + ")")
+    return "".join(part if index % 2 else quote(part, safe=safe) for index, part in enumerate(kept.split(decoded)))
+
+
+def _needs_quoting(text: str, safe: str) -> bool:
+    return any(not (c.isalnum() or c in safe) for c in text)
 
 
 def _normal_escapes(path: str) -> bool:
@@ -341,15 +391,6 @@ def _normal_escapes(path: str) -> bool:
     except UnicodeError:
         return False
     return unicodedata.is_normalized("NFKC", text)
-
-
-def _normal_segment(segment: str) -> str:
-    raw = unquote_to_bytes(segment)
-    try:
-        text = unicodedata.normalize("NFKC", raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return quote(raw, safe=PATH_SAFE)
-    return quote(text, safe=PATH_SAFE)
 
 
 def without_dot_segments(path: str) -> str:
