@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from syndicate.sources.config import Site
+from syndicate.sources.safe_yaml import json_loads
 from syndicate.sources.inputs import first_seen_path
 from syndicate.errors import PublishError
 from syndicate.sources.posts import Loaded, shown_path
@@ -23,7 +24,7 @@ from syndicate.write.files import write_if_changed
 def read_json(path: Path) -> dict:
     """A JSON object from the state folder, or {} when missing or corrupt."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json_loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -151,7 +152,7 @@ def _load_state(site: Site) -> tuple[dict, dict[str, DigestRecord]]:
     path = site.state_dir / STATE
     shown = shown_path(site, path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json_loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}, {}
     except OSError as exc:
