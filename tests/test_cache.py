@@ -364,3 +364,104 @@ def test_chunked_write_that_fails_midway_leaves_the_old_file_and_no_temporary_on
         write_chunks_if_changed(path, chunks())
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["index.json"]
+
+
+# --- entries checked against what they were derived from (issue 15, item 13) ---
+
+
+@pytest.mark.parametrize("edit", [
+    lambda entry: entry["post"].update(title="Edited in the index"),
+    lambda entry: entry["rendered"].update(html="<p>Edited in the index</p>"),
+])
+def test_an_entry_edited_in_the_index_is_dropped_and_the_post_read_again(site_root, run, reads, edit):
+    site = load_site(site_root)
+    build_and_fill(site)
+    expected = outputs(site_root / "public")
+    index = site_root / ".syndicate" / "posts-index.json"
+    data = json.loads(index.read_bytes())
+    edit(data["posts"]["posts/2026-11-21-markdown.md"])
+    index.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (site_root / "public" / "atom.xml").unlink()  # the last run's record no longer answers: a full run
+    reads.clear()
+    result = run("build", "--site", site_root, "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert "2026-11-21-markdown.md" in reads and "2026-11-20-seoul.md" not in reads  # that entry alone
+    assert outputs(site_root / "public") == expected
+    for name in ("feed.xml", "atom.xml"):
+        entries = feedparser.parse((site_root / "public" / name).read_bytes()).entries
+        assert "Markdown post" in [entry.title for entry in entries], name
+        assert "Edited in the index" not in (site_root / "public" / name).read_text(encoding="utf-8")
+
+
+# --- racily clean on a file system with one-second times (issue 15, item 11) ---
+
+
+@pytest.fixture
+def one_second_fs(tmp_path):
+    """A folder on ext4 with 128-byte inodes, whose times are whole seconds, in a loop file."""
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or not (shutil.which("mkfs.ext4") and shutil.which("mount")):
+        pytest.skip("needs root and mkfs.ext4 to mount a file system with one-second times (CI's .ci/run has both)")
+    image, folder = tmp_path / "fs.img", tmp_path / "mnt"
+    folder.mkdir()
+    with image.open("wb") as file:
+        file.truncate(16 * 1024 * 1024)
+    made = subprocess.run(["mkfs.ext4", "-q", "-F", "-I", "128", str(image)], capture_output=True, text=True)
+    mounted = made.returncode == 0 and subprocess.run(
+        ["mount", "-o", "loop", str(image), str(folder)], capture_output=True, text=True).returncode == 0
+    if not mounted:
+        pytest.skip("cannot mount a loop file here (no loop devices, or no permission)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_post_saved_again_in_the_second_it_was_read_is_read_again(one_second_fs, monkeypatch):
+    """Saved twice within one second, same size, while a full run read the first version: never stale.
+
+    The second save lands in the second the run read the post (its mtime
+    and ctime are that second, as the first save's), and the run saves the
+    index in a later second, as a run taking a while does.
+    """
+    from tests.conftest import BASIC_CONFIG, write_files
+
+    root = one_second_fs / "site"
+    write_files(root, {"syndicate.toml": BASIC_CONFIG, "posts/2026-11-20-post.md": "---\ntitle: Version A\n---\nx\n"})
+    site = load_site(root)
+    build(site, now_for(site))  # a first build: its posts index is empty, the next full run fills it
+    post = root / "posts" / "2026-11-20-post.md"
+    real = syndicate.incremental.cache.read_post_bytes
+    for _ in range(5):
+        # At the start of a second, the first save, the run's read and the second save take far less than one.
+        time.sleep(1 - time.time() % 1)
+        post.write_text("---\ntitle: Version A\n---\nx\n")
+        first = post.stat()
+        saved = []
+
+        def read_then_save_again(path):
+            raw = real(path)
+            if path == post and not saved:
+                post.write_text("---\ntitle: Version B\n---\nx\n")
+                saved.append(post.stat())
+                time.sleep(1 - time.time() % 1)  # the index is saved in the next second
+            return raw
+
+        monkeypatch.setattr(syndicate.incremental.cache, "read_post_bytes", read_then_save_again)
+        forget(site)  # a full run, which the posts index answers
+        build(site, now_for(site))
+        monkeypatch.setattr(syndicate.incremental.cache, "read_post_bytes", real)
+        again = saved[0]
+        if (first.st_size, first.st_mtime_ns, first.st_ctime_ns) == (again.st_size, again.st_mtime_ns,
+                                                                        again.st_ctime_ns):
+            break  # the two saves look the same to stat: the race this test is about
+    else:
+        pytest.skip("the machine is too busy to save a post twice within one second")
+    assert first.st_mtime_ns % 1_000_000_000 == 0  # one-second times indeed
+    for _ in range(2):
+        forget(site)
+        build(site, now_for(site))
+        titles = [e.title for e in feedparser.parse((root / "public/feed.xml").read_bytes()).entries]
+        assert titles == ["Version B"]

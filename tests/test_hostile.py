@@ -31,7 +31,7 @@ from syndicate.sources.postfile import legacy_korean
 from syndicate.text import XML_FORBIDDEN
 from syndicate.text import safe_name
 from syndicate.write.files import output_path
-from tests.conftest import NOW
+from tests.conftest import NOW, parse_feed
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 SITE_URL = "https://example.com/blog/"
@@ -833,3 +833,214 @@ def test_a_state_folder_that_cannot_be_written_costs_no_report(make_site, run, m
     assert f"cannot write {root / '.syndicate' / 'first-seen.json'}: No space left on device" in errors
     assert "wrote public/feed.xml" in lines(result.stdout)
     assert {"Good", "Undated"} <= titles(root, "feed.xml")
+
+
+# --- nesting deep enough to exhaust Python's recursion limit (issue 15, item 9) ---
+
+DEEP = 600  # past MAX_DEPTH, and deep enough that the parsers alone would recurse past Python's limit
+
+
+@pytest.mark.parametrize("front_matter", [
+    f"+++\ntitle = \"Deep\"\nk = {'[' * DEEP}1{']' * DEEP}\n+++\n",
+    f"+++\ntitle = \"Deep\"\nk = {'{a = ' * DEEP}1{' }' * DEEP}\n+++\n",
+    # Dotted keys nest tables without a bracket; the escape makes the values be walked to clean them.
+    f"+++\ntitle = \"Deep \\u0001\"\n{'.'.join(['k'] * 5000)} = 1\n+++\n",
+    f"+++\ntitle = \"Deep\"\n[{'.'.join(['k'] * 5000)}]\nx = 1\n+++\n",
+    f"---\ntitle: Deep\nk: {'[' * DEEP}1{']' * DEEP}\n---\n",
+    f'{{\n"title": "Deep",\n"k": {"[" * 5000}{"]" * 5000}\n}}\n',
+])
+def test_deeply_nested_front_matter_is_one_line_and_the_other_posts_publish(tmp_path, run, front_matter):
+    root = hostile_site(tmp_path)
+    (root / "posts" / "2024-03-12-good.md").write_text("---\ntitle: Good\n---\nx\n")
+    (root / "posts" / "2024-03-13-deep.md").write_text(front_matter + "body\n")
+    for command in ("build", "check", "publish"):
+        result = run(command, "--site", root, "--now", NOW)
+        assert result.exit_code == 1, result.output
+        assert lines(result.stderr) == ["posts/2024-03-13-deep.md:3: invalid front matter: nested more than "
+                                        "50 levels deep", "failed: 1 problem(s)"]
+        assert titles(root) == {"Good"}
+
+
+def in_digest_table(lines: str) -> str:
+    """CONFIG with ``lines`` added to its [digest] table."""
+    return CONFIG.replace("[digest]\n", "[digest]\n" + lines)
+
+
+DEEP_JSON = '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+@pytest.mark.parametrize("command", [["build"], ["check"], ["publish"], ["digest", "--week", "2026-W47"]])
+def test_deeply_nested_cache_files_are_treated_as_empty(tmp_path, run, command):
+    root = hostile_site(tmp_path)
+    (root / "posts" / "2026-11-18-good.md").write_text("---\ntitle: Good\n---\nx\n")
+    (root / ".syndicate").mkdir()
+    for name in ("first-seen.json", "posts-index.json", "last-run.json", "last-run-posts.json"):
+        (root / ".syndicate" / name).write_text(DEEP_JSON)
+    for _ in range(2):  # and again, over the files the first run wrote
+        result = run(*command, "--site", root, "--now", NOW)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+    if command[0] in ("build", "publish"):
+        assert titles(root) == {"Good"}
+
+
+def test_a_deeply_nested_state_json_is_one_line_and_the_feeds_publish(tmp_path, run):
+    root = hostile_site(tmp_path)
+    (root / "syndicate.toml").write_text(in_digest_table('schedule = { weekday = "mon", time = "08:00" }\n'))
+    (root / "posts" / "2026-11-18-good.md").write_text("---\ntitle: Good\n---\nx\n")
+    (root / ".syndicate").mkdir()
+    (root / ".syndicate" / "state.json").write_text(DEEP_JSON)
+    result = run("publish", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert lines(result.stderr) == [
+        ".syndicate/state.json: corrupt (nested too deeply); it records which digests were sent, so syndicate "
+        "will not guess: restore it from a backup, or delete it to start afresh", "failed: 1 problem(s)"]
+    assert titles(root) == {"Good"}
+
+
+@pytest.mark.parametrize("deep, line", [(f"x = {'[' * DEEP}{']' * DEEP}\n", 2),
+                                        (f"{'.'.join(['k'] * 5000)} = 1\n", 2)])
+def test_a_deeply_nested_configuration_is_one_line(tmp_path, run, deep, line):
+    root = hostile_site(tmp_path)
+    (root / "syndicate.toml").write_text("# the title comes next\n" + deep + CONFIG)
+    result = run("build", "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert result.stderr == f"syndicate.toml:{line}: not valid TOML: nested more than 50 levels deep\n"
+
+
+@pytest.mark.parametrize("args, config, message", [
+    (["--week", "9999-W52"], "", "--week is out of range: '9999-W52' (years 1000 to 9998)"),
+    (["--week", "0001-W01"], "", "--week is out of range: '0001-W01' (years 1000 to 9998)"),
+    (["--days", "1000000000000"], "",
+     "--days is too large: 1000000000000 days before now is before the calendar starts"),
+    ([], "days = 3000000\n",
+     "syndicate.toml: digest.days is too large: 3000000 days before now is before the calendar starts"),
+    (["--since", "2026-01-01", "--until", "9999-12-31"], "", "--until is out of range: '9999-12-31'"),
+    (["--week", "2026-W47"], 'utm = { source = "{{ 1/0 }}" }\n', "syndicate.toml: digest.utm.source: division by zero"),
+])
+def test_digest_windows_and_settings_out_of_range_are_one_line(tmp_path, run, args, config, message):
+    root = hostile_site(tmp_path)
+    (root / "syndicate.toml").write_text(in_digest_table(config))
+    (root / "posts" / "2026-11-18-good.md").write_text("---\ntitle: Good\n---\nx\n")
+    result = run("digest", *args, "--site", root, "--now", NOW)
+    assert result.exit_code == 1
+    assert lines(result.stderr) == [message]
+
+
+# --- srcset (issue 15, item 10) ------------------------------------------------
+
+SRCSET_POST = """\
+---
+title: Pictures
+date: 2026-11-18
+---
+<p><img src="a.png" alt="one" srcset="a-2x.png 2x, javascript:alert(1) 1x, JavaScript:alert(2) 3x"></p>
+<picture><source srcset="b.webp 1x, data:text/html,&lt;script&gt;alert(3)&lt;/script&gt; 2x"><source srcset="b.webp 1x, javascript:alert(4)"><img src="b.png" alt="two" srcset="b.png 1x, data:text/html;base64,PHNjcmlwdD4= 2x"></picture>
+<p>Text stays.</p>
+"""
+POST_URL = f"{SITE_URL}2026/11/18/"
+SCRIPT_URL = re.compile(r"javascript:|data:text/html", re.IGNORECASE)
+
+
+def test_script_urls_in_srcset_are_removed_from_feeds_and_the_digest(tmp_path, run):
+    root = hostile_site(tmp_path)
+    (root / "posts" / "pictures.md").write_text(SRCSET_POST)
+    assert run("build", "--site", root, "--now", NOW).exit_code == 0
+    for name in ("atom.xml", "feed.xml"):
+        entry, = parse_feed(root / "public" / name).entries  # feedparser's own sanitiser off
+        content = entry.content[0].value
+        assert not SCRIPT_URL.search(content), content
+        assert f"{POST_URL}a-2x.png 2x" in content and f"{POST_URL}b.webp 1x" in content
+        assert "Text stays." in content
+        assert not SCRIPT_URL.search((root / "public" / name).read_text())
+    result = run("digest", "--site", root, "--now", NOW, "--week", "2026-W47")
+    assert result.exit_code == 0, result.output
+    for name in ("latest.html", "latest.eml", "latest.txt"):
+        text = (root / "public" / "digest" / name).read_text(encoding="utf-8")
+        assert not SCRIPT_URL.search(text), (name, SCRIPT_URL.search(text))
+    assert f"{POST_URL}a-2x.png 2x" in (root / "public" / "digest" / "latest.html").read_text(encoding="utf-8")
+
+
+# --- a posts folder linked from outside (issue 15, item 7) ---------------------
+
+
+@pytest.mark.parametrize("posts_dir", ["posts", "content/posts"])
+def test_a_posts_folder_linked_to_a_folder_outside_the_site_is_refused(tmp_path, run, posts_dir):
+    root = hostile_site(tmp_path)
+    (root / "posts").rmdir()
+    (root / "syndicate.toml").write_text(f'posts_dir = "{posts_dir}"\n' + CONFIG)
+    outside = tmp_path / "home" / "posts"
+    outside.mkdir(parents=True)
+    (outside / "2024-03-12-secret.md").write_text("---\ntitle: Secret\n---\nPRIVATE KEY\n")
+    if posts_dir == "posts":
+        (root / "posts").symlink_to(outside)
+    else:  # a folder above the posts folder is the link
+        (root / "content").symlink_to(outside.parent)
+    for command in (["build"], ["check"], ["publish"], ["digest", "--week", "2024-W11"]):
+        result = run(*command, "--site", root, "--now", NOW)
+        assert result.exit_code == 1, result.output
+        assert result.stderr == (f"posts folder {posts_dir} is a link to a folder outside the site folder; "
+                                 "not read\n")
+    assert not any(b"PRIVATE KEY" in path.read_bytes() for path in (root / "public").rglob("*") if path.is_file())
+
+
+def test_a_posts_folder_linked_to_a_folder_inside_the_site_is_read(tmp_path, run):
+    root = hostile_site(tmp_path)
+    (root / "posts").rmdir()
+    (root / "content" / "blog").mkdir(parents=True)
+    (root / "content" / "blog" / "2024-03-12-good.md").write_text("---\ntitle: Good\n---\nx\n")
+    (root / "posts").symlink_to(root / "content" / "blog")
+    for _ in range(2):  # and again, answered by the state folder
+        result = run("build", "--site", root, "--now", NOW)
+        assert result.exit_code == 0, result.output
+        assert titles(root) == {"Good"}
+
+
+# --- thousands of tags in one string (issue 15, item 8) ------------------------
+
+
+@pytest.mark.slow
+def test_thousands_of_tags_keep_the_first_hundred_and_build_in_bounded_time(tmp_path):
+    root = hostile_site(tmp_path)
+    tags = [f"tag{number}" for number in range(5000)]
+    (root / "posts" / "2026-11-18-many.md").write_text(
+        f"---\ntitle: Many\ncategories: {' '.join(f'c{n}' for n in range(300))}\ntags: {' '.join(tags)}\n---\nx\n")
+    (root / "posts" / "2026-11-17-few.md").write_text("---\ntitle: Few\ntags: tag1 other\n---\nx\n")
+    # Generous for a shared machine: this took over 150 s (and was killed) before.
+    result = subprocess.run([sys.executable, "-m", "syndicate", "build", "--site", str(root), "--now", NOW],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert lines(result.stderr) == ["posts/2026-11-18-many.md: warning: 300 categories; only the first 100 are kept",
+                                    "posts/2026-11-18-many.md: warning: 5000 tags; only the first 100 are kept"]
+    tag_feeds = sorted(path.name for path in (root / "public" / "feeds" / "tag").iterdir())
+    assert tag_feeds == sorted([f"{tag}.xml" for tag in tags[:100]] + ["other.xml"])
+    entry, = parse_feed(root / "public" / "feeds" / "tag" / "tag99.xml").entries
+    assert [term.term for term in entry.tags] == [f"c{n}" for n in range(100)] + tags[:100]
+    assert len(parse_feed(root / "public" / "feeds" / "tag" / "tag1.xml").entries) == 2
+    assert len(list((root / "public" / "feeds" / "category").iterdir())) == 100
+
+
+def test_a_feed_entry_costs_time_linear_in_its_terms(tmp_path):
+    """Past the reader's bound (a post built in code): 10,000 terms in one entry, one call to feedgen."""
+    import dataclasses
+    import time
+
+    from syndicate.pipeline import read_site
+    from syndicate.render.content import render_post
+    from syndicate.render.feeds import RSS, FeedSpec, render_feed
+    from syndicate.sources.config import load_site
+    from syndicate.sources.posts import parse_date
+
+    root = hostile_site(tmp_path)
+    (root / "posts" / "2026-11-18-many.md").write_text("---\ntitle: Many\n---\nx\n")
+    site = load_site(root)
+    _, (post,), _ = read_site(site, parse_date(NOW, site.timezone))
+    tags = tuple(f"tag{number}" for number in range(10_000))
+    post = dataclasses.replace(post, tags=tags)
+    started = time.process_time()
+    data = render_feed(site, FeedSpec("feeds/tag/tag1.xml", RSS, "Many", (post,)), {post.name: render_post(site, post)})
+    # CPU time, so other jobs on the machine do not count: 0.03 s here, where
+    # feedgen's list of terms, rebuilt for each term, took 7.7 s.
+    assert time.process_time() - started < 2
+    entry, = feedparser.parse(data).entries
+    assert [term.term for term in entry.tags] == list(tags)

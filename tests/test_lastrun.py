@@ -146,7 +146,7 @@ def test_a_scheduled_post_appears_when_due(site_root, run, reads):
 
 
 def test_a_post_saved_just_before_a_run_is_read_again_alone(site_root, run, reads):
-    """A post changed within a second of the scan is not trusted to the record; the rest of the record is."""
+    """A post changed within two seconds of the scan is not trusted to the record; the rest of the record is."""
     settled(run, site_root)
     post = site_root / "posts/2026-11-21-second.md"
     post.write_text("---\ntitle: Just saved\n---\nSecond body.\n", encoding="utf-8")  # mtime: now
@@ -166,7 +166,7 @@ def test_a_post_saved_just_before_a_run_is_read_again_alone(site_root, run, read
     assert reads == ["posts/2026-11-21-second.md"]
     assert "1 post file(s) changed since the last run" in result.output
     assert "Just SAVED" in (site_root / "public/feed.xml").read_text(encoding="utf-8")
-    # Once it is older than a second, the record trusts it again: nothing is read.
+    # Once it is older than two seconds, the record trusts it again: nothing is read.
     age(site_root, HOUR_AGO)
     build(run, site_root)
     reads.clear()
@@ -268,3 +268,41 @@ def test_the_record_keeps_the_feeds_not_the_digest(make_site, run):
     built = run("build", "--site", root, "--now", "2026-11-23T09:06:00+09:00", "-v")
     assert built.exit_code == 0
     assert "warning" not in built.output and "digest" not in built.output
+
+
+# --- a record checked against what it was derived from (issue 15, item 13) ---
+
+
+def rewrite_json(path: Path, edit) -> None:
+    import json
+
+    data = json.loads(path.read_bytes())
+    edit(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_an_edited_record_is_not_trusted_and_a_due_post_appears(site_root, run, reads):
+    settled(run, site_root)
+    rewrite_json(site_root / ".syndicate/last-run.json", lambda record: record.update(valid_until=None))
+    result = build(run, site_root, "2026-12-02T09:00:00+09:00")
+    assert "wrote public/feed.xml" in result.output
+    assert "index" in reads  # a full run
+    assert b"<title>Later</title>" in (site_root / "public/feed.xml").read_bytes()
+
+
+def test_edited_details_are_not_trusted_by_a_partial_run(site_root, run, reads):
+    settled(run, site_root)
+
+    def edit(details):
+        for fields in details["posts"]:
+            if fields["title"] == "Second":
+                fields["title"] = "Edited in the details"
+
+    rewrite_json(site_root / ".syndicate/last-run-posts.json", edit)
+    post = site_root / "posts/2026-11-20-seoul.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("본문입니다.", "본문을 고쳤습니다."), encoding="utf-8")
+    os.utime(post, (HOUR_AGO + 60, HOUR_AGO + 60))
+    build(run, site_root)
+    for name in ("feed.xml", "atom.xml"):
+        text = (site_root / "public" / name).read_text(encoding="utf-8")
+        assert "Edited in the details" not in text and "Second" in text and "본문을 고쳤습니다." in text

@@ -116,9 +116,9 @@ def publish(root: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def kill_at(root: Path, point: str) -> None:
-    """Start a run, let it stop itself at ``point``, and kill it there with SIGKILL."""
-    child = subprocess.Popen([sys.executable, "-c", STOPPING, "publish", "--site", str(root), "--now", NOW],
+def kill_at(root: Path, point: str, command: tuple[str, ...] = ("publish",)) -> None:
+    """Start a run of ``command``, let it stop itself at ``point``, and kill it there with SIGKILL."""
+    child = subprocess.Popen([sys.executable, "-c", STOPPING, *command, "--site", str(root), "--now", NOW],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO,
                              env={**os.environ, "STOP_AT": point})
     watchdog = threading.Timer(120, child.kill)  # a run that hangs ends the wait, and the test fails
@@ -228,3 +228,37 @@ def test_sigkill_at_chosen_moments_never_leaves_a_broken_feed(tmp_path):
     publish(clean)
     assert outputs(root) == outputs(clean) == by_run(999)
     assert not list((root / "public").rglob(".*.tmp"))
+
+
+LEFTOVER = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if LEFTOVER.match(p.name))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command, point", [
+    (("build",), "mkstemp feed.xml#1:after"),
+    (("build",), "mkstemp news.xml#1:after"),
+    (("build",), "mkstemp posts-index.json#1:after"),
+    (("publish",), "mkstemp atom.xml#1:after"),
+    (("digest", "--week", "2026-W40"), "mkstemp latest.html#1:after"),
+])
+def test_every_writing_command_removes_what_its_killed_runs_left(tmp_path, command, point):
+    root = tmp_path / "site"
+    write_files(root, {"syndicate.toml": config(0),
+                       "posts/2026-10-01-one.md": "---\ntitle: One\ncategories: [news]\n---\nx\n",
+                       "posts/2026-10-02-two.md": "---\ntitle: Two\n---\ny\n"})
+    publish(root)  # the posts index exists: the next full run fills it
+    (root / "syndicate.toml").write_text(config(1), encoding="utf-8")  # every feed to write again
+    kill_at(root, point, command)
+    assert leftovers(root)  # the one it was writing, and those its other threads had begun
+    others = [root / "public" / ".feed.xml.tmp", root / "public" / "notes.tmp", root / ".syndicate" / ".x.12345678.tmp.bak"]
+    for path in others:
+        path.write_text("not syndicate's")
+    done = subprocess.run([sys.executable, "-m", "syndicate", *command, "--site", str(root), "--now", NOW],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert leftovers(root) == []
+    assert all(path.read_text() == "not syndicate's" for path in others)

@@ -91,12 +91,16 @@ def built(generated: Path, tmp_path: Path, workers: str, monkeypatch, command=bu
 
 
 def _without_ctimes(path: Path) -> bytes:
-    """A file's bytes; the posts index's without the ctimes, which each copy of the site changes."""
+    """A file's bytes; the posts index's without the ctimes, which each copy of the site changes.
+
+    Nor the checks over them, nor the moment the run began reading (``read_ns``).
+    """
     if path.name != "posts-index.json":
         return path.read_bytes()
     index = json.loads(path.read_bytes())
     for entry in index["posts"].values():
-        del entry["ctime_ns"]
+        del entry["ctime_ns"], entry["check"]
+    del index["read_ns"], index["check"]
     return json.dumps(index, sort_keys=True).encode()
 
 

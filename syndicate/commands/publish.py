@@ -41,7 +41,7 @@ from syndicate.incremental.layer import Speedups
 from syndicate.outcome import Outcome
 from syndicate.sources.config import WEEKDAYS, Schedule, Site
 from syndicate.sources.posts import Loaded, Post, shown_path
-from syndicate.write.files import output_path, remove_stale_temporaries
+from syndicate.write.files import output_path
 from syndicate.write.state import (EMPTY, RENDERED, SENDING, SENT, STATE, DigestRecord, commit_sent,
                                    load_digests, prepare_sent, save_digest, save_first_seen)
 
@@ -115,7 +115,7 @@ def _publish(site: Site, now: datetime, outcome: Outcome, send: bool | None, dry
         outcome.decisions.append(settled)
         return
     if settled is not None:
-        partial = fast.update(outcome, before_write=lambda files: remove_leftovers(site, files))
+        partial = fast.update(outcome)
         if partial is not None:
             outcome.decisions.append(settled)
             return
@@ -126,7 +126,6 @@ def _publish(site: Site, now: datetime, outcome: Outcome, send: bool | None, dry
     if dry_run:
         _dry_write(site, feeds.files, outcome)
     else:
-        remove_leftovers(site, feeds.files)
         pipeline.write_outputs(site, feeds.files, outcome)
         pipeline.remove_emptied_feeds(site, feeds.specs, outcome)
         pipeline.save_state(outcome, lambda: save_first_seen(site, feeds.loaded))
@@ -201,12 +200,6 @@ def _dry_write(site: Site, files: dict[str, bytes], outcome: Outcome) -> None:
             outcome.unchanged.append(shown)
         else:
             outcome.events.append(f"would write {shown}")
-
-
-def remove_leftovers(site: Site, files: Iterable[str]) -> None:
-    """Delete temporary files that killed runs left beside the outputs, in the folders this run writes to."""
-    folders = {output_path(site.output_dir, relative).parent for relative in files}
-    remove_stale_temporaries(folders | {site.state_dir, site.output_dir / "digest"})
 
 
 # --- the digest -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from syndicate.commands.lock import Busy, Held, pid_alive, site_lock
@@ -16,6 +17,7 @@ from syndicate.errors import SyndicateError
 from syndicate.outcome import Outcome
 from syndicate.sources.config import Site
 from syndicate.sources.posts import parse_date
+from syndicate.write.files import remove_temporaries
 
 Sleep = Callable[[float], None]
 
@@ -38,17 +40,31 @@ def locked(site: Site, work: Callable[[Outcome], object], *, sleep: Sleep | None
 
     A run that cannot get the lock within ``publish.lock_timeout`` does
     nothing and says so, with exit 0: cron starts another soon. A dry run
-    writes nothing, not even the lock file, and so takes none.
+    writes nothing, not even the lock file, and so takes none. A run that
+    holds the lock removes the temporary files that earlier runs, killed
+    while writing, left beside its outputs and in the state folder.
     """
     outcome = Outcome()
     with (nullcontext() if dry_run else site_lock(site, sleep=sleep or time.sleep)) as lock:
         if isinstance(lock, Busy):
             outcome.events.append(str(lock))
             return outcome
-        if lock is not None:
-            _explain_lock(lock, outcome)
+        if lock is None:
+            work(outcome)
+            return outcome
+        _explain_lock(lock, outcome)
+        # What killed runs left: before the work, where disk space may be short,
+        # and after it in every folder an output of this run is in.
+        cleaned = _remove_leftovers({site.state_dir, site.output_dir, site.output_dir / "digest"})
         work(outcome)
+        _remove_leftovers({(site.root / shown).parent for shown in outcome.written + outcome.unchanged} - cleaned)
     return outcome
+
+
+def _remove_leftovers(folders: set[Path]) -> set[Path]:
+    """``files.remove_temporaries`` of ``folders``, for a run that holds the site's lock; returns ``folders``."""
+    remove_temporaries(folders)
+    return folders
 
 
 def _explain_lock(lock: Held, outcome: Outcome) -> None:

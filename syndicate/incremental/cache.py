@@ -19,11 +19,15 @@ last run's details, syndicate.incremental.lastrun, make rare) fills it.
 
 The index is a speed-up, never a source of truth. It is thrown away whole
 (and filled again) when it is corrupt, from another version of the code or
-its libraries, or written for another configuration; an entry that does not
-decode is read again from the post; a post whose mtime is not older than the
-index itself is hashed before it is trusted (a file edited in the same clock
-tick as the index was written, git's "racily clean" case). Posts with errors
-are never cached, so they are read and reported on every run.
+its libraries, or written for another configuration; an entry whose check
+(a hash over the entry, its file's stat and hash included) does not verify,
+or that does not decode, is read again from the post. A post whose mtime
+is not older than the moment the run that kept its entry began reading,
+as the file system's clock tells it (``fs_now``: at its granularity, one
+second on ext4 with 128-byte inodes or HFS+, two on FAT), is hashed before
+it is trusted: it may have changed, with the same size and stat, after it
+was read (git's "racily clean" case). Posts with errors are never cached,
+so they are read and reported on every run.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ import dataclasses
 from dataclasses import replace
 import hashlib
 import json
+import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from stat import S_ISREG
@@ -44,11 +50,46 @@ from syndicate.errors import Notice, PostError
 from syndicate.sources.postfile import MAX_POST_BYTES
 from syndicate.sources.posts import POST_SUFFIXES, Post, post_of, shown_path, load_post
 from syndicate.sources.inputs import fingerprint
+from syndicate.sources.safe_yaml import json_loads
 from syndicate.incremental.workers import map_in_order, worker_count
 from syndicate.write.files import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"
-FORMAT = 2
+FORMAT = 3
+
+
+def check_of(data: bytes) -> str:
+    """The check kept beside a cache entry: a hash of the entry's JSON, which holds what it was derived from.
+
+    An entry edited by hand, or damaged, no longer matches it, and is
+    dropped; the posts index and the last run's record (syndicate.incremental.lastrun) both use it.
+    """
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def fs_now(folder: Path) -> int:
+    """The time now as the file system of ``folder`` stamps files, in ns; 0 when nothing can be written there.
+
+    Its clock, at its granularity: a file changed from now on gets an mtime at
+    or after this, on a file system with one-second (or two-second) times, or
+    on a network share whose server's clock is not this machine's, too.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Named as files.remove_temporaries knows them: a killed run's is removed.
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".clock.", suffix=".tmp")
+    except OSError:
+        return 0
+    try:
+        # Stamped twice, the second time after its time was looked at: a kernel
+        # with multigrain timestamps then gives it a fine one, later than any
+        # it gave before (a coarse one may equal a post's touched just before).
+        os.fstat(fd)
+        os.utime(fd if os.utime in os.supports_fd else temporary)
+        return os.fstat(fd).st_mtime_ns
+    finally:
+        os.close(fd)
+        os.unlink(temporary)
 
 
 def read_post_bytes(path: Path) -> bytes:
@@ -212,7 +253,29 @@ def parse_post_file(site: Site, first_seen: Mapping[str, datetime], now: datetim
              "sha256": digest, "size": size}
     # Bytes, not text: one Hangul letter makes a str two bytes a character,
     # and a large site keeps an entry for every post until the index is saved.
-    return post, notices, _ENCODE_IN_ORDER(entry).encode("utf-8")
+    return post, notices, _checked(_ENCODE_IN_ORDER(entry).encode("utf-8"))
+
+
+def _checked(entry: bytes) -> bytes:
+    """An entry's JSON (an object, keys sorted, no "check") with its check added, as its first key."""
+    return b'{"check":"' + check_of(entry).encode() + b'",' + entry[1:]
+
+
+def _verified(entry: Any) -> dict | None:
+    """An entry read from the index file when its check verifies, else None."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("check"), str):
+        return None
+    rest = {key: value for key, value in entry.items() if key != "check"}
+    try:
+        text = _ENCODE(rest).encode("utf-8")
+    except (TypeError, ValueError):
+        return None
+    return entry if check_of(text) == entry["check"] else None
+
+
+def _changed(entry: dict, **changes: Any) -> dict:
+    """A kept entry with ``changes``, its check to be worked out again when the index is saved."""
+    return {**{key: value for key, value in entry.items() if key != "check"}, **changes}
 
 
 def _parse_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime,
@@ -284,6 +347,8 @@ class PostsIndex:
     """
 
     def __init__(self, site: Site, entries: dict[str, dict], trusted_before_ns: int, filling: bool = True):
+        # trusted_before_ns: when the run that saved the index began reading,
+        # by the file system's clock (fs_now); 0 for none.
         self.site = site
         self._filling = filling  # False: no entry is made for a post the index lacks
         self.path = site.state_dir / INDEX_NAME
@@ -292,6 +357,7 @@ class PostsIndex:
         self._trusted_before_ns = trusted_before_ns
         self._changed = False
         self._rendered: set[str] = set()  # posts whose body an output used this run
+        self._read_ns = 0  # when this run began reading, by fs_now; what the saved index trusts before
         self.reads = 0  # post files opened this run, for -v
 
     @classmethod
@@ -304,17 +370,20 @@ class PostsIndex:
         """
         path = site.state_dir / INDEX_NAME
         try:
-            stat = path.stat()
+            raw = path.read_bytes()
         except FileNotFoundError:
             return cls(site, {}, 0, filling=False)
-        try:
-            data = json.loads(path.read_bytes())
-            if (not isinstance(data, dict) or data.get("fingerprint") != _fingerprint(site)
-                    or not isinstance(data.get("posts"), dict)):
-                raise ValueError("stale")
-        except (OSError, ValueError):
+        except OSError:
             return cls(site, {}, 0, filling=keep)
-        return cls(site, data["posts"], stat.st_mtime_ns, filling=keep)
+        try:
+            data = json_loads(raw)
+            if (not isinstance(data, dict) or data.get("fingerprint") != _fingerprint(site)
+                    or not isinstance(data.get("posts"), dict) or type(data.get("read_ns")) is not int
+                    or data.get("check") != _head_check(data["fingerprint"], data["read_ns"])):
+                raise ValueError("stale")
+        except ValueError:
+            return cls(site, {}, 0, filling=keep)
+        return cls(site, data["posts"], data["read_ns"], filling=keep)
 
     def read_posts(self, site: Site, files: list[Path], first_seen: Mapping[str, datetime],
                    now: datetime) -> Iterator[tuple[Post | None, list[Notice]] | PostError]:
@@ -323,6 +392,9 @@ class PostsIndex:
         The others are parsed in worker processes when there are many
         (syndicate.incremental.workers), as on a first run.
         """
+        if self._filling:
+            # Before any post is stated: what the index saved at the end of this run trusts.
+            self._read_ns = fs_now(site.state_dir)
         if self._filling or self._old:
             looked = [self._look_up(site, path, first_seen, now) for path in files]
         else:
@@ -352,24 +424,24 @@ class PostsIndex:
         if not S_ISREG(stat.st_mode) or stat.st_size > MAX_POST_BYTES:
             # Hashing would read all of a 5 GB file, or /dev/zero forever.
             return _Unread(path, name)  # load_post refuses it, reading nothing
-        entry = self._old.get(name)
+        entry = _verified(self._old.get(name))
         now_stat = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         raw = digest = None
-        if isinstance(entry, dict) and not (tuple(map(entry.get, _STAT_KEYS)) == now_stat
-                                            and stat.st_mtime_ns < self._trusted_before_ns):
-            # The stat changed, or the post may have changed in the tick the
-            # index was written: the entry holds only if the bytes are the same.
+        if entry is not None and not (tuple(map(entry.get, _STAT_KEYS)) == now_stat
+                                      and stat.st_mtime_ns < self._trusted_before_ns):
+            # The stat changed, or the post may have changed after the run
+            # that kept the entry read it: the entry holds only if the bytes are the same.
             self.reads += 1
             raw, digest = _read(path)
             if digest != entry.get("sha256"):
                 entry = None
-        found = self._cached(entry, path, name, first_seen, now) if isinstance(entry, dict) else None
+        found = self._cached(entry, path, name, first_seen, now) if entry is not None else None
         if found is None:
             return _Unread(path, name, now_stat, raw, digest)
         if digest is not None:
-            # Same bytes: remember the new stat, and save the index
-            # again so that its own mtime moves past the post's.
-            entry = {**entry, **dict(zip(_STAT_KEYS, now_stat))}
+            # Same bytes: remember the new stat, and save the index again, so
+            # that it trusts the post from the time this run began reading.
+            entry = _changed(entry, **dict(zip(_STAT_KEYS, now_stat)))
             self._changed = True
         self._new[name] = entry
         return found
@@ -433,7 +505,7 @@ class PostsIndex:
     def _keep_body(self, post: Post, rendered: Rendered) -> Rendered:
         entry = self._new.get(post.name)
         if entry is not None:
-            entry["rendered"] = {"key": _body_key(post), **rendered_data(rendered)}
+            self._new[post.name] = _changed(entry, rendered={"key": _body_key(post), **rendered_data(rendered)})
             self._changed = True
         return rendered
 
@@ -447,7 +519,7 @@ class PostsIndex:
             # Bodies are kept only for posts in today's outputs, or the index
             # would grow into a copy of every post ever in a feed.
             if type(entry) is dict and "rendered" in entry and name not in self._rendered:
-                self._new[name] = {k: v for k, v in entry.items() if k != "rendered"}
+                self._new[name] = {k: v for k, v in entry.items() if k not in ("rendered", "check")}
                 self._changed = True
         if self._filling and not self._changed and self._new.keys() == self._old.keys():
             return False
@@ -458,15 +530,26 @@ class PostsIndex:
     def _chunks(self) -> Iterator[bytes]:
         """The index as JSON, entry by entry: the whole text of a large site is tens of MB."""
         encode = _ENCODE
-        head = {"fingerprint": _fingerprint(self.site), "format": FORMAT}
+        fingerprint = _fingerprint(self.site)
+        head = {"check": _head_check(fingerprint, self._read_ns), "fingerprint": fingerprint, "format": FORMAT}
         # The keys in sorted order, as one json.dumps(..., sort_keys=True) would write them.
         yield encode(head)[:-1].encode("utf-8") + b',"posts":{'
         batch: list[bytes] = []
         for number, name in enumerate(sorted(self._new)):
             entry = self._new[name]
-            data = entry if type(entry) is bytes else encode(entry).encode("utf-8")  # parse_post_file's are bytes
+            if type(entry) is bytes:  # parse_post_file's, checked
+                data = entry
+            elif "check" in entry:  # as it was read and verified
+                data = encode(entry).encode("utf-8")
+            else:
+                data = _checked(encode(entry).encode("utf-8"))
             batch.append((b"," if number else b"") + encode(name).encode("utf-8") + b":" + data)
             if len(batch) == 500:
                 yield b"".join(batch)
                 batch.clear()
-        yield b"".join(batch) + b"}}"
+        yield b"".join(batch) + b'},"read_ns":' + str(self._read_ns).encode() + b"}"
+
+
+def _head_check(fingerprint: str, read_ns: int) -> str:
+    """The check of the index's own fields: an index trusted from a later moment than it was read would trust edits."""
+    return check_of(f"{fingerprint}\0{read_ns}".encode())

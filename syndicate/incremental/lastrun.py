@@ -16,11 +16,15 @@ details (``last-run-posts.json``, ``last-run-files.txt``: see ``Details``)
 let ``partial.update`` read just those files and render just their feeds.
 Anything else (an output edited or deleted, the clock set back, new code)
 means a full run, which writes a new record if it had no errors. A post
-file changed less than a second before a run began is not trusted to the
-record, as git does not trust files changed in the same tick as its index:
-a second edit within the file system's mtime resolution could otherwise go
-unseen. The record marks that file alone (``RACY``), and the next run reads
+file changed less than two seconds (FAT's mtime resolution, the coarsest)
+before a run began is not trusted to the record, as git does not trust files
+changed in the same tick as its index: a second edit within the file
+system's mtime resolution could otherwise go unseen. The record marks that file alone (``RACY``), and the next run reads
 it again as a changed file, leaving the rest of the record to answer.
+
+The record carries a check (``cache.check_of``) of its own fields and of
+the bytes of its details: a record or details edited by hand, or damaged,
+are not trusted at all, and the next run is a full one.
 """
 
 from __future__ import annotations
@@ -35,17 +39,20 @@ from typing import Iterable
 
 from syndicate.sources.config import Site
 from syndicate.errors import Notice
-from syndicate.incremental.cache import decode_post, encode_post
+from syndicate.incremental.cache import check_of, decode_post, encode_post
 from syndicate.sources.posts import Post, walk_posts_folder
 from syndicate.sources.inputs import fingerprint, first_seen_path
+from syndicate.sources.safe_yaml import json_loads
 from syndicate.write.state import compact_json, read_json, write_json
 from syndicate.write.files import write_bytes
 
 RECORD_NAME = "last-run.json"
 DETAILS_NAME = "last-run-posts.json"
 FILES_NAME = "last-run-files.txt"
-FORMAT = 2
-RACY_NS = 1_000_000_000
+FORMAT = 3
+# The coarsest mtime granularity in use (FAT's two seconds): a file changed
+# after the scan began has an mtime no older than this before it.
+RACY_NS = 2_000_000_000
 RACY = "racy"  # in place of a file's stat, in the record: changed less than RACY_NS before the scan
 
 
@@ -152,7 +159,9 @@ def trusted(site: Site, now: datetime) -> dict | None:
     """
     data = read_json(site.state_dir / RECORD_NAME)
     try:
-        if data.get("format") != FORMAT or data["fingerprint"] != _fingerprint(site):
+        if data.get("format") != FORMAT or data.get("check") != _record_check(data):
+            return None
+        if data["fingerprint"] != _fingerprint(site):
             return None
         if now < datetime.fromisoformat(data["valid_from"]):
             return None  # the clock went back
@@ -258,8 +267,11 @@ def details(site: Site, record: dict | None, posts: bool = True) -> Details | No
     """
     if record is None:
         return None
-    data = read_json(site.state_dir / DETAILS_NAME)
     try:
+        raw, files = (site.state_dir / DETAILS_NAME).read_bytes(), (site.state_dir / FILES_NAME).read_bytes()
+        if _details_check(raw, files) != record["details"]:
+            return None
+        data = json_loads(raw)
         if data.get("format") != FORMAT or data.get("run") != record["posts"]:
             return None
         kept = {}
@@ -272,7 +284,7 @@ def details(site: Site, record: dict | None, posts: bool = True) -> Details | No
         feeds = {path: tuple(names) for path, names in data["feeds"].items()}
         cuts = {path: (int(stamp_), str(id_)) for path, (stamp_, id_) in data["cuts"].items()}
         count = len(data["bodies"])
-        head, *rest = (site.state_dir / FILES_NAME).read_bytes().split(b"\n")
+        head, *rest = files.split(b"\n")
         if head != data["run"].encode() or len(rest) != count + 4:
             return None  # not this run's, or a file name with a line break in it (see _save_details)
         bodies = dict(zip(data["bodies"], rest))
@@ -285,18 +297,28 @@ def details(site: Site, record: dict | None, posts: bool = True) -> Details | No
     return Details(tuple(lines), tuple(zip(*columns)), kept, notices, feeds, cuts, bodies, body_notices)
 
 
-def _save_details(site: Site, run: str, done: Details, posts: list[dict]) -> None:
+def _record_check(data: dict) -> str:
+    """The check of a record: of every field but itself, the details' check among them."""
+    return check_of(compact_json({key: value for key, value in data.items() if key != "check"}))
+
+
+def _details_check(details: bytes, files: bytes) -> str:
+    return check_of(check_of(details).encode() + check_of(files).encode())
+
+
+def _save_details(site: Site, run: str, done: Details, posts: list[dict]) -> str:
+    """Write the details; returns their check, for the record."""
     # A text file, not JSON: a body kept from the last run is written back
     # as it was read, and 100,000 stats and keys are split and joined, not
     # escaped and unescaped. The stat lines, one "\0" between their fields,
     # are joined by two; a file name with a line break in it makes more
     # lines than details() expects, and the site then gets full runs.
     ids, urls, stamps = zip(*done.keys) if done.keys else ((), (), ())
-    write_bytes(site.state_dir / FILES_NAME, b"\n".join([
+    files = b"\n".join([
         run.encode(), *done.bodies.values(),
         *("\0\0".join(done.lines).encode("utf-8", "surrogateescape"),
-          *("\0".join(column).encode() for column in (ids, urls, stamps)))]))
-    write_bytes(site.state_dir / DETAILS_NAME, compact_json({
+          *("\0".join(column).encode() for column in (ids, urls, stamps)))])
+    details = compact_json({
         "format": FORMAT,
         "run": run,
         "posts": posts,
@@ -305,7 +327,10 @@ def _save_details(site: Site, run: str, done: Details, posts: list[dict]) -> Non
         "feeds": done.feeds,
         "cuts": done.cuts,
         "bodies": list(done.bodies),
-    }))
+    })
+    write_bytes(site.state_dir / FILES_NAME, files)
+    write_bytes(site.state_dir / DETAILS_NAME, details)
+    return _details_check(details, files)
 
 
 def _notices_data(notices: dict[str, list[Notice]]) -> dict[str, list]:
@@ -332,8 +357,9 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
     images = {done.posts[name].image for names in done.feeds.values() for name in names} - {None}
     lines, run = scan.trusted_lines()  # a post changed just now is read again next time
     # The details first: the record names the run they must come from.
-    _save_details(site, run, replace(done, lines=lines), [data["post"] for data in posts])
-    write_json(site.state_dir / RECORD_NAME, {
+    checked = _save_details(site, run, replace(done, lines=lines), [data["post"] for data in posts])
+    kept = {
+        "details": checked,
         "format": FORMAT,
         "fingerprint": _fingerprint(site),
         "posts": run,
@@ -342,7 +368,8 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
         "outputs": outputs,
         "images": _image_sizes(site, images, record.get("images") if record else None),
         "notices": [n.data() for n in notices],
-    })
+    }
+    write_json(site.state_dir / RECORD_NAME, {**kept, "check": _record_check(kept)})
     return True
 
 

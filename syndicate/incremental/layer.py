@@ -52,15 +52,14 @@ class Speedups:
         """The last run's outputs and warnings when nothing changed since, else None."""
         return lastrun.unchanged(self.record, self.now, self.scan)
 
-    def update(self, outcome: Outcome | None = None,
-               before_write: Callable[[dict], None] | None = None) -> Outcome | None:
+    def update(self, outcome: Outcome | None = None) -> Outcome | None:
         """Bring the feeds up to date after a few post files changed (``partial.update``).
 
         None, having written nothing, when a full run is needed.
         """
         from syndicate.incremental.partial import update
 
-        return update(self.site, self.now, self.scan, self.record, outcome, before_write)
+        return update(self.site, self.now, self.scan, self.record, outcome)
 
     def window_posts(self, start: datetime, end: datetime) -> tuple[list, list[Notice]] | None:
         """The published posts dated in ``[start, end)`` and every file's warnings, when nothing changed; else None."""

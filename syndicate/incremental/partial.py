@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import Iterable
 
 from syndicate.errors import Notice, PostError
 from syndicate.incremental import lastrun
@@ -124,8 +124,8 @@ class _Changes:
     first_seen: dict[str, datetime]
 
 
-def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, outcome: Outcome | None = None,
-           before_write: Callable[[dict], None] | None = None) -> Outcome | None:
+def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None,
+           outcome: Outcome | None = None) -> Outcome | None:
     """Bring the feeds up to date after a few post files changed, as a full run would.
 
     Only the changed files are read, and only the feeds whose posts changed
@@ -135,8 +135,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     with an error, a new or removed dateless post (first-seen.json must
     record it), ids or URLs that collide, or a feed that lost more posts
     than the details keep beyond its last (``RESERVE``). ``outcome``
-    collects what happened (a new one by default); ``before_write`` gets
-    the feeds about to be written.
+    collects what happened (a new one by default).
     """
     # Imported here: the digest's reading of its period (window_posts) never needs feedgen.
     from syndicate.render.feeds import feed_specs, render_feed
@@ -178,8 +177,6 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None, o
     outcome = Outcome() if outcome is None else outcome
     outcome.notices += shown
     files = {spec.path: render_feed(site, spec, bodies) for spec in stale}
-    if before_write is not None:
-        before_write(files)
     for spec in specs:  # in the order a full run lists them
         if spec.path in files:
             write_outputs(site, {spec.path: files[spec.path]}, outcome)

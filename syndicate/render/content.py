@@ -58,6 +58,30 @@ def absolute_srcset(value: str, base: str) -> str:
     return ", ".join(candidates)
 
 
+def safe_srcset(value: str, data_images: bool = False) -> str | None:
+    """A ``srcset`` with only its http(s) and relative candidates (and ``data:image/`` ones with ``data_images``).
+
+    nh3 checks the schemes of ``src`` and ``href``, not of the candidates of
+    a ``srcset``, where a ``javascript:`` or ``data:text/html`` URL would go
+    through. None when no candidate is left, so the attribute goes.
+    """
+    kept = []
+    for found in SRCSET_CANDIDATE.finditer(value):
+        url, descriptor = found.groups()
+        if not url:
+            continue
+        scheme = SCHEME.match(url)
+        if scheme and scheme.group(1).lower() not in ("http", "https") and not (
+                data_images and scheme.group(1).lower() == "data" and url[5:11].lower() == "image/"):
+            continue
+        kept.append(url + (f" {descriptor}" if descriptor else ""))
+    return ", ".join(kept) or None
+
+
+# A URL's scheme, as browsers read one: letters first, then letters, digits, "+", "-" and ".".
+SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
 def absolute_urls(html: str, base: str) -> str:
     """Rewrite every relative URL in an HTML fragment against ``base``.
 
@@ -154,9 +178,11 @@ def plain_style(value: str) -> str | None:
 
 
 def _feed_attribute(element: str, attribute: str, value: str) -> str | None:
-    """nh3's attribute filter for feeds: data: URLs for images only, plain styles only."""
+    """nh3's attribute filter for feeds: data: URLs for images only, plain styles only, safe srcsets."""
     if attribute == "style":
         return plain_style(value)
+    if attribute == "srcset":
+        return safe_srcset(value, data_images=element in ("img", "source"))
     return _data_urls_for_images_only(element, attribute, value)
 
 

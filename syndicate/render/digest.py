@@ -111,13 +111,19 @@ def window_for(site: Site, now: datetime, *, days: int | None = None, since: str
             monday = None
         if monday is None:
             raise SyndicateError(f"--week is not an ISO week: {week!r} (use e.g. 2026-W48)")
+        if not 1000 <= monday.year <= 9998:
+            # As for posts' dates: the week's end, or a post's date moved between zones, overflows.
+            raise SyndicateError(f"--week is out of range: {week!r} (years 1000 to 9998)")
         start = datetime.combine(monday, time(), site.timezone)
         return _window(start, datetime.combine(monday + timedelta(days=7), time(), site.timezone))
     if since is not None:
         start, _ = _moment(since, site, "--since")
         end, bare = _moment(until, site, "--until") if until is not None else (now, False)
         if bare:
-            end = datetime.combine(end.date() + timedelta(days=1), time(), site.timezone)
+            try:
+                end = datetime.combine(end.date() + timedelta(days=1), time(), site.timezone)
+            except OverflowError:
+                raise SyndicateError(f"--until is out of range: {until!r}") from None
         if end <= start:
             raise SyndicateError(f"--until {until or now.isoformat()} is not after --since {since}")
         return _window(start, end)
@@ -130,7 +136,13 @@ def window_for(site: Site, now: datetime, *, days: int | None = None, since: str
         return _window(start, this_monday)
     if count <= 0:
         raise SyndicateError(f"--days must be a positive number, got {count}")
-    return _window(now - timedelta(days=count), now)
+    try:
+        start = now - timedelta(days=count)
+    except OverflowError:
+        flag, where = ("--days", None) if days is not None else ("digest.days", site.config_file)
+        raise SyndicateError(f"{flag} is too large: {count} days before now is before the calendar starts",
+                             where) from None
+    return _window(start, now)
 
 
 def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[Post]:

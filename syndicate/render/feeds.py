@@ -311,8 +311,11 @@ def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rende
         # An English post on a Korean site: readers pick fonts and hyphenation by it.
         entry.xml_lang.lang = post.lang
         entry.dc.dc_language(post.lang)
-    for term in post.categories + post.tags:
-        entry.category(term=term)
+    terms = post.categories + post.tags
+    if terms:
+        # In one call: feedgen rebuilds the entry's whole list of categories on
+        # each, which made a feed of a post with N tags cost N² (issue 15).
+        entry.category([{"term": term} for term in terms])
     # An empty <summary> is invalid Atom, and an entry with neither summary nor
     # content has no text at all: a post with no words gets its title.
     summary = rendered.excerpt or post.title

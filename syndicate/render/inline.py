@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 from urllib.parse import urljoin
 
-from syndicate.render.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, absolute_srcset
+from syndicate.render.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, absolute_srcset, safe_srcset
 from syndicate.text import parse_fragment, serialise_children
 
 # Post bodies may keep these tags and attributes; everything else (scripts,
@@ -61,7 +61,7 @@ def sanitise_body(html: str) -> str:
     import nh3
 
     clean = nh3.clean(html, tags=BODY_TAGS, attributes=BODY_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                      link_rel="noopener", strip_comments=True)
+                      link_rel="noopener", strip_comments=True, attribute_filter=_body_attribute)
     if "<img" not in clean:
         return clean
     root = parse_fragment(clean)
@@ -74,6 +74,11 @@ def sanitise_body(html: str) -> str:
     # The feeds' serialiser, so the text before the first tag is escaped again
     # here too: written back decoded, "&lt;script&gt;" would become a script.
     return serialise_children(root)
+
+
+def _body_attribute(element: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter for email: a ``srcset`` keeps only its http(s) and relative candidates."""
+    return safe_srcset(value) if attribute == "srcset" else value
 
 
 def split_css(css: str) -> tuple[str, str, list[str]]:

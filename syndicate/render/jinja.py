@@ -62,6 +62,11 @@ def template_path(site: Site, env: jinja2.Environment, name: str) -> str:
         return name
 
 
+# What an expression the user wrote can raise while it is evaluated ("{{ 1/0 }}",
+# "{{ 'a' + 1 }}", "{{ x[5] }}"): the user's mistake, named like a syntax error.
+EXPRESSION_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError)
+
+
 def render_template(site: Site, env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render template ``name``; a template mistake becomes one SyndicateError with file and line."""
     try:
@@ -72,7 +77,7 @@ def render_template(site: Site, env: jinja2.Environment, name: str, context: dic
     except jinja2.TemplateNotFound:
         raise SyndicateError(f"template {name} not found in {_shown(site, str(site.templates_dir))} "
                              f"or {default_templates_dir()}") from None
-    except jinja2.TemplateError as exc:
+    except (jinja2.TemplateError, *EXPRESSION_ERRORS) as exc:
         # Jinja puts the template's own frames into the traceback: the last one
         # names the file and line the user has to fix.
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".j2", ".html", ".txt"))]
@@ -86,7 +91,7 @@ def render_string(text: str, context: dict[str, Any], setting: str, site: Site) 
     env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
     try:
         return env.from_string(text).render(context)
-    except jinja2.TemplateError as exc:
+    except (jinja2.TemplateError, *EXPRESSION_ERRORS) as exc:
         from syndicate.errors import ConfigError
 
         raise ConfigError(f"{setting}: {getattr(exc, 'message', None) or exc}", site.config_file) from None

@@ -508,7 +508,9 @@ def _read_text(path: Path) -> str:
 def _read_toml(path: Path) -> dict:
     text = _read_text(path)
     try:
-        return tomllib.loads(text)
+        return safe_yaml.toml_loads(text)
+    except safe_yaml.TooDeep as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path.name, exc.line) from None
     except tomllib.TOMLDecodeError as exc:
         # "Expected '=' (at line 3, column 6)" → "syndicate.toml:3: ... (column 6)"
         found = re.search(r" \(at line (\d+), (column \d+)\)$", str(exc))

@@ -43,11 +43,17 @@ class _TOMLHandler(BaseHandler):
     START_DELIMITER = END_DELIMITER = "+++"
 
     def load(self, fm: str, **kwargs: Any) -> Any:
-        return tomllib.loads(fm)
+        return safe_yaml.toml_loads(fm)
+
+
+class _JSONHandler(JSONHandler):
+    def load(self, fm: str, **kwargs: Any) -> Any:
+        safe_yaml.check_nesting(fm)
+        return super().load(fm, **kwargs)
 
 
 YAML_HANDLER = _YAMLHandler()
-HANDLERS = (YAML_HANDLER, _TOMLHandler(), JSONHandler())
+HANDLERS = (YAML_HANDLER, _TOMLHandler(), _JSONHandler())
 
 
 def _handler_for(text: str) -> BaseHandler | None:
@@ -95,6 +101,9 @@ def split_front_matter(text: str, name: str, last_key_wins: bool = False) -> tup
         raise PostError(f"invalid front matter: {message}", name, line) from None
     except json.JSONDecodeError as exc:
         raise PostError(f"invalid front matter: {exc.msg}", name, exc.lineno) from None
+    except safe_yaml.TooDeep as exc:
+        # fm starts with the rest of the opening line, as for YAML.
+        raise PostError(f"invalid front matter: {exc}", name, exc.line) from None
     if data is None:
         return {}, body, body_line
     if not isinstance(data, dict):

@@ -142,6 +142,19 @@ def _words(value: Any, key: str) -> tuple[str, ...]:
     raise ValueError(f"{key} must be a list of words")
 
 
+# A post in more categories or tags than this keeps the first ones, with a
+# warning: each of them is a feed that lists all of them (README, "Posts").
+MAX_TERMS = 100
+
+
+def _first_terms(terms: tuple[str, ...], what: str, name: str, notices: list[Notice]) -> tuple[str, ...]:
+    """``terms`` (a post's categories or tags), past MAX_TERMS cut to the first MAX_TERMS with a warning."""
+    if len(terms) <= MAX_TERMS:
+        return terms
+    notices.append(Notice(f"{len(terms)} {what}; only the first {MAX_TERMS} are kept", name))
+    return terms[:MAX_TERMS]
+
+
 def _terms(meta: Mapping, *keys: str) -> tuple[str, ...]:
     """The categories or tags under ``keys``: repeats go, order stays.
 
@@ -372,8 +385,8 @@ def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
             updated = _front_matter_date(key, meta[key], site.timezone)
             break
 
-    categories = _terms(meta, "categories", "category")
-    tags = _terms(meta, "tags")
+    categories = _first_terms(_terms(meta, "categories", "category"), "categories", name, notices)
+    tags = _first_terms(_terms(meta, "tags"), "tags", name, notices)
 
     excerpt = _str_field(meta, "excerpt", "summary", "description")
     excerpt = plain_text(excerpt) if excerpt is not None else None
@@ -479,8 +492,9 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
     updated = _jekyll_date("last_modified_at", modified, tz) if modified not in (None, False) else None
 
     words = [str(c) for c in merged_categories(categories_from_path(name, "_" + label), defaults, front_matter)]
-    categories = _terms({"categories": words}, "categories")
-    tags = _terms(meta, "tag") if meta.get("tag") is not None else _terms(meta, "tags")
+    categories = _first_terms(_terms({"categories": words}, "categories"), "categories", name, notices)
+    tags = _first_terms(_terms(meta, "tag") if meta.get("tag") is not None else _terms(meta, "tags"),
+                        "tags", name, notices)
     # jekyll-feed's summary is "post.description | default: post.excerpt".
     excerpt = _str_field(meta, "description", "excerpt", "summary")
     excerpt = plain_text(excerpt) if excerpt is not None else None
@@ -560,6 +574,7 @@ def walk_posts_folder(site: Site, stats: bool = False) -> Iterator[tuple[str, li
     Jekyll reads (``jekyll_posts_folders``), the one at the root first.
     """
     if site.jekyll is None:
+        _refuse_a_folder_outside(site)
         yield from _walk(str(site.posts_dir), stats)
         return
     for folder, relative in jekyll_posts_folders(site):
@@ -570,6 +585,21 @@ def walk_posts_folder(site: Site, stats: bool = False) -> Iterator[tuple[str, li
         folder = site.root / collection.folder
         if collection.documents and folder.is_dir() and not folder.is_symlink() and not site.jekyll.excluded(relative):
             yield from _walk(str(folder), stats, site if site.jekyll.exclusions_under(relative) else None, relative)
+
+
+def _refuse_a_folder_outside(site: Site) -> None:
+    """ConfigError when the posts folder is (or is in) a link to a folder outside the site.
+
+    As for a link to a single post (``load_post``): a cloned site must not
+    publish ~/.ssh through posts -> /home/someone. A link to a folder
+    inside the site is read; links to folders within the posts folder are
+    never entered (``_walk``).
+    """
+    real = os.path.realpath(site.posts_dir)
+    # A posts_dir the configuration sets outside the site ("../shared") is the owner's choice, not a link's.
+    if real != os.path.abspath(site.posts_dir) and not Path(real).is_relative_to(os.path.realpath(site.root)):
+        raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} is a link to a folder outside "
+                          "the site folder; not read")
 
 
 BATCH = 500

@@ -1,4 +1,4 @@
-"""YAML that cannot be made to expand without bound, or to say one key twice.
+"""YAML that cannot be made to expand without bound, or to say one key twice; TOML and JSON nested within bounds.
 
 Front matter and ``_config.yml`` come from files other tools wrote. PyYAML's
 safe loader shares aliased nodes, so a "billion laughs" document costs little
@@ -10,16 +10,28 @@ installed: the check runs on the composed node graph, which both loaders make.
 Values PyYAML cannot build (``2026-02-30``, a 5,000-digit number) are YAML
 errors with their line, in posts and ``_config.yml`` alike, never a bare
 ValueError.
+
+TOML and JSON have no aliases, but Python's parsers of both recurse once
+per level of nesting: ``toml_loads`` refuses a document nested more than
+MAX_DEPTH levels before parsing it, with the line, and ``json_loads`` turns
+a RecursionError into the ValueError a corrupt file gives.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sys
 
 import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 # A post's front matter has a few dozen values; a thousand tags is still far
 # below this. Past it, a document is an alias bomb, not metadata.
@@ -244,3 +256,70 @@ def _plain_value(node, depth: int, loader, count: list[int]):
             raise _NotPlain
         return items
     raise _NotPlain
+
+
+# --- TOML and JSON --------------------------------------------------------------
+
+
+class TooDeep(ValueError):
+    """A TOML document nested more than MAX_DEPTH levels; ``line`` is where it went past them."""
+
+    def __init__(self, line: int):
+        super().__init__(f"nested more than {MAX_DEPTH} levels deep")
+        self.line = line
+
+
+# A string (whose brackets do not count), a comment, or a bracket.
+_BRACKET = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|#[^\n]*|([\[{])|[\]}]")
+
+
+def check_nesting(text: str) -> None:
+    """Raise TooDeep when the arrays and tables (``[``, ``{``) of a TOML or JSON text nest past MAX_DEPTH.
+
+    Python's parsers of both would recurse into them until its recursion
+    limit stopped them, with a RecursionError.
+    """
+    depth = 0
+    for found in _BRACKET.finditer(text):
+        if found.group(1):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise TooDeep(text.count("\n", 0, found.start()) + 1)
+        elif found.group() in ("]", "}"):
+            depth = max(depth - 1, 0)
+
+
+def toml_loads(text: str) -> dict:
+    """``tomllib.loads``, refusing a document nested past MAX_DEPTH (TooDeep).
+
+    Brackets are counted before parsing; dotted keys (``a.b.c = 1``, ``[a.b.c]``)
+    nest tables without them, and are measured once parsed, so that nothing
+    that walks the values later recurses past Python's limit either.
+    """
+    check_nesting(text)
+    data = tomllib.loads(text)
+    for key, value in data.items():
+        if _deeper_than(value, MAX_DEPTH - 1):
+            found = re.search(rf"^[ \t]*\[*[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[.=\]]", text, re.MULTILINE)
+            raise TooDeep(text.count("\n", 0, found.start()) + 1 if found else 1)
+    return data
+
+
+def _deeper_than(value, limit: int) -> bool:
+    """Whether the lists and mappings in ``value`` nest more than ``limit`` levels; without recursing."""
+    pending = [(value, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                return True
+            pending.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+def json_loads(data: str | bytes):
+    """``json.loads``; a document nested past Python's recursion limit is a ValueError, as any corrupt one is."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None

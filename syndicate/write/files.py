@@ -10,7 +10,6 @@ import errno
 import os
 import re
 import tempfile
-import time
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Sequence
 
@@ -19,7 +18,6 @@ from syndicate.errors import PublishError, SyndicateError
 # What _replace names its temporary files (mkstemp puts eight random
 # characters in the middle), and so what a killed run leaves: ".feed.xml.k3j_x9q2.tmp".
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-STALE_SECONDS = 600  # a younger temporary file may belong to a write going on now
 
 
 def output_path(out_dir: Path, relative: str) -> Path:
@@ -169,12 +167,13 @@ def remove_unlisted(folder: Path, keep: set[str], suffix: str) -> list[Path]:
     return removed
 
 
-def remove_stale_temporaries(folders: Iterable[Path]) -> None:
-    """Delete the temporary files that killed writes left in ``folders``.
+def remove_temporaries(folders: Iterable[Path]) -> None:
+    """Delete the temporary files that killed writes left in ``folders``: only those named as ``_replace`` names them.
 
-    Only files older than ten minutes, which no write still going on can be using.
+    Only while holding the site's lock (``commands.run.locked``): then no
+    other run is writing, and every such file is a killed run's leftover,
+    however young.
     """
-    limit = time.time() - STALE_SECONDS
     for folder in folders:
         try:
             entries = list(folder.iterdir())
@@ -182,8 +181,8 @@ def remove_stale_temporaries(folders: Iterable[Path]) -> None:
             continue
         for entry in entries:
             try:
-                if TEMPORARY.match(entry.name) and entry.is_file() and entry.stat().st_mtime < limit:
-                    entry.unlink()
+                if TEMPORARY.match(entry.name) and entry.is_file():
+                    entry.unlink()  # a link itself, never what it points to
             except OSError:
                 pass
 

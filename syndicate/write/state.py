@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from syndicate.sources.config import Site
+from syndicate.sources.safe_yaml import json_loads
 from syndicate.sources.inputs import first_seen_path
 from syndicate.errors import PublishError
 from syndicate.sources.posts import Loaded, shown_path
@@ -57,7 +58,7 @@ def refuse_links(site: Site) -> None:
 def read_json(path: Path) -> dict:
     """A JSON object from the state folder, or {} when missing, corrupt or a link."""
     try:
-        data = json.loads(read_state_file(path).decode("utf-8"))
+        data = json_loads(read_state_file(path).decode("utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -227,7 +228,7 @@ def _load_state(site: Site) -> tuple[dict, dict[str, DigestRecord]]:
     path = site.state_dir / STATE
     shown = shown_path(site, path)
     try:
-        data = json.loads(read_state_file(path).decode("utf-8"))
+        data = json_loads(read_state_file(path).decode("utf-8"))
     except FileNotFoundError:
         return {}, {}
     except OSError as exc:
