@@ -1438,6 +1438,8 @@ def _link(state: StateInline, silent: bool) -> bool:
     label_end = state.md.helpers.parseLinkLabel(state, label_start - 1, False)
     if label_end < 0:
         return False
+    if not image and _emphasis_runs_past(src, label_start, label_end, maximum):
+        return False
     label = src[label_start:label_end]
     after = label_end + 1
     reference = _LINK_ID.match(src, after, maximum)
@@ -1462,6 +1464,44 @@ def _link(state: StateInline, silent: bool) -> bool:
         _push_link(state, image, href, title, label, label_start, label_end, ial_attrs)
     state.pos = end
     return True
+
+
+def _emphasis_runs_past(src: str, start: int, end: int, maximum: int) -> bool:
+    """Whether an emphasis that opens in a link's text (``start``..``end``) closes only after it.
+
+    kramdown parses the text's spans left to right, and an emphasis looks
+    for its closer beyond the "]": ``[**`x`](url)** more`` is no link, but
+    "[" and then ``<strong>`x`](url)</strong>``. Code spans and escapes are
+    skipped; a delimiter that never closes is text.
+    """
+    index = start
+    while index < end:
+        char = src[index]
+        if char == "\\":
+            index += 2
+        elif char == "`":
+            run = len(src[index:end]) - len(src[index:end].lstrip("`"))
+            close = src.find("`" * run, index + run, end)
+            index = close + run if close >= 0 else index + run
+        elif char in "*_":
+            width = 2 if src.startswith(char * 2, index) else 1
+            following = src[index + width : index + width + 1]
+            opens = following and following not in _RB_SPACE and not (char == "_" and _letter_before(src, index))
+            closer = _closer(src, char * width, index + width + 1, maximum) if opens else None
+            if closer is not None and closer >= end:
+                return True
+            index = closer + width if closer is not None else index + width
+        else:
+            index += 1
+    return False
+
+
+def _closer(src: str, delimiter: str, start: int, maximum: int) -> int | None:
+    """The first ``delimiter`` from ``start`` that can close an emphasis (no white space before it)."""
+    found = src.find(delimiter, start, maximum)
+    while found >= 0 and src[found - 1] in _RB_SPACE:
+        found = src.find(delimiter, found + 1, maximum)
+    return found if found >= 0 else None
 
 
 def _unescape(text: str) -> str:
