@@ -100,7 +100,8 @@ def entry_fields(entry) -> dict:
         # jekyll-feed's media:thumbnail and media:content (what Mailchimp's RSS-to-email shows).
         "thumbnails": [thumbnail["url"] for thumbnail in entry.get("media_thumbnail", ())],
         "media": [(media.get("url"), media.get("medium")) for media in entry.get("media_content", ())],
-        "has_content": bool(entry.get("content")),  # feed.excerpt_only, the site's and the post's
+        # feed.excerpt_only, the site's and the post's (an empty body is no content either way)
+        "has_content": any(content.value.strip() for content in entry.get("content", ())),
         "id": entry.id,
         "link": entry.link,
         "title": entry.title,

@@ -783,7 +783,8 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     text = read_post_head(path, name) if raw is None else post_head_of(raw, name)
     if collection is not None and not YAML_HEADER.match(text):
         return None, []  # Jekyll copies a collection's files without front matter as they are
-    if not text.strip():
+    if not text.strip() and site.jekyll is None:
+        # Jekyll publishes an empty file in _posts (titled by its name), and jekyll-feed lists it.
         return None, [Notice("skipped: the file is empty", name)]
     meta, body, body_line, twice = _front_matter(site, text, name)
     # Raw control characters in the head were dropped before parsing; YAML
