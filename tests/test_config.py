@@ -255,11 +255,22 @@ def test_jekyll_only_keys_name_themselves_in_errors(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_site(tmp_path)
     assert str(caught.value).splitlines() == [
-        "_config.yml: title is required (or name)",
         '_config.yml: feed.posts_limit must be a positive integer, got "ten"',
         '_config.yml: feed.path must be a path in the site such as feed.xml, got "../feed.xml"',
         '_config.yml: exclude must be a list, got "vendor"',
     ]
+
+
+def test_a_jekyll_site_without_a_title_is_titled_by_its_host(tmp_path, run):
+    # jekyll-feed writes such a feed without a <title>, which Atom does not allow.
+    (tmp_path / "_config.yml").write_text("url: https://notes.example.org\n", encoding="utf-8")
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2026-11-20-a.md").write_text("---\ntitle: A\n---\nBody.\n", encoding="utf-8")
+    result = run("build", "--site", tmp_path, "--now", NOW)
+    assert result.exit_code == 0
+    assert result.stderr.startswith('_config.yml: warning: no title (or name): the feeds are titled '
+                                    '"notes.example.org"')
+    assert parse_feed(tmp_path / "public" / "feed.xml").feed.title == "notes.example.org"
 
 
 def test_a_blank_line_separator_ends_the_excerpt_there(tmp_path, run):

@@ -557,8 +557,6 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         value = next((given(k) for k in jekyll_keys if given(k) is not None), None)
         if value is not None:
             data[key] = value
-    if "title" not in data:
-        problems.append(f"{source}: title is required (or name)")
     if "timezone" in data and not _known_zone(data["timezone"]):
         # Jekyll puts it in TZ, and Ruby (glibc) reads a name it does not know as UTC.
         notices.append(Notice(f"timezone {_shown(data['timezone'])} is not a time zone name, so Jekyll reads "
@@ -609,6 +607,11 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
                             "(or add a CNAME file, or an origin remote on github.com)")
     if url is not None:
         data["url"] = str(url).rstrip("/") + "/" + baseurl.strip("/")
+        if "title" not in data:
+            # jekyll-feed then writes a feed without a title, which Atom does not allow.
+            data["title"] = urlsplit(data["url"]).netloc or data["url"]
+            notices.append(Notice(f"no title (or name): the feeds are titled {_shown(data['title'])}, "
+                                  "as jekyll-feed gives them none; set title: to choose", source))
 
     jekyll: dict[str, Any] = {"url": str(url or ""), "baseurl": baseurl, "body_inputs": body_inputs,
                               "future": config.get("future") not in (None, False)}
