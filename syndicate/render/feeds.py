@@ -125,15 +125,14 @@ def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
 
     limit = site.feed.limit
     specs: list[FeedSpec] = []
-    own = site.root.joinpath  # jekyll-feed writes no feed where the site has a file of its own
     for path, category in category_feeds(site.jekyll):
-        if own(path).is_file():
+        if _sites_own(site, path):
             continue
         posts = tuple(islice((post for post in published if category in post.categories), limit))
         specs.append(FeedSpec(path, ATOM, smartify(f"{site.title} | {ruby_capitalize(category)}"), posts))
     tags = list(dict.fromkeys(tag for post in reversed(published) for tag in post.tags))
     for path, tag in tag_feeds(site.jekyll, tags):
-        if own(path).is_file():
+        if _sites_own(site, path):
             continue
         posts = tuple(islice((post for post in published if tag in post.tags), limit))
         specs.append(FeedSpec(path, ATOM, smartify(site.title), posts))
@@ -157,8 +156,13 @@ def _collection_feed_specs(site: Site, documents: list[Post]) -> list[FeedSpec]:
         feeds += [(f"feed/{collection.label}/{category}.xml", f"{title} | {ruby_capitalize(category)}",
                    [post for post in members if category in post.categories]) for category in collection.categories]
         specs += [FeedSpec(path, ATOM, smartify(title), tuple(posts[:limit]))
-                  for path, title, posts in feeds if not site.root.joinpath(path).is_file()]
+                  for path, title, posts in feeds if not _sites_own(site, path)]
     return specs
+
+
+def _sites_own(site: Site, path: str) -> bool:
+    """Whether the site has a file of its own where a jekyll-feed feed would go: jekyll-feed then writes none."""
+    return site.root.joinpath(path).is_file()
 
 
 @lru_cache(maxsize=4096)
