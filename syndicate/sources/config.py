@@ -730,7 +730,8 @@ def _collections(config: dict, wanted: dict[str, dict], source: str, problems: l
     from syndicate.sources.jekyll import Collection, collection_permalink
 
     declared = config.get("collections")
-    declared = {label: {} for label in declared} if isinstance(declared, list) else declared
+    if isinstance(declared, list):  # "collections: [notes, recipes]"
+        declared = {str(label): {} for label in declared if isinstance(label, (str, int))}
     declared = declared if isinstance(declared, dict) else {}
     style = str(config.get("permalink") or "date").strip()
     found = []
