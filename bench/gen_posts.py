@@ -194,8 +194,11 @@ def generate(out: Path, count: int, seed: int = 1, jekyll: bool = False) -> list
         + ("author:\n  name: Bench Newsroom\n  email: news@example.com\n"
            f"feed:\n  posts_limit: 20\n  categories: [{', '.join(CATEGORIES)}]\n" if jekyll else ""),
         encoding="utf-8")
-    # Jekyll sites keep _config.yml; syndicate.toml adds what Jekyll has no key for.
-    (out / ("syndicate.toml" if not jekyll else "syndicate.toml.off")).write_text(
+    # A Jekyll site keeps _config.yml, and syndicate.toml adds what Jekyll has
+    # no key for; the other site is configured by syndicate.toml alone.
+    digest = '[digest]\nunsubscribe_url = "https://news.example.com/unsubscribe"\n'
+    (out / "syndicate.toml").write_text(digest if jekyll else (
+        "jekyll = false  # syndicate's own rules, not _config.yml's\n"
         'title = "Bench News 벤치 뉴스"\n'
         f'url = "{SITE_URL}"\n'
         'description = "A generated news blog for syndicate\'s benchmark."\n'
@@ -204,8 +207,7 @@ def generate(out: Path, count: int, seed: int = 1, jekyll: bool = False) -> list
         'author = { name = "Bench Newsroom", email = "news@example.com" }\n'
         'posts_dir = "_posts"\n'
         'permalink = "date"\n\n'
-        "[feed]\nlimit = 20\ncategories = true\n\n"
-        '[digest]\nunsubscribe_url = "https://news.example.com/unsubscribe"\n', encoding="utf-8")
+        "[feed]\nlimit = 20\ncategories = true\n\n" + digest), encoding="utf-8")
 
     dates, older = post_dates(rng, count)
     paths = []

@@ -284,7 +284,22 @@ def test_a_blank_line_separator_ends_the_excerpt_there(tmp_path, run):
     assert entry.summary == "First line of the excerpt."
 
 
-def test_syndicate_toml_wins_over_jekyll(make_site):
-    root = make_site(config=MINIMAL)
+def test_syndicate_toml_beside_jekyll_adds_and_overrides(make_site):
+    # What Jekyll has no key for (the digest, email, SMTP) goes in syndicate.toml;
+    # posts, URLs and ids are still read by Jekyll's rules.
+    root = make_site(config='title = "T"\n[digest]\nunsubscribe_url = "https://diary.example.com/stop"\n'
+                            '[feed]\nlimit = 3\n')
     (root / "_config.yml").write_text(JEKYLL_CONFIG, encoding="utf-8")
-    assert load_site(root).title == "T"
+    site = load_site(root)
+    assert site.jekyll is not None and site.jekyll.absolute_base == "https://diary.example.com/blog"
+    assert (site.title, site.url, site.language) == ("T", "https://diary.example.com/blog/", "ko")
+    assert (site.digest.unsubscribe_url, site.feed.limit) == ("https://diary.example.com/stop", 3)
+    assert site.config_file == "syndicate.toml"  # where digest and email problems are said to be
+
+
+def test_syndicate_toml_with_jekyll_false_configures_the_site_alone(make_site):
+    root = make_site(config="jekyll = false\n" + MINIMAL)
+    (root / "_config.yml").write_text(JEKYLL_CONFIG, encoding="utf-8")
+    site = load_site(root)
+    assert (site.jekyll, site.title, site.url) == (None, "T", "https://example.com/")
+    assert config_error(make_site, 'jekyll = "no"\n' + MINIMAL) == 'syndicate.toml: jekyll must be true or false, got "no"'

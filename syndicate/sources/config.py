@@ -436,25 +436,39 @@ def check_table(data: dict, schema: dict, source: str, prefix: str = "") -> tupl
 def load_site(root: Path, output_dir: Path | None = None) -> Site:
     """Read the configuration of the site in ``root``.
 
-    ``syndicate.toml`` wins; without it a Jekyll ``_config.yml`` is read so an
-    existing Jekyll site works with zero setup. ``output_dir`` (from ``--out``)
-    overrides the configured one. Raises ConfigError naming every bad key.
+    A Jekyll ``_config.yml`` is read as Jekyll reads it, so that an existing
+    Jekyll site works with zero setup; a ``syndicate.toml`` beside it adds
+    and overrides syndicate's own options (its digest, email and SMTP
+    settings, or any other), unless it says ``jekyll = false``: then, as
+    without ``_config.yml``, it alone configures the site, with syndicate's
+    own rules for posts and ids. ``output_dir`` (from ``--out``) overrides
+    the configured one. Raises ConfigError naming every bad key.
     """
     root = root.resolve()
-    toml_path = root / CONFIG_NAME
+    toml_path, jekyll_path = root / CONFIG_NAME, root / JEKYLL_CONFIG_NAME
+    toml = _read_toml(toml_path) if toml_path.is_file() else None
     jekyll: dict | None = None
     problems: list[str] = []
-    if toml_path.is_file():
-        data, source = _read_toml(toml_path), CONFIG_NAME
-    elif (root / JEKYLL_CONFIG_NAME).is_file():
-        (data, jekyll, problems), source = _read_jekyll(root / JEKYLL_CONFIG_NAME), JEKYLL_CONFIG_NAME
+    read_jekyll = toml.pop("jekyll", True) if toml is not None else True
+    if read_jekyll not in (True, False):
+        problems.append(f"{CONFIG_NAME}: jekyll must be true or false, got {_shown(read_jekyll)}")
+    if read_jekyll is not False and jekyll_path.is_file():
+        data, jekyll, found = _read_jekyll(jekyll_path)
+        problems += found
+        values, more = check_table(data, SCHEMA, JEKYLL_CONFIG_NAME)
+        if toml is not None:
+            overrides, more_here = check_table(toml, SCHEMA, CONFIG_NAME)
+            values, more = _overlaid(values, overrides), more + more_here
+            if "url" in overrides:  # the ids follow it too: url, base path included
+                jekyll["url"], jekyll["baseurl"] = overrides["url"], ""
+        source = CONFIG_NAME if toml is not None else JEKYLL_CONFIG_NAME
+    elif toml is not None:
+        values, more = check_table(toml, SCHEMA, CONFIG_NAME)
+        more += [f"{CONFIG_NAME}: {key} is required" for key in REQUIRED if key not in toml]
+        source = CONFIG_NAME
     else:
         raise ConfigError(f"no {CONFIG_NAME} or {JEKYLL_CONFIG_NAME} in {root}")
-
-    values, more = check_table(data, SCHEMA, source)
     problems += more
-    if jekyll is None:  # _read_jekyll says itself what is missing, with Jekyll's names
-        problems += [f"{source}: {key} is required" for key in REQUIRED if key not in data]
     if problems:
         # One line per problem, but a single error: the file is fixed as a whole.
         raise ConfigError("\n".join(problems))
@@ -474,6 +488,15 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
         values["notices"] = jekyll.pop("notices")
         values["jekyll"] = JekyllConfig(absolute_base=absolute_base(url, baseurl), **jekyll)
     return Site(root=root, config_file=source, **defaults, **values)
+
+
+def _overlaid(values: dict, overrides: dict) -> dict:
+    """``values`` with ``overrides`` put over them, table by table (``[digest]`` keeps what it does not say)."""
+    merged = dict(values)
+    for key, value in overrides.items():
+        table = merged.get(key)
+        merged[key] = {**table, **value} if isinstance(value, dict) and isinstance(table, dict) else value
+    return merged
 
 
 def _build_sections(values: dict) -> None:
