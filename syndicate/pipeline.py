@@ -248,8 +248,8 @@ def remove_emptied_feeds(site: Site, specs: Iterable[FeedSpec], outcome: Outcome
     """Delete the category and tag feeds that no post is in any more, and say so.
 
     A feed no run writes would go on serving its last posts, a deleted one
-    among them, forever. Only ``*.xml`` files in syndicate's own feed folders
-    (feeds.CATEGORY_FEEDS, feeds.TAG_FEEDS) are touched.
+    among them, forever. Only ``*.xml`` and ``*.json`` (JSON Feed) files in
+    syndicate's own feed folders (feeds.CATEGORY_FEEDS, feeds.TAG_FEEDS) are touched.
     """
     from syndicate.render.feeds import CATEGORY_FEEDS, TAG_FEEDS
 
@@ -257,7 +257,7 @@ def remove_emptied_feeds(site: Site, specs: Iterable[FeedSpec], outcome: Outcome
     for folder in (CATEGORY_FEEDS, TAG_FEEDS):
         keep = {path.rsplit("/", 1)[1] for path in paths if path.startswith(folder + "/")}
         try:
-            removed = remove_unlisted(output_path(site.output_dir, folder), keep, ".xml")
+            removed = remove_unlisted(output_path(site.output_dir, folder), keep, (".xml", ".json"))
         except SyndicateError as exc:
             outcome.errors.append(exc)
             continue

@@ -16,15 +16,25 @@ from tests.conftest import NOW, copy_example_site, parse_feed
 EXAMPLE_WRITTEN = """\
 wrote public/feed.xml
 wrote public/atom.xml
+wrote public/feed.json
 wrote public/feeds/category/announcements.xml
+wrote public/feeds/category/announcements.json
 wrote public/feeds/category/guides.xml
+wrote public/feeds/category/guides.json
 wrote public/feeds/category/news.xml
+wrote public/feeds/category/news.json
 wrote public/feeds/category/notes.xml
+wrote public/feeds/category/notes.json
 wrote public/feeds/tag/feeds.xml
+wrote public/feeds/tag/feeds.json
 wrote public/feeds/tag/meta.xml
+wrote public/feeds/tag/meta.json
 wrote public/feeds/tag/toml.xml
+wrote public/feeds/tag/toml.json
 wrote public/feeds/tag/서울.xml
+wrote public/feeds/tag/서울.json
 wrote public/feeds/tag/스타트업.xml
+wrote public/feeds/tag/스타트업.json
 """
 UNDATED_WARNING = ("posts/korean-markdown-notes.md: warning: no date in front matter or file name; "
                    "dated 2026-11-25T09:00:00+09:00, when first seen\n")

@@ -177,8 +177,8 @@ def test_jekyll_site_builds_with_zero_setup(tmp_path, run):
         "---\nlayout: post\ntitle: Second\ndate: 2026-11-21 22:00:00\n---\nHello.\n", encoding="utf-8")
     result = run("build", "--site", tmp_path, "--now", NOW)
     assert result.exit_code == 0, result.output
-    # Atom where jekyll-feed had it, RSS beside it.
-    assert result.stdout == "wrote public/feed.rss.xml\nwrote public/feed.xml\n"
+    # Atom where jekyll-feed had it, RSS and JSON Feed beside it.
+    assert result.stdout == "wrote public/feed.rss.xml\nwrote public/feed.xml\nwrote public/feed.json\n"
     feed = parse_feed(tmp_path / "public" / "feed.xml")
     assert feed.bozo == 0
     assert feed.version == "atom10"

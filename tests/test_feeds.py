@@ -409,8 +409,10 @@ def test_category_feed_names_fit_every_file_system(make_site, run):
                      config=BASIC_CONFIG + "[feed]\ncategories = true\n")
     result = run("build", "--site", site, "--now", NOW)
     assert result.exit_code == 0, result.output
-    names = sorted(p.name for p in (site / "public" / "feeds" / "category").iterdir())
+    names = sorted(p.name for p in (site / "public" / "feeds" / "category").glob("*.xml"))
     assert names == ["con-.xml", "가" * 65 + ".xml"]  # 199 bytes; "con" is reserved on Windows
+    twins = sorted(p.name for p in (site / "public" / "feeds" / "category").glob("*.json"))
+    assert twins == ["con-.json", "가" * 65 + ".json"]
     for name in names:
         assert parse_feed(site / "public" / "feeds" / "category" / name).entries[0].title == "A"
 
@@ -434,7 +436,7 @@ def test_building_twice_rewrites_nothing(example_site, run):
     assert second.exit_code == 0
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
     assert "wrote" not in second.stdout
-    assert second.stdout.count("unchanged public/") == 11
+    assert second.stdout.count("unchanged public/") == 21  # and the JSON Feed twins
 
 
 def test_a_later_clock_alone_changes_no_byte(example_site, run):
@@ -601,19 +603,20 @@ def test_an_image_linked_out_of_the_site_gives_no_length(make_site, run, tmp_pat
 # --- a Jekyll site: the Atom feed where jekyll-feed wrote it -------------------------------
 
 
-@pytest.mark.parametrize("feed_config, rss_path, atom_path", [
-    ("", "feed.rss.xml", "feed.xml"),
-    ("feed:\n  path: atom.xml\n", "atom.rss.xml", "atom.xml"),
-    ("feed:\n  path: /blog/feed.atom\n", "blog/feed.rss.xml", "blog/feed.atom"),
+@pytest.mark.parametrize("feed_config, rss_path, atom_path, json_path", [
+    ("", "feed.rss.xml", "feed.xml", "feed.json"),
+    ("feed:\n  path: atom.xml\n", "atom.rss.xml", "atom.xml", "atom.json"),
+    ("feed:\n  path: /blog/feed.atom\n", "blog/feed.rss.xml", "blog/feed.atom", "blog/feed.atom.json"),
 ])
-def test_a_jekyll_sites_atom_feed_is_at_jekyll_feeds_path(tmp_path, run, feed_config, rss_path, atom_path):
+def test_a_jekyll_sites_atom_feed_is_at_jekyll_feeds_path(tmp_path, run, feed_config, rss_path, atom_path,
+                                                          json_path):
     (tmp_path / "_config.yml").write_text("title: T\nurl: https://x.com/\nbaseurl: /b\n" + feed_config,
                                           encoding="utf-8")
     (tmp_path / "_posts").mkdir()
     (tmp_path / "_posts" / "2026-11-20-a.md").write_text("---\ntitle: A\n---\nx\n", encoding="utf-8")
     assert run("build", "--site", tmp_path, "--now", NOW).exit_code == 0
     assert sorted(p.relative_to(tmp_path / "public").as_posix()
-                  for p in (tmp_path / "public").rglob("*") if p.is_file()) == sorted([rss_path, atom_path])
+                  for p in (tmp_path / "public").rglob("*") if p.is_file()) == sorted([rss_path, atom_path, json_path])
     atom = parse_feed(tmp_path / "public" / atom_path)
     assert atom.version == "atom10"
     assert parse_feed(tmp_path / "public" / rss_path).version == "rss20"

@@ -257,10 +257,12 @@ def test_the_feed_is_where_jekyll_feed_had_it(built, name):
     assert rss.version == "rss20"
     assert [e.id for e in rss.entries] == [e.id for e in ours.entries]
     assert not (site.site / "public" / "atom.xml").exists()
-    assert site.stdout.startswith("wrote public/feed.rss.xml\nwrote public/feed.xml\n")
-    # Every other feed written is one jekyll-feed wrote, at the same path.
-    others = [line.removeprefix("wrote public/") for line in site.stdout.splitlines()[2:]]
+    assert site.stdout.startswith("wrote public/feed.rss.xml\nwrote public/feed.xml\nwrote public/feed.json\n")
+    # Every other feed written is one jekyll-feed wrote, at the same path, or its JSON Feed twin.
+    written = [line.removeprefix("wrote public/") for line in site.stdout.splitlines()[3:]]
+    others = [path for path in written if not path.endswith(".json")]
     assert all((site.oracle.parent / path).is_file() for path in others), others
+    assert [path for path in written if path.endswith(".json")] == [path[:-len(".xml")] + ".json" for path in others]
     assert bool(others) == (name in FEEDS_OF_MORE)
 
 

@@ -391,7 +391,7 @@ def test_a_bad_post_is_one_line_and_the_others_publish(make_site, run, name):
     result = run("build", "--site", root, "--now", NOW)
     assert result.exit_code == 1
     assert result.stderr == f"{message}\nfailed: 1 problem(s)\n"
-    assert result.stdout == "wrote public/feed.xml\nwrote public/atom.xml\n"
+    assert result.stdout == "wrote public/feed.xml\nwrote public/atom.xml\nwrote public/feed.json\n"
     for feed in ("feed.xml", "atom.xml"):
         assert [e.title for e in parse_feed(root / "public" / feed).entries] == ["Good"]
 

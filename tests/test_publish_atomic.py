@@ -26,7 +26,10 @@ from tests.conftest import BASIC_CONFIG, NOW, REPO, write_files
 
 POST_COUNT = 300
 CATEGORIES = ("news", "culture", "sports", "tech", "서울")
-FEEDS = ("feed.xml", "atom.xml", *(f"feeds/category/{c}.xml" for c in CATEGORIES))
+XML_FEEDS = ("feed.xml", "atom.xml", *(f"feeds/category/{c}.xml" for c in CATEGORIES))
+JSON_FEEDS = ("feed.json", *(f"feeds/category/{c}.json" for c in CATEGORIES))  # their JSON Feed twins
+FEEDS = XML_FEEDS + JSON_FEEDS
+KILLED = XML_FEEDS + ("feed.json",)  # every twin is written as feed.json is
 STATE = ("posts-index.json", "last-run-files.txt", "last-run-posts.json", "last-run.json")
 
 # `python -m syndicate`, stopping itself with SIGSTOP at $STOP_AT, "<step> <name>#<n>:<before|after>":
@@ -83,7 +86,7 @@ KILL_POINTS = [
     "read post#1:before",  # reading
     f"read post#{POST_COUNT}:before",
     # Every feed: its temporary file empty, full, renamed over it.
-    *(f"{step} {Path(feed).name}#1:{when}" for feed in FEEDS for step, when in (*MID_WRITE, *WRITTEN)),
+    *(f"{step} {Path(feed).name}#1:{when}" for feed in KILLED for step, when in (*MID_WRITE, *WRITTEN)),
     # The state files, after the feeds.
     *(f"{step} {name}#1:{when}" for name in STATE for step, when in (*MID_WRITE, *WRITTEN)),
     "flock unlock#1:before",  # all written, the lock still held
@@ -150,7 +153,10 @@ def assert_whole(root: Path, reader: bool = False) -> None:
     feedparser read each feed, as a feed reader would (slower).
     """
     feeds = {p.relative_to(root / "public").as_posix() for p in (root / "public").rglob("*.xml")}
-    assert feeds == set(FEEDS)
+    assert feeds == set(XML_FEEDS)
+    for name in JSON_FEEDS:
+        items = json.loads((root / "public" / name).read_bytes())["items"]  # raises on a truncated file
+        assert len(items) == (POST_COUNT if name == "feed.json" else POST_COUNT // len(CATEGORIES))
     for name in feeds:
         data = (root / "public" / name).read_bytes()
         assert data, f"{name} is empty"
@@ -215,7 +221,7 @@ def test_sigkill_at_chosen_moments_never_leaves_a_broken_feed(tmp_path):
             assert outputs(root) == by_run(run), point
             on_disk = dict.fromkeys(FEEDS, run)
     assert kills == len(KILL_POINTS) >= 20
-    assert interrupted == len(FEEDS) * len(MID_WRITE) >= 5
+    assert interrupted == len(KILLED) * len(MID_WRITE) >= 5
 
     # A last run, left alone, brings every feed up to date: the bytes of a
     # site that was never interrupted.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from syndicate.commands.run import Sleep, locked
+from syndicate.commands.websub import announce
 from syndicate.incremental.layer import Speedups
 from syndicate.outcome import Outcome
 from syndicate.sources.config import Site
@@ -23,7 +24,12 @@ def build(site: Site, now: datetime, progress=None, *, sleep: Sleep | None = Non
 
 
 def build_feeds(site: Site, now: datetime, outcome: Outcome, progress=None) -> None:
-    """``build``'s work, into ``outcome``, once the lock is held."""
+    """``build``'s work, into ``outcome``, once the lock is held; then the WebSub hubs of the feeds it changed."""
+    _write_feeds(site, now, outcome, progress)
+    announce(site, outcome.written, outcome)  # after the record: a hub's warning is not a post's
+
+
+def _write_feeds(site: Site, now: datetime, outcome: Outcome, progress=None) -> None:
     fast = Speedups(site, now)
     last = fast.unchanged()
     if last is not None:

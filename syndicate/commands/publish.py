@@ -36,6 +36,7 @@ from datetime import datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
 from syndicate.commands.run import Sleep, locked
+from syndicate.commands.websub import announce
 from syndicate.errors import Notice, PublishError, SyndicateError
 from syndicate.incremental.layer import Speedups
 from syndicate.outcome import Outcome
@@ -102,7 +103,15 @@ def publish(site: Site, now: datetime, *, send: bool | None = None, dry_run: boo
 
 def _publish(site: Site, now: datetime, outcome: Outcome, send: bool | None, dry_run: bool, progress,
              sleep: Sleep | None) -> None:
-    """``publish``'s work, into ``outcome``, once the lock is held."""
+    """``publish``'s work, into ``outcome``, once the lock is held; then the WebSub hubs of the feeds it changed."""
+    feeds_written = _publish_feeds_and_digest(site, now, outcome, send, dry_run, progress, sleep)
+    if not dry_run:
+        announce(site, feeds_written, outcome)  # after the record: a hub's warning is not a post's
+
+
+def _publish_feeds_and_digest(site: Site, now: datetime, outcome: Outcome, send: bool | None, dry_run: bool,
+                              progress, sleep: Sleep | None) -> list[str]:
+    """Write the feeds, then the digest when due; returns the feeds written (``Outcome.written``'s paths)."""
     # The usual cron run: a stat per post file shows nothing changed since
     # the last run (syndicate.incremental.lastrun) and no digest is due; nothing is read.
     settled = None if dry_run else _settled_digest_status(site, now)
@@ -113,12 +122,12 @@ def _publish(site: Site, now: datetime, outcome: Outcome, send: bool | None, dry
         outcome.decisions.append("nothing changed since the last run and no digest is due: "
                                  "no post read, no feed rendered")
         outcome.decisions.append(settled)
-        return
+        return []
     if settled is not None:
         partial = fast.update(outcome)
         if partial is not None:
             outcome.decisions.append(settled)
-            return
+            return list(outcome.written)  # no digest was due: every file written is a feed
     from syndicate import pipeline
 
     feeds = pipeline.read_and_render(site, now, outcome, progress, fast.source, fast.renderer)
@@ -140,6 +149,7 @@ def _publish(site: Site, now: datetime, outcome: Outcome, send: bool | None, dry
     if not dry_run:
         # Errors from the digest too: a run with errors leaves no record.
         pipeline.save_state(outcome, *fast.saves(feeds, replace(feeds_done, errors=outcome.errors)))
+    return feeds_done.written
 
 
 def _settled_digest_status(site: Site, now: datetime) -> str | None:

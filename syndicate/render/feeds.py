@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom 1.0 feeds, written by feedgen.
+"""RSS 2.0 and Atom 1.0 feeds, written by feedgen, and their JSON Feed 1.1 twins, written by ``json``.
 
 This is the only module that imports feedgen, so its surprises are handled
 here once: entries are appended in our order (``add_entry`` prepends by
@@ -8,18 +8,21 @@ every date is aware and set by us (feedgen would stamp the build time),
 RFC 822 dates are formatted without feedgen's process-wide locale switch, and
 Atom entry links are written by ``_AtomLinks`` (feedgen 1.0 drops their
 ``rel`` and ``type``, turning an enclosure into a second alternate link).
+RSS channel links other than ``self`` (WebSub hubs) are written by ``_RssHubs``:
+feedgen writes only the self link of the list into RSS.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from itertools import islice
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import feedgen.entry
 import feedgen.feed
@@ -28,7 +31,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from syndicate import __version__
-from syndicate.sources.config import Site
+from syndicate.sources.config import Author, Site
 from syndicate.render.content import Rendered, feed_html
 from syndicate.sources.posts import Post
 from syndicate.text import html_text, plain_text, slugify
@@ -38,7 +41,9 @@ from syndicate.text import safe_name
 # process-wide state; email.utils gives the same RFC 822 text without it.
 feedgen.entry.formatRFC2822 = feedgen.feed.formatRFC2822 = email.utils.format_datetime
 
-RSS, ATOM = "rss", "atom"
+RSS, ATOM, JSON = "rss", "atom", "json"
+MEDIA_TYPES = {RSS: "application/rss+xml", ATOM: "application/atom+xml", JSON: "application/feed+json"}
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # The folders of the category and tag feeds, in the output folder: syndicate's
 # own, so a feed file there that no run writes any more can be removed.
 CATEGORY_FEEDS, TAG_FEEDS = "feeds/category", "feeds/tag"
@@ -52,7 +57,7 @@ class FeedSpec:
     """One feed file to write: where, in which format, with which posts."""
 
     path: str  # relative to the output folder, "/"-separated
-    kind: str  # RSS or ATOM
+    kind: str  # RSS, ATOM or JSON
     title: str
     posts: tuple[Post, ...]  # newest first, already limited
 
@@ -62,7 +67,8 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
 
     The main RSS and Atom feeds always; one feed per category and per tag when
     ``feed.categories`` / ``feed.tags`` are on. Groups whose names slugify
-    alike ("News", "news") share one feed.
+    alike ("News", "news") share one feed. Each feed has a JSON Feed twin
+    (``json_twins``).
     """
     limit = site.feed.limit
     documents = published
@@ -98,7 +104,36 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
         for file in sorted(groups, key=lambda file: file[:-len(".xml")]):  # by slug, as ever
             label, members = groups[file]
             specs.append(FeedSpec(f"{folder}/{file}", RSS, f"{site.title} — {label}", tuple(members)))
-    return specs
+    return json_twins(site, specs)
+
+
+def json_twins(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
+    """``specs``, each followed by its JSON Feed twin: the same posts and title, ``.json`` for ``.xml``.
+
+    The main RSS and Atom feeds share one twin, ``feed.json``, after both (on a Jekyll
+    site, beside jekyll-feed's feed: ``feed.xml`` gives ``feed.json``). A twin
+    whose path another feed has, or where a Jekyll site has a file of its
+    own, is not written.
+    """
+    main = main_feed_paths(site)
+    main_json = _json_path(site.jekyll.feed_path if site.jekyll is not None else main[0])
+    taken = {spec.path for spec in specs}
+    result: list[FeedSpec] = []
+    for spec in specs:
+        result.append(spec)
+        if spec.path == main[0]:
+            continue  # the twin of both follows the Atom feed
+        path = main_json if spec.path == main[1] else _json_path(spec.path)
+        if path in taken or (site.jekyll is not None and site.root.joinpath(path).is_file()):
+            continue
+        taken.add(path)
+        result.append(FeedSpec(path, JSON, spec.title, spec.posts))
+    return result
+
+
+def _json_path(path: str) -> str:
+    """The path of a feed's JSON twin: ``feeds/tag/x.xml`` → ``feeds/tag/x.json``."""
+    return (path[:-len(".xml")] if path.endswith(".xml") else path) + ".json"
 
 
 def main_feed_paths(site: Site) -> tuple[str, str]:
@@ -229,6 +264,21 @@ class _AtomLinks(BaseEntryExtension):
         return entry
 
 
+class _RssHubs(BaseExtension):
+    """WebSub hub links in an RSS channel, after its self link (feedgen writes no other atom:link there)."""
+
+    def __init__(self):
+        self.hubs: tuple[str, ...] = ()
+
+    def extend_rss(self, feed):
+        channel = feed.find("channel")
+        after = channel.find("{http://www.w3.org/2005/Atom}link")
+        for hub in reversed(self.hubs):
+            link = etree.Element("{http://www.w3.org/2005/Atom}link", {"href": hub, "rel": "hub"})
+            after.addnext(link)
+        return feed
+
+
 class _AtomLanguage(BaseEntryExtension):
     """A post's own language as the Atom entry's xml:lang (feedgen has no setter for it)."""
 
@@ -262,29 +312,44 @@ def _hex_references(rss: bytes) -> bytes:
 
 def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> bytes:
     """The bytes of one feed file; the same posts always give the same bytes."""
+    if spec.kind == JSON:
+        return render_json_feed(site, spec, bodies)
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)
     if any(post.image for post in spec.posts):
         generator.load_extension("media", atom=True, rss=True)
     generator.register_extension("links", BaseExtension, _AtomLinks, atom=True, rss=False)
     generator.register_extension("xml_lang", BaseExtension, _AtomLanguage, atom=True, rss=False)
-    self_url = site.absolute_url(quote(spec.path))
+    self_url = site.feed_url(spec.path)
     if site.jekyll is not None:
         generator.id(site.jekyll.absolute_url(spec.path))  # jekyll-feed's: "page.url | absolute_url"
     else:
         generator.id(site.url if spec.path in ("feed.xml", "atom.xml") else self_url)
     # Plain text, as post titles are: a site description may hold HTML.
-    generator.title(plain_text(spec.title))
-    generator.subtitle(plain_text(site.description) or plain_text(spec.title))
-    generator.link(href=self_url, rel="self", type="application/rss+xml" if spec.kind == RSS
-                   else "application/atom+xml")
+    title = plain_text(spec.title)
+    generator.title(title)
+    generator.subtitle(plain_text(site.description) or title)
+    generator.link(href=self_url, rel="self", type=MEDIA_TYPES[spec.kind])
+    if spec.kind == ATOM:
+        for hub in site.feed.hubs:
+            generator.link(href=hub, rel="hub")
+    elif site.feed.hubs:
+        generator.register_extension("hubs", _RssHubs, atom=False, rss=True)
+        generator.hubs.hubs = site.feed.hubs
     generator.link(href=site.url, rel="alternate", type="text/html")
     generator.language(site.language)
     generator.generator("syndicate", version=__version__)
     # feedgen writes no <email> (and no RSS managingEditor) for an empty email.
     generator.author({"name": site.author.name, "email": site.author.email} if site.author
                      else {"name": site.title})
-
+    if spec.kind == RSS and (site.feed.logo or site.feed.icon):
+        # The logo, else the icon; its title and link are the channel's, as the RSS Profile asks.
+        generator.image(site.feed.logo or site.feed.icon, title=title, link=site.url)
+    if spec.kind == ATOM:
+        if site.feed.icon:
+            generator.icon(site.feed.icon)
+        if site.feed.logo:
+            generator.logo(site.feed.logo)
     newest = max((p.updated or p.date for p in spec.posts), default=EPOCH)
     generator.updated(newest)
     generator.lastBuildDate(newest)
@@ -293,6 +358,60 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     if spec.kind == RSS:
         return _hex_references(generator.rss_str(pretty=True))
     return generator.atom_str(pretty=True)
+
+
+def render_json_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> bytes:
+    """A JSON Feed 1.1 document: the entries of the XML feeds, with their ids, links, dates and HTML.
+
+    Keys in a fixed order (``version`` first), UTF-8 as is, a newline at the
+    end: the same posts always give the same bytes. Both the 1.1 ``authors``
+    and the 1.0 ``author`` go out, for readers of either version.
+    """
+    author = site.author or Author(site.title)
+    document: dict = {"version": JSON_FEED_VERSION, "title": plain_text(spec.title), "home_page_url": site.url,
+                      "feed_url": site.feed_url(spec.path)}
+    if plain_text(site.description):
+        document["description"] = plain_text(site.description)
+    if site.feed.logo:
+        document["icon"] = site.feed.logo  # JSON Feed's icon is the large one (512 pixels)
+    if site.feed.icon:
+        document["favicon"] = site.feed.icon
+    document.update(_json_authors(author))
+    document["language"] = site.language
+    if site.feed.hubs:
+        document["hubs"] = [{"type": "WebSub", "url": hub} for hub in site.feed.hubs]
+    document["items"] = [_json_item(site, post, bodies[post.name], author) for post in spec.posts]
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_authors(author: Author) -> dict:
+    """``authors`` (JSON Feed 1.1) and ``author`` (1.0) for one author."""
+    return {"authors": [{"name": author.name}], "author": {"name": author.name}}
+
+
+def _json_item(site: Site, post: Post, rendered: Rendered, feed_author: Author) -> dict:
+    """One post as a JSON Feed item, with what its RSS and Atom entries say."""
+    item: dict = {"id": post.id, "url": post.url, "title": post.title}
+    summary = rendered.excerpt or post.title  # as the XML feeds' summary
+    content = feed_html(rendered.html) if site.feed.full_content and not post.excerpt_only else ""
+    if content.strip():
+        item["content_html"] = content
+    else:
+        item["content_text"] = summary  # one of the two is required
+    item["summary"] = summary
+    if post.image:
+        item["image"] = post.image
+    item["date_published"] = post.date.isoformat()
+    item["date_modified"] = (post.updated or post.date).isoformat()
+    author = post.author or site.author
+    if author and author != feed_author:
+        item.update(_json_authors(author))
+    terms = list(dict.fromkeys(post.categories + post.tags))
+    if terms:
+        item["tags"] = terms
+    if post.lang and post.lang != site.language:
+        item["language"] = post.lang
+    return item
 
 
 def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rendered,

@@ -9,17 +9,17 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from functools import lru_cache
 from stat import S_ISLNK, S_ISREG
 from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.sources import safe_yaml
 from syndicate.errors import ConfigError, Notice
-from syndicate.text import XML_FORBIDDEN
+from syndicate.text import XML_FORBIDDEN, join_url
 
 if TYPE_CHECKING:
     from syndicate.sources.jekyll import Default, JekyllConfig
@@ -60,6 +60,9 @@ class FeedConfig:
     full_content: bool = True
     categories: bool = False
     tags: bool = False
+    icon: str = ""  # absolute URL of a small square image (Atom icon, JSON Feed favicon); "" for none
+    logo: str = ""  # absolute URL of a larger image (Atom logo, RSS image, JSON Feed icon); "" for none
+    hubs: tuple[str, ...] = ()  # WebSub hubs: linked from every feed, pinged when a feed changes
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,10 @@ class Site:
     def absolute_url(self, path: str) -> str:
         """The absolute URL of a site-relative path such as ``/feed.xml``."""
         return self.url + path.lstrip("/")
+
+    def feed_url(self, path: str) -> str:
+        """The URL of an output at ``path`` (relative to the output folder): a feed's self link, its WebSub topic."""
+        return self.absolute_url(quote(path))
 
     def _site_file(self, url: str) -> Path | None:
         """Where in the site folder an absolute URL on this site points, links not followed; None elsewhere."""
@@ -245,6 +252,33 @@ def _absolute_url(value: Any) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an absolute http(s) URL")
     return url.rstrip("/") + "/"
+
+
+def _http_url(value: Any) -> str:
+    """An absolute http(s) URL, kept as written (a hub's path may not end in "/")."""
+    url = _nonempty_text(value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise ValueError("must be an absolute http(s) URL")
+    return url
+
+
+def _http_urls(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError("must be a list of absolute http(s) URLs")
+    try:
+        return tuple(dict.fromkeys(_http_url(item) for item in value))
+    except ValueError:
+        raise ValueError("must be a list of absolute http(s) URLs") from None
+
+
+def _site_image(value: Any) -> str:
+    """An image on the site (``/assets/icon.png``, relative to the site's URL) or an absolute http(s) URL."""
+    text = _nonempty_text(value)
+    scheme = urlsplit(text).scheme
+    if text.startswith("//") or (scheme and scheme not in ("http", "https")) or "\n" in text:
+        raise ValueError("must be a path on the site such as \"/assets/icon.png\" or an absolute http(s) URL")
+    return _http_url(text) if scheme else text
 
 
 def _timezone(value: Any) -> ZoneInfo:
@@ -370,6 +404,9 @@ SCHEMA: dict[str, Any] = {
         "full_content": _boolean,
         "categories": _boolean,
         "tags": _boolean,
+        "icon": _site_image,
+        "logo": _site_image,
+        "hubs": _http_urls,
     },
     "digest": {
         "days": _positive_int,
@@ -474,6 +511,7 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
         raise ConfigError("\n".join(problems))
 
     _build_sections(values)
+    values["feed"] = _feed_images(values["feed"], values["url"])
     dirs = ("posts_dir", "output_dir", "state_dir", "templates_dir")
     for key in dirs:
         if key in values:
@@ -512,6 +550,14 @@ def _build_sections(values: dict) -> None:
     values["email"] = EmailConfig(**email)
     values["smtp"] = SmtpConfig(**values.get("smtp", {}))
     values["publish"] = PublishConfig(**values.get("publish", {}))
+
+
+def _feed_images(feed: FeedConfig, site_url: str) -> FeedConfig:
+    """``feed.icon`` and ``feed.logo`` as absolute URLs: a path is relative to the site's URL, as a post's image."""
+    def absolute(image: str) -> str:
+        return image if not image or urlsplit(image).scheme else join_url(site_url, image.lstrip("/"))
+
+    return replace(feed, icon=absolute(feed.icon), logo=absolute(feed.logo))
 
 
 def _read_text(path: Path) -> str:
@@ -651,6 +697,10 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
             data.setdefault("feed", {})["full_content"] = not excerpt_only  # entries without <content>
         else:
             problems.append(f"{source}: feed.excerpt_only must be true or false, got {_shown(excerpt_only)}")
+    # syndicate's own, beside jekyll-feed's keys (which has none of them), checked as syndicate.toml's are.
+    for key in ("icon", "logo", "hubs"):
+        if feed.get(key) is not None:
+            data.setdefault("feed", {})[key] = feed[key]
     # jekyll-feed's normalize_posts_meta: feed.collections.posts' path and categories come first.
     feed_collections = _feed_collections(feed.get("collections"), source, problems)
     posts_meta = feed_collections.pop("posts", {})

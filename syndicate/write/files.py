@@ -141,8 +141,8 @@ def _replace(path: Path, write: Callable[[BinaryIO], object], keep_old: Callable
     return True
 
 
-def remove_unlisted(folder: Path, keep: set[str], suffix: str) -> list[Path]:
-    """Delete the files in ``folder`` named ``*suffix`` but not in ``keep``; returns those deleted.
+def remove_unlisted(folder: Path, keep: set[str], suffix: str | tuple[str, ...]) -> list[Path]:
+    """Delete the files in ``folder`` named ``*suffix`` (one of them) but not in ``keep``; returns those deleted.
 
     Raises PublishError, after deleting what it could, for a file that cannot be deleted.
     """

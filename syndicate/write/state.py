@@ -109,6 +109,28 @@ def save_first_seen(site: Site, loaded: Loaded) -> bool:
     return write_json(path, dates)
 
 
+# --- WebSub: the hub pings that failed, for the next run to send -----------------
+
+PINGS = "websub.json"
+
+
+def load_pings(site: Site) -> list[tuple[str, str]]:
+    """The (hub, feed URL) pings that a run could not deliver; none when the file is missing or damaged."""
+    pending = read_json(site.state_dir / PINGS).get("pending")
+    if not isinstance(pending, list):
+        return []
+    return [(pair[0], pair[1]) for pair in pending
+            if isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair)]
+
+
+def save_pings(site: Site, pending: list[tuple[str, str]]) -> None:
+    """Remember the pings still to send, atomically; no file for a site that never needed one."""
+    path = site.state_dir / PINGS
+    if not pending and not path.exists():
+        return
+    write_json(path, {"pending": [list(pair) for pair in pending]})
+
+
 # --- digests: which periods were rendered and sent, with which posts ----------
 
 STATE = "state.json"
