@@ -69,8 +69,25 @@ def test_quick_start_is_two_complete_commands():
     assert len(blocks) == 2, blocks
     install, test = blocks
     assert "\n" not in install and "\n" not in test
-    assert re.fullmatch(r"python3 -m pip install \. && syndicate build", install), install
+    assert re.fullmatch(r"python3 -m pip install \. && syndicate build && syndicate digest --week \d{4}-W\d\d",
+                        install), install
     assert "pip install '.[test]'" in test and "-m pytest" in test
+
+
+def test_the_quick_start_leaves_feeds_and_a_digest_to_open(example_site):
+    """The first command's syndicate steps, as README gives them, on the example site (no --now: as a newcomer runs them)."""
+    from click.testing import CliRunner
+
+    install = shell_blocks(section("Quick start"))[0]
+    for step in install.split(" && ")[1:]:
+        words = step.split()
+        assert words[0] == "syndicate"
+        result = CliRunner().invoke(cli, [*words[1:2], "--site", str(example_site), *words[2:]])
+        assert result.exit_code == 0, result.output
+    public = example_site / "public"
+    assert (public / "feed.xml").is_file() and (public / "atom.xml").is_file()
+    page = (public / "digest" / "latest.html").read_text(encoding="utf-8")
+    assert "서울" in page and (public / "digest" / "latest.eml").is_file()
 
 
 def test_ci_runs_the_readme_test_command():
