@@ -79,21 +79,27 @@ class _Documents:
         path = self._post_file(key) if "." not in PurePosixPath(key).name else self._site_file(key)
         if path is None:
             return None
-        if path.suffix.lower() in POST_SUFFIXES and POSTS_FOLDER in path.relative_to(self.site.root).parts:
+        relative = path.relative_to(self.site.root)
+        document = POSTS_FOLDER in relative.parts or self.site.jekyll.collection_of(relative.as_posix())
+        if path.suffix.lower() in POST_SUFFIXES and document:
             try:
                 post, _ = load_post(self.site, path, {}, datetime.max.replace(tzinfo=self.site.timezone))
             except PostError:
                 return None
             return _site_path(self.site, post.url) if post is not None else None
-        return _page_url(path.relative_to(self.site.root).as_posix())
+        return _page_url(relative.as_posix())
 
     def _site_file(self, relative: str) -> Path | None:
-        path = (self.site.root / relative.lstrip("/")).resolve()
-        return path if path.is_relative_to(self.site.root) and path.is_file() else None
+        # A document's path is relative to collections_dir, as Jekyll gives it (Document#relative_path).
+        for top in dict.fromkeys(("", self.site.jekyll.collections_dir)):
+            path = (self.site.root / top / relative.lstrip("/")).resolve()
+            if path.is_relative_to(self.site.root) and path.is_file():
+                return path
+        return None
 
     def _post_file(self, stem: str) -> Path | None:
         for suffix in POST_SUFFIXES:
-            path = self.site.root / POSTS_FOLDER / f"{stem}{suffix}"
+            path = self.site.root / self.site.jekyll.posts_folder / f"{stem}{suffix}"
             if path.is_file():
                 return path
         if self._by_stem is None:

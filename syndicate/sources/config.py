@@ -740,7 +740,12 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
             jekyll["feed_tags"] = (None if only is None else tuple(map(str, only)), tuple(map(str, left_out)),
                                    folder)
 
-    jekyll["collections"] = _collections(config, feed_collections, source, problems)
+    collections_dir = config.get("collections_dir") or ""
+    if not isinstance(collections_dir, str) or ".." in collections_dir.split("/") or "\\" in collections_dir:
+        problems.append(f"{source}: collections_dir must be a folder of the site, got {_shown(collections_dir)}")
+        collections_dir = ""
+    jekyll["collections_dir"] = collections_dir = collections_dir.strip().strip("/")
+    jekyll["collections"] = _collections(config, feed_collections, collections_dir, source, problems)
 
     for key, default, added in (("exclude", (), DEFAULT_EXCLUDES), ("include", DEFAULT_INCLUDES, ())):
         value = config.get(key)
@@ -798,7 +803,8 @@ def _feed_collections(value: Any, source: str, problems: list[str]) -> dict[str,
     return {}
 
 
-def _collections(config: dict, wanted: dict[str, dict], source: str, problems: list[str]) -> tuple:
+def _collections(config: dict, wanted: dict[str, dict], collections_dir: str, source: str,
+                 problems: list[str]) -> tuple:
     """The collections jekyll-feed gives a feed, besides the posts (``feed.collections``)."""
     from syndicate.sources.jekyll import Collection, collection_permalink
 
@@ -823,7 +829,8 @@ def _collections(config: dict, wanted: dict[str, dict], source: str, problems: l
         permalink = own.get("permalink")
         permalink = ("/" + permalink.strip().lstrip("/") if isinstance(permalink, str) and permalink.strip()
                      else collection_permalink(style))
-        found.append(Collection(label, (path or f"feed/{label}.xml").strip("/"), tuple(map(str, categories)),
+        folder = f"{collections_dir}/_{label}" if collections_dir else f"_{label}"
+        found.append(Collection(label, folder, (path or f"feed/{label}.xml").strip("/"), tuple(map(str, categories)),
                                 permalink, documents=label in declared))
     return tuple(found)
 

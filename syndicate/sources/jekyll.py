@@ -67,15 +67,12 @@ class Default:
 class Collection:
     """A collection other than the posts that jekyll-feed gives a feed (``feed.collections``)."""
 
-    label: str  # its name: its documents are in _<label>/
+    label: str  # its name: its documents are in _<label>/ (under collections_dir)
+    folder: str  # that folder, from the site root
     feed_path: str  # where its feed goes, relative to the output folder
     categories: tuple[str, ...]  # a feed of each of these too, at feed/<label>/<category>.xml
     permalink: str  # its documents' URL template (collections.<label>.permalink, else Jekyll's default)
     documents: bool = True  # a collection of the site (collections:), whose folder Jekyll reads; else its feed is empty
-
-    @property
-    def folder(self) -> str:
-        return "_" + self.label
 
 
 @dataclass(frozen=True)
@@ -104,6 +101,13 @@ class JekyllConfig:
     own_feed_page: bool = False
     # jekyll-feed's feeds of other collections, in the order feed.collections names them.
     collections: tuple[Collection, ...] = ()
+    # collections_dir: the folder (from the site root) holding _posts and the collections; "" for the root.
+    collections_dir: str = ""
+
+    @property
+    def posts_folder(self) -> str:
+        """The posts' collection folder, as Jekyll names it (``_posts``, or ``<collections_dir>/_posts``)."""
+        return f"{self.collections_dir}/{POSTS_FOLDER}" if self.collections_dir else POSTS_FOLDER
 
     def collection_of(self, relative: str) -> Collection | None:
         """The collection a file at ``relative`` (from the site root) belongs to; None for a post."""
@@ -559,14 +563,15 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def url_placeholders(moment: datetime, *, slug: str, stem: str, categories: list[str],
-                     relative: str, output_ext: str, collection: str = "posts") -> Callable[[str], str | None]:
+def url_placeholders(moment: datetime, *, slug: str, stem: str, categories: list[str], relative: str,
+                     output_ext: str, collection: str = "posts", folder: str = POSTS_FOLDER
+                     ) -> Callable[[str], str | None]:
     """``Drops::UrlDrop``: each placeholder's value for one document (None for an unknown name).
 
     ``slug``: the front matter's slug, else the file name's; ``stem``: the
     file name without its extension; ``relative``: the file's path from the
     site root; ``moment``: the post's date in the site's time zone;
-    ``collection``: its collection's label.
+    ``collection``: its collection's label; ``folder``: that collection's folder.
     """
     def value(name: str) -> str | None:
         if name == "title":
@@ -586,7 +591,7 @@ def url_placeholders(moment: datetime, *, slug: str, stem: str, categories: list
         if name == "path":
             # Document#cleaned_relative_path: the collection's folder and the extension taken out.
             cleaned = relative[:len(relative) - len(posixpath.splitext(relative)[1])]
-            return cleaned.replace("_" + collection, "", 1).rstrip(".")
+            return cleaned.replace(folder, "", 1).rstrip(".")
         part = DATE_PARTS.get(name)
         return part(moment) if part else None
 

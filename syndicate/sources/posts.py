@@ -460,7 +460,7 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
 
     jekyll, tz = site.jekyll, site.timezone
     collection = jekyll.collection_of(name) if jekyll.collections else None
-    label = collection.label if collection is not None else "posts"
+    label, folder = (collection.label, collection.folder) if collection is not None else ("posts", jekyll.posts_folder)
     notices: list[Notice] = []
     named = POST_NAME.fullmatch(path.stem)
     # Document#populate_title: the file name's slug, after its date when it has one.
@@ -491,7 +491,7 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
     modified = meta.get("last_modified_at")
     updated = _jekyll_date("last_modified_at", modified, tz) if modified not in (None, False) else None
 
-    words = [str(c) for c in merged_categories(categories_from_path(name, "_" + label), defaults, front_matter)]
+    words = [str(c) for c in merged_categories(categories_from_path(name, folder), defaults, front_matter)]
     categories = _first_terms(_terms({"categories": words}, "categories"), "categories", name, notices)
     tags = _first_terms(_terms(meta, "tag") if meta.get("tag") is not None else _terms(meta, "tags"),
                         "tags", name, notices)
@@ -506,7 +506,7 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
     template = site.permalink if collection is None else collection.permalink
     relative = expand_url(template if pattern is None else pattern, url_placeholders(
         moment, slug=slug_value, stem=path.stem, categories=words, relative=name,
-        output_ext=".html" if body_format == "markdown" else path.suffix, collection=label))
+        output_ext=".html" if body_format == "markdown" else path.suffix, collection=label, folder=folder))
     url = jekyll.absolute_url(relative)
     return _post_with(site, meta, notices, _jekyll_author(site, meta), dict(
         source=path, name=name, title=title, date=moment, date_origin=origin, updated=updated, url=url,
@@ -702,7 +702,11 @@ def jekyll_posts_folders(site: Site) -> Iterator[tuple[str, str]]:
 
     jekyll = site.jekyll
     own = {str(site.output_dir), str(site.state_dir)}
-    pending = [(str(site.root), "")]
+    # With collections_dir, Jekyll reads posts only from _posts folders inside it.
+    top = jekyll.collections_dir
+    if top and not (site.root / top).is_dir():
+        return
+    pending = [(str(site.root / top), top + "/")] if top else [(str(site.root), "")]
     while pending:
         folder, relative = pending.pop()
         posts, folders = None, []
