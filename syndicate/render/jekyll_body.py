@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from syndicate.errors import Notice, PostError
 from syndicate.render.kramdown import kramdown_html
-from syndicate.render.liquid import JekyllContext, render_liquid
 from syndicate.sources.config import Site
 from syndicate.sources.jekyll import POSTS_FOLDER, site_variables
 from syndicate.sources.posts import POST_SUFFIXES, Post, load_post, walk_posts_folder
@@ -26,6 +25,12 @@ from syndicate.sources.posts import POST_SUFFIXES, Post, load_post, walk_posts_f
 def jekyll_liquid(site: Site, post: Post, meta: Mapping[str, Any], body: str, body_line: int
                   ) -> tuple[str, list[Notice]]:
     """A Jekyll post's body with its Liquid rendered, and the warnings that gave; Markdown is the caller's."""
+    if meta.get("render_with_liquid") is False or ("{{" not in body and "{%" not in body):
+        return body, []
+    # Imported only for a body with Liquid in it: python-liquid takes a fifth of
+    # a second to import, and many sites' posts have none.
+    from syndicate.render.liquid import JekyllContext, render_liquid
+
     context = JekyllContext(root=site.root, site=_site_variables(site), page=_page(site, post, meta),
                             posts=_Documents(site), source=post.name, line_offset=body_line,
                             markdownify=kramdown_html)
