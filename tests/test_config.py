@@ -117,7 +117,8 @@ def test_not_toml(make_site):
 def test_no_configuration_at_all(tmp_path, run):
     result = run("build", "--site", tmp_path)
     assert result.exit_code == 1
-    assert result.stderr == f"no syndicate.toml or _config.yml in {tmp_path.resolve()}\n"
+    assert result.stderr == (f"no syndicate.toml, _config.yml or hugo.toml (config.toml, config/_default/) "
+                             f"in {tmp_path.resolve()}\n")
 
 
 def test_missing_posts_folder(make_site, run):
