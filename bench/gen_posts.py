@@ -198,7 +198,7 @@ def generate(out: Path, count: int, seed: int = 1, jekyll: bool = False) -> list
     # no key for; the other site is configured by syndicate.toml alone.
     digest = '[digest]\nunsubscribe_url = "https://news.example.com/unsubscribe"\n'
     (out / "syndicate.toml").write_text(digest if jekyll else (
-        "jekyll = false  # syndicate's own rules, not _config.yml's\n"
+        "standalone = true  # syndicate's own rules, not _config.yml's\n"
         'title = "Bench News 벤치 뉴스"\n'
         f'url = "{SITE_URL}"\n'
         'description = "A generated news blog for syndicate\'s benchmark."\n'

@@ -118,7 +118,8 @@ def test_the_real_clock_dates_in_whole_seconds(make_site, run):
 def test_missing_site_folder_is_a_usage_error(tmp_path, run):
     result = run("build", "--site", tmp_path / "nowhere")
     assert result.exit_code == 1
-    assert result.stderr == f"no syndicate.toml or _config.yml in {(tmp_path / 'nowhere').resolve()}\n"
+    assert result.stderr == (f"no syndicate.toml, _config.yml or hugo.toml (config.toml, config/_default/) "
+                             f"in {(tmp_path / 'nowhere').resolve()}\n")
 
 
 def test_usage_errors_exit_2(run):

@@ -117,7 +117,8 @@ def test_not_toml(make_site):
 def test_no_configuration_at_all(tmp_path, run):
     result = run("build", "--site", tmp_path)
     assert result.exit_code == 1
-    assert result.stderr == f"no syndicate.toml or _config.yml in {tmp_path.resolve()}\n"
+    assert result.stderr == (f"no syndicate.toml, _config.yml or hugo.toml (config.toml, config/_default/) "
+                             f"in {tmp_path.resolve()}\n")
 
 
 def test_missing_posts_folder(make_site, run):
@@ -297,9 +298,9 @@ def test_syndicate_toml_beside_jekyll_adds_and_overrides(make_site):
     assert site.config_file == "syndicate.toml"  # where digest and email problems are said to be
 
 
-def test_syndicate_toml_with_jekyll_false_configures_the_site_alone(make_site):
-    root = make_site(config="jekyll = false\n" + MINIMAL)
+def test_a_standalone_syndicate_toml_configures_the_site_alone(make_site):
+    root = make_site(config="standalone = true\n" + MINIMAL)
     (root / "_config.yml").write_text(JEKYLL_CONFIG, encoding="utf-8")
     site = load_site(root)
     assert (site.jekyll, site.title, site.url) == (None, "T", "https://example.com/")
-    assert config_error(make_site, 'jekyll = "no"\n' + MINIMAL) == 'syndicate.toml: jekyll must be true or false, got "no"'
+    assert config_error(make_site, 'standalone = "no"\n' + MINIMAL) == 'syndicate.toml: standalone must be true or false, got "no"'

@@ -193,8 +193,11 @@ def _explain_posts(loaded: Loaded, published: list[Post], now: datetime, reads: 
             continue
         if post.draft:
             outcome.decisions.append(f"{post.name}: draft or published: false; left out")
-        elif post.date > now:
-            outcome.decisions.append(f"{post.name}: scheduled for {post.date.isoformat()}; left out until then")
+        elif post.expiry_date is not None and post.expiry_date < now:
+            outcome.decisions.append(f"{post.name}: expired {post.expiry_date.isoformat()}; left out")
+        elif (post.publish_date or post.date) > now:
+            outcome.decisions.append(f"{post.name}: scheduled for {(post.publish_date or post.date).isoformat()}; "
+                                     "left out until then")
     outcome.decisions.append(f"posts: {len(loaded.posts)} read ({reads} file reads, the rest from "
                              f"the posts index), {len(published)} published, {len(loaded.errors)} with errors")
 

@@ -353,7 +353,7 @@ def save(site: Site, now: datetime, scan: Scan, done: Details, *, outputs: Itera
     if None in posts:
         forget(site)  # a post the details cannot keep as it is
         return False
-    due = min((post.date for post in done.posts.values() if not post.draft and post.date > now), default=None)
+    due = min(filter(None, (post.next_change(now) for post in done.posts.values())), default=None)
     images = {done.posts[name].image for names in done.feeds.values() for name in names} - {None}
     lines, run = scan.trusted_lines()  # a post changed just now is read again next time
     # The details first: the record names the run they must come from.

@@ -57,7 +57,7 @@ def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, 
     by_name = {post.name: post for post in loaded.posts}
     keys = tuple(lastrun.keys_of(by_name[name]) if name in by_name else lastrun.NOT_A_POST for name in scan.names)
     reach, cuts = _reach(site, published, {})
-    posts = {post.name: post for post in loaded.posts if post.name in reach or (not post.draft and post.date > now)}
+    posts = {post.name: post for post in loaded.posts if post.name in reach or post.next_change(now) is not None}
     entries = {name: body_entry(bodies[name]) for name in sorted(members)}
     body_notices = {name: list(bodies[name].notices) for name in members}
     lastrun.save(site, now, scan, lastrun.Details(scan.lines, keys, posts, notices, feeds, cuts, entries,
@@ -190,7 +190,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None,
         return outcome
     reach, cuts = _reach(site, published, last.cuts)
     kept = {name: post for name, post in candidates.items()
-            if name in reach or (not post.draft and post.date > now)}
+            if name in reach or post.next_change(now) is not None}
     lastrun.save(site, now, scan, lastrun.Details(scan.lines, changes.keys, kept, changes.notices, feeds, cuts,
                                                   entries, body_notices),
                  outputs=outcome.written + outcome.unchanged, notices=shown, record=record)

@@ -253,10 +253,22 @@ def render_post(site: Site, post: Post) -> Rendered:
 
         body, more = jekyll_liquid(site, post, meta, body, body_line)
         notices += more
+    if site.hugo is not None:
+        # Shortcodes first, as Hugo renders a page (render.hugo_body).
+        from syndicate.render.hugo_body import hugo_shortcodes
+
+        body, more = hugo_shortcodes(site, post, meta, body, body_line,
+                                     lambda text: _markdown().renderInline(text).strip())
+        notices += more
     html = absolute_urls(_markup(site, body, post.body_format), post.url)
 
     excerpt = post.excerpt
-    if excerpt is None and site.excerpt_separator in body:
+    if site.hugo is not None:
+        from syndicate.render.hugo_body import hugo_summary
+
+        excerpt = hugo_summary(post, body, html, site.hugo.summary_length,
+                               lambda head: _markup(site, head, post.body_format))
+    elif excerpt is None and site.excerpt_separator in body:
         head = body.split(site.excerpt_separator, 1)[0]
         excerpt = html_to_text(_markup(site, head, post.body_format))
     if not excerpt:

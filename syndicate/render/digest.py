@@ -153,6 +153,13 @@ def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[
     """
     # Posts only: a Jekyll collection's documents (feed.collections) have feeds of their own.
     chosen = [p for p in published if window.start <= p.date < window.end and p.collection == "posts"]
+    if site.hugo is not None:
+        # A Hugo site's posts are its main sections' pages (mainSections, else
+        # the largest section), as its theme's home page lists them: not "about".
+        from syndicate.sources.hugo import main_sections, section_of
+
+        main = main_sections(site.hugo, [p.name for p in published])
+        chosen = [p for p in chosen if section_of(site.hugo, p.name) in main]
     chosen.sort(key=lambda p: (p.date, p.id), reverse=site.digest.order == "newest")
     return chosen
 

@@ -81,6 +81,8 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     if site.jekyll is not None:
         specs += _jekyll_feed_specs(site, published)
         specs += _collection_feed_specs(site, documents)
+    if site.hugo is not None:
+        specs += _hugo_feed_specs(site, published)
     for enabled, folder, terms_of in ((site.feed.categories, CATEGORY_FEEDS, lambda p: p.categories),
                                       (site.feed.tags, TAG_FEEDS, lambda p: p.tags)):
         if not enabled:
@@ -144,9 +146,28 @@ def main_feed_paths(site: Site) -> tuple[str, str]:
     ``feed.xml``), so its subscribers keep their feed, and the RSS feed goes
     beside it (``feed.rss.xml``).
     """
+    if site.hugo is not None:
+        from syndicate.sources.hugo import ATOM_PATH, RSS_PATH
+
+        return RSS_PATH, ATOM_PATH
     if site.jekyll is None:
         return "feed.xml", "atom.xml"
     return site.jekyll.rss_path, site.jekyll.atom_path
+
+
+def _hugo_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
+    """Hugo's RSS feeds of each section and each tag and category, where Hugo 0.111 writes them.
+
+    A section's feed (``posts/index.xml``) has the posts right in it, not
+    those of a nested section, which has its own; a term's
+    (``tags/two-words/index.xml``) the posts that have it, however its
+    case is written. Each with Hugo's limit, as the home feed.
+    """
+    from syndicate.sources.hugo import feed_groups
+
+    limit = site.feed.limit
+    return [FeedSpec(path, RSS, f"{label} on {site.title}", tuple(posts[:limit]))
+            for path, label, posts in feed_groups(site.hugo, site.root, published)]
 
 
 def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:

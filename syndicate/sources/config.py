@@ -22,6 +22,7 @@ from syndicate.errors import ConfigError, Notice
 from syndicate.text import XML_FORBIDDEN, join_url
 
 if TYPE_CHECKING:
+    from syndicate.sources.hugo import HugoConfig
     from syndicate.sources.jekyll import Default, JekyllConfig
 
 if sys.version_info >= (3, 11):
@@ -144,6 +145,9 @@ class Site:
     # A site configured by _config.yml alone: Jekyll's rules for posts, URLs,
     # ids and the feed's path (syndicate.sources.jekyll). None: syndicate.toml.
     jekyll: JekyllConfig | None = None
+    # A site configured by hugo.toml (config.*, config/_default/) alone: Hugo's
+    # rules for pages, URLs and feed paths (syndicate.sources.hugo).
+    hugo: HugoConfig | None = None
     # Warnings about the configuration (a value Jekyll reads in its own way): every command prints them.
     notices: tuple[Notice, ...] = ()
 
@@ -156,10 +160,19 @@ class Site:
         return self.absolute_url(quote(path))
 
     def _site_file(self, url: str) -> Path | None:
-        """Where in the site folder an absolute URL on this site points, links not followed; None elsewhere."""
+        """Where in the site folder an absolute URL on this site points, links not followed; None elsewhere.
+
+        On a Hugo site: the file Hugo published there (in its publishDir, where
+        syndicate writes too), else the one in ``static/``; the site's own
+        files are not served as they are.
+        """
         if not url.startswith(self.url):
             return None
-        return self.root / unquote(urlsplit(url).path[len(urlsplit(self.url).path):])
+        relative = unquote(urlsplit(url).path[len(urlsplit(self.url).path):])
+        if self.hugo is None:
+            return self.root / relative
+        published = self.output_dir / relative
+        return published if published.is_file() else self.root / "static" / relative
 
     def local_file_size(self, url: str) -> int | None:
         """The size of the regular file in the site folder an absolute URL names, if any.
@@ -473,38 +486,41 @@ def check_table(data: dict, schema: dict, source: str, prefix: str = "") -> tupl
 def load_site(root: Path, output_dir: Path | None = None) -> Site:
     """Read the configuration of the site in ``root``.
 
-    A Jekyll ``_config.yml`` is read as Jekyll reads it, so that an existing
-    Jekyll site works with zero setup; a ``syndicate.toml`` beside it adds
-    and overrides syndicate's own options (its digest, email and SMTP
-    settings, or any other), unless it says ``jekyll = false``: then, as
-    without ``_config.yml``, it alone configures the site, with syndicate's
-    own rules for posts and ids. ``output_dir`` (from ``--out``) overrides
-    the configured one. Raises ConfigError naming every bad key.
+    A Jekyll ``_config.yml``, else a Hugo configuration, is read as Jekyll or
+    Hugo reads it, so that an existing site works with zero setup; a
+    ``syndicate.toml`` beside it adds and overrides syndicate's own options
+    (its digest, email and SMTP settings, or any other), unless it says
+    ``standalone = true``: then, as on a site with neither, it alone
+    configures the site, with syndicate's own rules for posts and ids.
+    ``output_dir`` (from ``--out``) overrides the configured one. Raises
+    ConfigError naming every bad key.
     """
     root = root.resolve()
-    toml_path, jekyll_path = root / CONFIG_NAME, root / JEKYLL_CONFIG_NAME
+    toml_path = root / CONFIG_NAME
     toml = _read_toml(toml_path) if toml_path.is_file() else None
-    jekyll: dict | None = None
     problems: list[str] = []
-    read_jekyll = toml.pop("jekyll", True) if toml is not None else True
-    if read_jekyll not in (True, False):
-        problems.append(f"{CONFIG_NAME}: jekyll must be true or false, got {_shown(read_jekyll)}")
-    if read_jekyll is not False and jekyll_path.is_file():
-        data, jekyll, found = _read_jekyll(jekyll_path)
+    standalone = toml.pop("standalone", False) if toml is not None else False
+    if standalone not in (True, False):
+        problems.append(f"{CONFIG_NAME}: standalone must be true or false, got {_shown(standalone)}")
+    generator = None if standalone is True else _generator_config(root)
+    jekyll: dict | None = None
+    hugo: dict | None = None
+    if generator is not None:
+        data, jekyll, hugo, found, source = generator
         problems += found
-        values, more = check_table(data, SCHEMA, JEKYLL_CONFIG_NAME)
+        values, more = check_table(data, SCHEMA, source)
         if toml is not None:
             overrides, more_here = check_table(toml, SCHEMA, CONFIG_NAME)
-            values, more = _overlaid(values, overrides), more + more_here
-            if "url" in overrides:  # the ids follow it too: url, base path included
+            values, more, source = _overlaid(values, overrides), more + more_here, CONFIG_NAME
+            if jekyll is not None and "url" in overrides:  # the ids follow it too: url, base path included
                 jekyll["url"], jekyll["baseurl"] = overrides["url"], ""
-        source = CONFIG_NAME if toml is not None else JEKYLL_CONFIG_NAME
     elif toml is not None:
         values, more = check_table(toml, SCHEMA, CONFIG_NAME)
         more += [f"{CONFIG_NAME}: {key} is required" for key in REQUIRED if key not in toml]
         source = CONFIG_NAME
     else:
-        raise ConfigError(f"no {CONFIG_NAME} or {JEKYLL_CONFIG_NAME} in {root}")
+        raise ConfigError(f"no {CONFIG_NAME}, {JEKYLL_CONFIG_NAME} or hugo.toml (config.toml, config/_default/) "
+                          f"in {root}")
     problems += more
     if problems:
         # One line per problem, but a single error: the file is fixed as a whole.
@@ -525,7 +541,30 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
         url, baseurl = jekyll.pop("url"), jekyll.pop("baseurl")
         values["notices"] = jekyll.pop("notices")
         values["jekyll"] = JekyllConfig(absolute_base=absolute_base(url, baseurl), **jekyll)
+    if hugo is not None:
+        from syndicate.sources.hugo import HugoConfig
+
+        values["notices"] = hugo.pop("notices")
+        values["hugo"] = HugoConfig(**hugo)
     return Site(root=root, config_file=source, **defaults, **values)
+
+
+def _generator_config(root: Path) -> tuple[dict, dict | None, dict | None, list[str], str] | None:
+    """The site generator's configuration, read as it reads it: Jekyll's, else Hugo's; None for neither.
+
+    Returns syndicate's options from it, the JekyllConfig or HugoConfig
+    fields, the problems found, and the file to name in messages.
+    """
+    from syndicate.sources.hugo import config_files
+
+    if (root / JEKYLL_CONFIG_NAME).is_file():
+        data, jekyll, problems = _read_jekyll(root / JEKYLL_CONFIG_NAME)
+        return data, jekyll, None, problems, JEKYLL_CONFIG_NAME
+    hugo_files = config_files(root)
+    if hugo_files:
+        data, hugo, problems = _read_hugo(root, hugo_files)
+        return data, None, hugo, problems, hugo["config_files"][0]
+    return None
 
 
 def _overlaid(values: dict, overrides: dict) -> dict:
@@ -760,6 +799,129 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
     jekyll["defaults"] = _front_matter_defaults(config.get("defaults"))
     jekyll["notices"] = tuple(notices)  # the Site's, not the JekyllConfig's: load_site moves them
     return data, jekyll, problems
+
+
+def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
+    """Read a Hugo site's configuration as Hugo 0.111 reads it.
+
+    Returns the values of syndicate's own options under syndicate's names
+    (checked by SCHEMA as syndicate.toml's are), the fields of the site's
+    HugoConfig (with its notices), and the problems found, each naming the
+    file and Hugo's key.
+    """
+    from syndicate.sources.hugo import (UNLIMITED, ConfigFileError, check_permalink, date_sources, merged,
+                                        parse_config_file, rss_limit, scalar_params)
+
+    read: list[tuple[Path, dict]] = []
+    origin: dict[str, str] = {}  # a top-level key → the file that set it, for messages
+    for path in files:
+        shown = path.relative_to(root).as_posix()
+        try:
+            data = parse_config_file(path, _read_text(path))
+        except ConfigFileError as exc:
+            raise ConfigError(str(exc), shown, exc.line) from None
+        read.append((path, data))
+        nested = path.parent.name == "_default" and path.stem.lower() not in ("hugo", "config")
+        for key in ([path.stem.lower()] if nested else (str(k).lower() for k in data)):
+            origin.setdefault(key, shown)
+    config = merged(read)
+    first = files[0].relative_to(root).as_posix()
+    problems: list[str] = []
+    notices: list[Notice] = []
+
+    def checked(key: str, value: Any, shown_key: str, check: Checker, into: dict, name: str) -> None:
+        """``value`` into ``into[name]`` when ``check`` takes it; else a problem naming Hugo's key and its file."""
+        try:
+            check(value)
+        except ValueError as exc:
+            problems.append(f"{origin.get(key, first)}: {shown_key} {exc}, got {_shown(value)}")
+        else:
+            into[name] = value
+
+    params = config.get("params") if isinstance(config.get("params"), dict) else {}
+    data: dict[str, Any] = {}
+    for key, shown_key, name in (("title", "title", "title"), ("baseurl", "baseURL", "url"),
+                                 ("timezone", "timeZone", "timezone")):
+        if config.get(key) not in (None, ""):
+            checked(key, config[key], shown_key, SCHEMA[name], data, name)
+        elif name != "timezone":
+            problems.append(f"{first}: {shown_key} is required")
+    language = config.get("languagecode") or config.get("defaultcontentlanguage")
+    if language not in (None, ""):
+        key = "languagecode" if config.get("languagecode") else "defaultcontentlanguage"
+        checked(key, language, "languageCode" if key == "languagecode" else "defaultContentLanguage",
+                _language, data, "language")
+    if params.get("description") not in (None, ""):
+        checked("params", params["description"], "params.description", _text, data, "description")
+    author = params.get("author") or config.get("author")
+    if author not in (None, "", {}):
+        try:
+            _author(author)
+            data["author"] = author
+        except ValueError as exc:
+            notices.append(Notice(f"author {exc}, got {_shown(author)}; the feeds name no site author",
+                                  origin.get("params" if params.get("author") else "author", first)))
+    for key, shown_key, name in (("contentdir", "contentDir", "posts_dir"),
+                                 ("publishdir", "publishDir", "output_dir")):
+        if config.get(key) not in (None, ""):
+            checked(key, config[key], shown_key, _relative_dir, data, name)
+    data.setdefault("posts_dir", "content")
+    hugo: dict[str, Any] = {"config_files": tuple(p.relative_to(root).as_posix() for p in files),
+                            "content_dir": str(data["posts_dir"]).strip("/")}
+
+    limit, key = rss_limit(config)
+    if limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit <= 0):
+        data["feed"] = {"limit": UNLIMITED}  # Hugo's default: every page
+    else:
+        feed: dict = {}
+        checked(key, limit, "services.rss.limit" if key == "services" else "rssLimit", _positive_int, feed, "limit")
+        data["feed"] = feed
+    summary_length = config.get("summarylength")
+    if summary_length is not None:
+        if isinstance(summary_length, bool) or not isinstance(summary_length, int) or summary_length < 0:
+            problems.append(f"{origin.get('summarylength', first)}: summaryLength must be a whole number of words, "
+                            f"got {_shown(summary_length)}")
+        else:
+            hugo["summary_length"] = summary_length
+    ugly = config.get("uglyurls")
+    if ugly is not None:
+        checked("uglyurls", ugly, "uglyURLs", _boolean, hugo, "ugly_urls")
+    permalinks = config.get("permalinks")
+    if permalinks is not None:
+        if not isinstance(permalinks, dict):
+            problems.append(f"{origin.get('permalinks', first)}: permalinks must be a table of sections and "
+                            f"patterns, got {_shown(permalinks)}")
+        else:
+            patterns = []
+            for section, pattern in sorted(permalinks.items()):
+                try:
+                    patterns.append((section, check_permalink(pattern)))
+                except ValueError as exc:
+                    problems.append(f"{origin.get('permalinks', first)}: permalinks.{section} {exc}, "
+                                    f"got {_shown(pattern)}")
+            hugo["permalinks"] = tuple(patterns)
+    taxonomies = config.get("taxonomies")
+    if taxonomies is not None:
+        if not isinstance(taxonomies, dict) or not all(isinstance(v, str) for v in taxonomies.values()):
+            problems.append(f"{origin.get('taxonomies', first)}: taxonomies must be a table such as "
+                            f"tag = \"tags\", got {_shown(taxonomies)}")
+        else:
+            hugo["taxonomies"] = tuple(sorted((singular, plural.lower()) for singular, plural in taxonomies.items()))
+    sections = params.get("mainsections", config.get("mainsections"))
+    if sections is not None:
+        sections = [sections] if isinstance(sections, str) else sections
+        if not isinstance(sections, list) or not all(isinstance(s, str) for s in sections):
+            problems.append(f"{origin.get('params', first)}: mainSections must be a list of sections, "
+                            f"got {_shown(sections)}")
+        else:
+            hugo["main_sections"] = tuple(sections)
+    if config.get("frontmatter") is not None:
+        checked("frontmatter", config["frontmatter"], "frontmatter", date_sources, hugo, "dates")
+        if "dates" in hugo:
+            hugo["dates"] = date_sources(hugo["dates"])
+    hugo["params"] = scalar_params(params)
+    hugo["notices"] = tuple(notices)
+    return data, hugo, problems
 
 
 def _data_author(root: Path, body_inputs: str, key: str) -> dict | None:

@@ -11,11 +11,12 @@ input               what it is                                            how a 
 code                every module of the syndicate package                 ``fingerprint``: all is redone
 libraries           ``LIBRARIES``, the installed copies                   ``fingerprint``
 configuration       the ``Site`` read from syndicate.toml / _config.yml    ``fingerprint``
+                    or a Hugo site's hugo.toml, config/_default/
 posts               every file in the posts folder (``posts.post_files``)  each file's stat, then its bytes
 first-seen dates    ``.syndicate/first-seen.json``: dateless posts' dates  its stat (last run); each post's
                                                                           date (posts index)
 images              local images the feeds describe (enclosure lengths)   their sizes (last run)
-the clock           the next scheduled post's date                        the record's ``valid_until``
+the clock           the next scheduled or expiring post's date            the record's ``valid_until``
 outputs             the files the last run wrote                          their stat (last run)
 ==================  ====================================================  ===============================
 
@@ -31,6 +32,11 @@ A Jekyll site's configuration is more than ``_config.yml``: with an empty
 reads those files but ``config.load_site``, on every run, into the Site:
 they count as the configuration, through the Site's repr in the fingerprint.
 Its posts are in every ``_posts`` folder of the site (``posts.walk_posts_folder``).
+
+A Hugo site's configuration files (``HugoConfig.config_files``) are read
+into the Site on every run, as ``_config.yml`` is: an edit to any of them
+that changes a value syndicate uses changes the fingerprint. Its bodies
+read nothing but their own file (shortcodes do not run).
 """
 
 from __future__ import annotations

@@ -62,10 +62,22 @@ class Post:
     future: bool = False  # published even when dated after now (Jekyll's "future: true")
     excerpt_only: bool = False  # its feed entries leave the body out (front matter "feed: {excerpt_only: true}")
     collection: str = "posts"  # on a Jekyll site, another collection's document (only in that collection's feeds)
+    publish_date: datetime | None = None  # out from then, not from its date (Hugo's publishDate)
+    expiry_date: datetime | None = None  # out of every output after then (Hugo's expiryDate)
 
     def is_published(self, now: datetime) -> bool:
-        """Whether the post is out by ``now``: not a draft and not scheduled later."""
-        return not self.draft and (self.date <= now or self.future)
+        """Whether the post is out by ``now``: not a draft, not scheduled later, not expired."""
+        return (not self.draft and ((self.publish_date or self.date) <= now or self.future)
+                and (self.expiry_date is None or now <= self.expiry_date))
+
+    def next_change(self, now: datetime) -> datetime | None:
+        """The first moment after ``now`` at which ``is_published`` changes its answer; None: never."""
+        if self.draft:
+            return None
+        moments = [self.publish_date or self.date]  # a "future" post's date counts too: digests go by dates
+        if self.expiry_date is not None:
+            moments.append(self.expiry_date)
+        return min((moment for moment in moments if moment > now), default=None)
 
 
 @dataclass(frozen=True)
@@ -332,15 +344,18 @@ def _clean_values(value: Any, seen: dict[int, Any] | None = None) -> tuple[Any, 
 
 
 def build_post(site: Site, path: Path, name: str, meta: Mapping, body_line: int,
-               first_seen: Mapping[str, datetime], now: datetime) -> tuple[Post, list[Notice]]:
+               first_seen: Mapping[str, datetime], now: datetime) -> tuple[Post | None, list[Notice]]:
     """Turn one file's front matter into a Post, with notices for what was guessed or left out.
 
+    None for a page that is no post (on a Hugo site, one in no list).
     Raises ValueError, never PostError: ``load_post`` adds the file and, since
     each message starts with the key at fault ("'date' is not a date: …"),
     the line of that key.
     """
     if site.jekyll is not None:
         return _build_jekyll_post(site, path, name, meta, body_line, first_seen, now)
+    if site.hugo is not None:
+        return _build_hugo_post(site, path, name, meta, body_line, first_seen, now)
     notices: list[Notice] = []
     stem = path.stem
     jekyll = JEKYLL_NAME.match(stem)
@@ -431,6 +446,8 @@ def _post_with(site: Site, meta: Mapping, notices: list[Notice], author_value: A
     fields.update(author=author, image=image_url, lang=lang, excerpt_only=_excerpt_only(meta))
     fields.setdefault("future", False)
     fields.setdefault("collection", "posts")
+    fields.setdefault("publish_date", None)
+    fields.setdefault("expiry_date", None)
     return post_of(fields), notices
 
 
@@ -514,6 +531,86 @@ def _build_jekyll_post(site: Site, path: Path, name: str, front_matter: Mapping,
         slug=slugify(slug_value) or slugify(path.stem) or "post", body_format=body_format,
         categories=categories, tags=tags, excerpt=excerpt or None, draft=draft, body_line=body_line,
         future=jekyll.future, collection=label,
+    ))
+
+
+def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, body_line: int,
+                     first_seen: Mapping[str, datetime], now: datetime) -> tuple[Post | None, list[Notice]]:
+    """``build_post`` for a site configured by Hugo's configuration: the page as Hugo 0.111 sees it.
+
+    Front-matter keys are read whatever their case; ``load_post`` has
+    checked that the file is a page (not a leaf bundle's resource, not an
+    ``_index``). A page in no list (a headless bundle, ``_build: {list:
+    never}``) is no post: None. Its URL is ``url``, else the section's
+    permalink, else its path (``hugo.page_path``); its feed id is that URL,
+    Hugo's ``<guid>``.
+    """
+    from syndicate.sources.hugo import (FILENAME_DATE, PagePath, content_parts, escaped, listed, lower_keys, page_path,
+                                        sections_of)
+
+    hugo, tz = site.hugo, site.timezone
+    meta = lower_keys(front_matter)
+    parts = content_parts(name, hugo.content_dir) or [path.name]
+    bundle = path.stem == "index" and len(parts) > 1
+    if not listed(meta, bundle):
+        return None, []
+    notices: list[Notice] = []
+    filename = parts[-2] if bundle else path.stem
+
+    title = _str_field(meta, "title")
+    title = plain_text(title) if title is not None else ""
+    if not title:
+        title = " ".join(filename.replace("-", " ").replace("_", " ").split()).capitalize() or path.stem
+        notices.append(Notice(f"no title; using \"{title}\"", name))
+    draft = meta.get("draft", False) is True
+
+    named = FILENAME_DATE.fullmatch(filename)
+    dated: list[str] = []  # where the date came from
+
+    def first_date(kind: str) -> datetime | None:
+        """The page's date of ``kind`` from the first of its sources that gives one ([frontmatter])."""
+        for source in hugo.date_sources(kind):
+            if source == ":filename" and named:
+                dated.append(source)
+                return _front_matter_date("file name", named.group(1), tz)
+            if source == ":filemodtime":
+                return datetime.fromtimestamp(path.stat().st_mtime, tz)
+            if not source.startswith(":") and meta.get(source) not in (None, ""):
+                return _front_matter_date(source, meta[source], tz)
+        return None
+
+    moment, origin = first_date("date"), "file name" if dated else "front matter"
+    if moment is None:
+        # Hugo dates such a page in year 1; syndicate dates it when first seen, as elsewhere.
+        moment, origin = first_seen.get(name, now).astimezone(tz), "first seen"
+        if not draft:
+            notices.append(Notice(f"no date in front matter; dated {moment.isoformat()}, when first seen", name))
+    publish_date = first_date("publishdate")
+
+    slug = _str_field(meta, "slug")
+    if slug is None and dated and named.group(2):
+        slug = named.group(2)  # Hugo's :filename: the slug is the name after its date
+    own_url = _str_field(meta, "url")
+    folders = parts[:-2] if bundle else parts[:-1]
+    sections = sections_of(site.root, hugo.content_dir, parts)
+    relative = page_path(hugo, PagePath(tuple(sections), tuple(folders), filename, slug, title, moment), own_url)
+    url = site.absolute_url(escaped(relative))
+    categories = _first_terms(_terms(meta, "categories"), "categories", name, notices) \
+        if hugo.taxonomy("categories") else ()
+    tags = _first_terms(_terms(meta, "tags"), "tags", name, notices) if hugo.taxonomy("tags") else ()
+    excerpt = _str_field(meta, "summary")  # Hugo's .Summary: its description is no summary
+    excerpt = plain_text(excerpt) if excerpt is not None else None
+    images = meta.get("images")
+    if isinstance(images, list) and images:
+        meta["image"] = images[0]
+    elif isinstance(images, str) and images.strip():
+        meta["image"] = images
+    return _post_with(site, meta, notices, meta.get("author"), dict(
+        source=path, name=name, title=title, date=moment, date_origin=origin, updated=first_date("lastmod"),
+        url=url, id=url, slug=slugify(slug if slug is not None else filename) or "post",
+        body_format=POST_SUFFIXES[path.suffix.lower()], categories=categories, tags=tags, excerpt=excerpt or None,
+        draft=draft, body_line=body_line, publish_date=publish_date if publish_date != moment else None,
+        expiry_date=first_date("expirydate"),
     ))
 
 
@@ -770,6 +867,8 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     """
     name = shown_path(site, path)
     collection = site.jekyll.collection_of(name) if site.jekyll is not None and site.jekyll.collections else None
+    if site.hugo is not None and _hugo_resource(site, path, name):
+        return None, []  # a bundle's or a section's images and files, which Hugo copies as they are
     if path.suffix.lower() not in POST_SUFFIXES:
         if collection is not None:
             return None, []  # a collection's images and other files, which Jekyll copies as they are
@@ -799,12 +898,22 @@ def load_post(site: Site, path: Path, first_seen: Mapping[str, datetime], now: d
     try:
         post, notices = build_post(site, path, name, meta, body_line, first_seen, now)
     except ValueError as exc:
-        raise PostError(str(exc), name, _line_of(text, body_line, str(exc))) from None
+        raise PostError(str(exc), name, _line_of(text, body_line, str(exc), any_case=site.hugo is not None)) from None
     if removed + escaped:
         notices.insert(0, Notice(f"removed {removed + escaped} control character(s) from the front matter", name))
     if twice is not None:
         notices.insert(0, twice)
     return post, notices
+
+
+def _hugo_resource(site: Site, path: Path, name: str) -> bool:
+    """Whether a file under a Hugo site's content folder is no page: not a content file, or in a leaf bundle."""
+    from syndicate.sources.hugo import content_parts, in_leaf_bundle
+
+    if path.suffix.lower() not in POST_SUFFIXES:
+        return True
+    parts = content_parts(name, site.hugo.content_dir)
+    return parts is not None and in_leaf_bundle(site.root, site.hugo.content_dir, parts)
 
 
 def _front_matter(site: Site, text: str, name: str) -> tuple[dict, str, int, Notice | None]:
@@ -827,12 +936,12 @@ def _front_matter(site: Site, text: str, name: str) -> tuple[dict, str, int, Not
 YAML_HEADER = re.compile(r"---[ \t]*\r?\n")
 
 
-def _line_of(text: str, body_line: int, message: str) -> int | None:
-    """The front-matter line of the key a message names, where it can be found."""
+def _line_of(text: str, body_line: int, message: str, any_case: bool = False) -> int | None:
+    """The front-matter line of the key a message names, where it can be found (``any_case``: as Hugo reads keys)."""
     found = re.match(r"'?(\w+)'?", message)
     if not found:
         return None
-    key = re.compile(rf"^\s*\"?{re.escape(found.group(1))}\"?\s*[:=]")
+    key = re.compile(rf"^\s*\"?{re.escape(found.group(1))}\"?\s*[:=]", re.IGNORECASE if any_case else 0)
     for number, line in enumerate(text.split("\n", body_line)[:body_line], start=1):
         if key.match(line):
             return number

@@ -1,0 +1,433 @@
+"""Hugo's own rules, for a site configured by ``hugo.toml`` (or ``config.*``, ``config/_default/``) alone.
+
+A Hugo blog's readers are subscribed to Hugo's ``/index.xml`` (and a
+section's, a tag's, a category's ``index.xml``), and their feed readers know
+each post by its permalink, Hugo's ``<guid>``. To take over such a site
+without showing every post again, syndicate computes what Hugo 0.111 (the
+version Debian ships, the tests' oracle) computes:
+
+- the configuration: the first of ``hugo.toml|yaml|json`` and
+  ``config.toml|yaml|json`` at the site root, the files of
+  ``config/_default/`` under it (``params.yaml`` is the ``params`` table,
+  ``hugo.*``/``config.*`` there the root), keys read whatever their case;
+- which files are pages: content files under ``content/``; ``_index.*`` is
+  a list page, not a post; in a leaf bundle (a folder with an ``index.*``)
+  the index is the page and every other file, Markdown too, is one of its
+  resources; a headless bundle and a page with ``_build: {list: never}``
+  are in no list, so in no feed;
+- a page's section: the first folder under ``content/``, or a deeper folder
+  with an ``_index.*`` (a nested section);
+- URLs: the front matter's ``url``, else the section's ``[permalinks]``
+  pattern with Hugo's tokens, else the page's path (``slug`` in place of the
+  file name), urlized and lower-cased as Hugo does, ``.html`` for
+  ``uglyURLs``;
+- dates: ``date`` (else ``publishDate``, else ``lastmod``), out from
+  ``publishDate`` (else the date), gone after ``expiryDate``.
+
+Nothing here reads a file but ``config_files`` and ``parse_config_file``;
+``in_leaf_bundle`` and ``sections_of`` ask whether a folder has an
+``index.*`` or ``_index.*``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import quote
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+# The project configuration files Hugo 0.111 looks for, the first found winning.
+CONFIG_NAMES = tuple(f"{stem}.{suffix}" for stem in ("hugo", "config") for suffix in ("toml", "yaml", "yml", "json"))
+CONFIG_DIR = "config/_default"
+CONTENT_SUFFIXES = (".md", ".markdown", ".html", ".htm")
+# Hugo's defaults when the configuration says nothing.
+DEFAULT_TAXONOMIES = (("category", "categories"), ("tag", "tags"))
+SUMMARY_LENGTH = 70
+# services.rss.limit (rssLimit) of -1 or 0: every page. A feed's limit is a
+# number everywhere else (the incremental layer adds to it), so "every" is this.
+UNLIMITED = 2 ** 31 - 1
+# The tokens of [permalinks] patterns Hugo 0.111 knows (it refuses others).
+PERMALINK_TOKEN = re.compile(r":([a-z]+)")
+KNOWN_TOKENS = frozenset({"year", "month", "monthname", "day", "weekday", "weekdayname", "yearday", "section",
+                          "sections", "title", "slug", "slugorfilename", "filename"})
+# Where a page's dates come from ([frontmatter]): front-matter keys (lower-cased) or
+# Hugo's ":filename" (a YYYY-MM-DD- prefix) and ":filemodtime"; ":git" is not read.
+# Each kind's ":default" is Hugo 0.111's list (lastmod without ":git").
+DEFAULT_DATES = (
+    ("date", ("date", "publishdate", "pubdate", "published", "lastmod", "modified")),
+    ("publishdate", ("publishdate", "pubdate", "published", "date")),
+    ("lastmod", ("lastmod", "modified")),
+    ("expirydate", ("expirydate", "unpublishdate")),
+)
+FILENAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[-_](.+))?")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+
+
+@dataclass(frozen=True)
+class HugoConfig:
+    """What a Hugo site's configuration says beyond syndicate's own options."""
+
+    config_files: tuple[str, ...]  # the files read, relative to the site, in the order they were merged
+    content_dir: str = "content"
+    permalinks: tuple[tuple[str, str], ...] = ()  # (section, pattern)
+    ugly_urls: bool = False
+    taxonomies: tuple[tuple[str, str], ...] = DEFAULT_TAXONOMIES  # (singular, plural)
+    summary_length: int = SUMMARY_LENGTH
+    main_sections: tuple[str, ...] = ()  # params.mainSections; empty: Hugo's rule (the largest section)
+    # The site's [params] of one value (text, number, true/false), keys lower-cased: the param shortcode's.
+    params: tuple[tuple[str, Any], ...] = ()
+    dates: tuple[tuple[str, tuple[str, ...]], ...] = DEFAULT_DATES  # [frontmatter], ":default" expanded
+
+    def date_sources(self, kind: str) -> tuple[str, ...]:
+        """Where a page's ``kind`` of date ("date", "publishdate", "lastmod", "expirydate") comes from, in order."""
+        return next(sources for name, sources in self.dates if name == kind)
+
+    def permalink_of(self, section: str) -> str | None:
+        """The ``[permalinks]`` pattern of a (first-level) section, if the site gives one."""
+        return next((pattern for name, pattern in self.permalinks if name == section), None)
+
+    def taxonomy(self, plural: str) -> bool:
+        """Whether the site has the taxonomy ``plural`` ("tags", "categories"): Hugo writes its feeds."""
+        return any(name == plural for _, name in self.taxonomies)
+
+
+# --- the configuration ----------------------------------------------------
+
+
+def config_files(root: Path) -> list[Path]:
+    """The files of a Hugo site's configuration, the root one first; empty when it is no Hugo site."""
+    found = next((root / name for name in CONFIG_NAMES if (root / name).is_file()), None)
+    folder = root / CONFIG_DIR
+    extra = sorted(p for p in folder.iterdir() if p.suffix in (".toml", ".yaml", ".yml", ".json")
+                   and p.is_file()) if folder.is_dir() else []
+    return ([found] if found else []) + extra
+
+
+class ConfigFileError(ValueError):
+    """A configuration file that does not parse: the message, and its line where known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+def parse_config_file(path: Path, text: str) -> dict:
+    """One configuration file's settings; ConfigFileError when it is not TOML, YAML or JSON as its name says."""
+    from syndicate.sources import safe_yaml
+
+    suffix = path.suffix
+    try:
+        if suffix == ".toml":
+            data = safe_yaml.toml_loads(text)
+        elif suffix == ".json":
+            data = json.loads(text) if text.strip() else {}
+        else:
+            data = safe_yaml.load(text, unique_keys=False) or {}
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r" \(at line (\d+), (column \d+)\)$", str(exc))
+        raise ConfigFileError(f"not valid TOML: {str(exc)[:found.start()] if found else exc}",
+                              int(found.group(1)) if found else None) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigFileError(f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except safe_yaml.TooDeep as exc:
+        raise ConfigFileError(f"too deeply nested: {exc}", exc.line) from None
+    except Exception as exc:  # yaml.YAMLError, without importing yaml for a TOML site
+        if type(exc).__module__.split(".")[0] != "yaml":
+            raise
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigFileError(f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                              mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise ConfigFileError("must be a mapping of settings")
+    return data
+
+
+def lower_keys(value: Any) -> Any:
+    """``value`` with the keys of every mapping in it lower-cased, as Hugo reads its configuration and front matter."""
+    if isinstance(value, Mapping):
+        return {str(key).lower(): lower_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [lower_keys(item) for item in value]
+    return value
+
+
+def merged(files: list[tuple[Path, dict]]) -> dict:
+    """The settings of a site's configuration files, merged as Hugo merges them.
+
+    The root file (the first, when it is not in ``config/_default``) wins;
+    each file of ``config/_default`` fills in what is missing, under its own
+    name (``params.toml`` is ``[params]``), except ``hugo.*``/``config.*``
+    there, which are the root table.
+    """
+    result: dict = {}
+    for path, data in files:
+        data = lower_keys(data)
+        if path.parent.name == "_default" and path.stem.lower() not in ("hugo", "config"):
+            data = {path.stem.lower(): data}
+        _fill(result, data)
+    return result
+
+
+def _fill(target: dict, source: Mapping) -> None:
+    """Add to ``target`` what ``source`` has and it has not, table by table."""
+    for key, value in source.items():
+        if key not in target:
+            target[key] = value
+        elif isinstance(target[key], dict) and isinstance(value, Mapping):
+            _fill(target[key], value)
+
+
+def date_sources(table: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[frontmatter]`` as Hugo reads it, each kind's ``:default`` expanded; ValueError naming the kind at fault."""
+    if not isinstance(table, Mapping):
+        raise ValueError("must be a table such as date = [\":filename\", \":default\"]")
+    unknown = sorted(set(table) - {kind for kind, _ in DEFAULT_DATES})
+    if unknown:
+        raise ValueError(f"has {unknown[0]}, which is none of " + ", ".join(kind for kind, _ in DEFAULT_DATES))
+    found = []
+    for kind, default in DEFAULT_DATES:
+        sources = table.get(kind, [":default"])
+        sources = [sources] if isinstance(sources, str) else sources
+        if not isinstance(sources, list) or not all(isinstance(source, str) for source in sources):
+            raise ValueError(f"{kind} must be a list of front-matter keys and :filename, :fileModTime, :default")
+        expanded: list[str] = []
+        for source in (source.strip().lower() for source in sources):
+            expanded += default if source == ":default" else [source]
+        found.append((kind, tuple(dict.fromkeys(expanded))))
+    return tuple(found)
+
+
+def scalar_params(params: Mapping) -> tuple[tuple[str, Any], ...]:
+    """The ``[params]`` that hold one value (not a table or list), sorted, as the ``param`` shortcode reads them."""
+    return tuple(sorted((key, value) for key, value in params.items()
+                        if isinstance(value, (str, int, float, bool)) and not isinstance(value, datetime)))
+
+
+def rss_limit(config: Mapping) -> tuple[Any, str]:
+    """``services.rss.limit``, else the older ``rssLimit`` (None when neither is set), and the key that set it."""
+    services = config.get("services")
+    rss = services.get("rss") if isinstance(services, Mapping) else None
+    limit = rss.get("limit") if isinstance(rss, Mapping) else None
+    return (config.get("rsslimit"), "rsslimit") if limit is None else (limit, "services")
+
+
+def check_permalink(pattern: Any) -> str:
+    """A ``[permalinks]`` pattern; ValueError naming a token Hugo 0.111 does not know."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ValueError("must be a URL pattern such as \"/:year/:month/:slug/\"")
+    unknown = [token for token in PERMALINK_TOKEN.findall(pattern) if token not in KNOWN_TOKENS]
+    if unknown:
+        raise ValueError(f"has :{unknown[0]}, which Hugo 0.111 does not know (it knows "
+                         + ", ".join(":" + t for t in sorted(KNOWN_TOKENS)) + ")")
+    return pattern.strip()
+
+
+# --- pages ----------------------------------------------------------------
+
+
+def urlize(text: str) -> str:
+    """A path part as Hugo makes it (``MakePathSanitized``): spaces become "-", other punctuation goes, lower case.
+
+    Letters, digits and marks are kept, and ``. _ - # + ~ @ /``; runs of
+    spaces and hyphens become one hyphen.
+    """
+    out: list[str] = []
+    hyphen = False
+    for character in unicodedata.normalize("NFC", text.strip()):
+        if character.isalnum() or unicodedata.category(character).startswith("M") or character in "._#+~@/%":
+            if hyphen:
+                out.append("-")
+                hyphen = False
+            out.append(character)
+        elif character == "-" or character.isspace():
+            hyphen = bool(out)
+    return "".join(out).lower()
+
+
+def escaped(path: str) -> str:
+    """A site path as it goes into a URL (Hangul and spaces percent-encoded)."""
+    return quote(path, safe="/:@!$&'()*+,;=-._~%")
+
+
+def content_parts(name: str, content_dir: str) -> list[str] | None:
+    """The folders and file of a page under the content folder (``name``: from the site root); None elsewhere."""
+    prefix = content_dir.strip("/") + "/"
+    return name[len(prefix):].split("/") if name.startswith(prefix) else None
+
+
+def is_bundle_index(stem: str) -> bool:
+    return stem == "index"
+
+
+def has_index(folder: str, stem: str) -> bool:
+    """Whether ``folder`` holds a content file named ``stem`` (``index``, ``_index``) in a format Hugo reads."""
+    return any(os.path.isfile(os.path.join(folder, stem + suffix)) for suffix in CONTENT_SUFFIXES)
+
+
+def in_leaf_bundle(site_root: Path, content_dir: str, parts: list[str]) -> bool:
+    """Whether the file at ``parts`` (under the content folder) is a resource of a leaf bundle above it.
+
+    The index itself is the bundle's page, not a resource.
+    """
+    folder = os.path.join(site_root, content_dir)
+    folders = parts[:-1]
+    for depth, part in enumerate(folders):
+        folder = os.path.join(folder, part)
+        is_own_index = depth == len(folders) - 1 and is_bundle_index(Path(parts[-1]).stem)
+        if not is_own_index and has_index(folder, "index"):
+            return True
+    return False
+
+
+def sections_of(site_root: Path, content_dir: str, parts: list[str]) -> list[str]:
+    """A page's sections, outermost first: the first folder, then each deeper folder with an ``_index.*``.
+
+    A leaf bundle's own folder is the page, not a section. A page at the
+    top of the content folder has none.
+    """
+    folders = parts[:-1]
+    if is_bundle_index(Path(parts[-1]).stem) and folders:
+        folders = folders[:-1]
+    if not folders:
+        return []
+    sections = [folders[0]]
+    folder = os.path.join(site_root, content_dir, folders[0])
+    for part in folders[1:]:
+        folder = os.path.join(folder, part)
+        if not has_index(folder, "_index"):
+            break
+        sections.append(part)
+    return sections
+
+
+@dataclass(frozen=True)
+class PagePath:
+    """What a page's URL is made of."""
+
+    sections: tuple[str, ...]  # outermost first
+    folders: tuple[str, ...]  # the folders between the content folder and the file (a bundle's own excluded)
+    filename: str  # the file name without its extension; a leaf bundle's folder name
+    slug: str | None  # the front matter's
+    title: str
+    date: datetime
+
+
+def page_path(hugo: HugoConfig, page: PagePath, own_url: str | None) -> str:
+    """A page's path on the site, without the leading "/", as Hugo 0.111 gives it."""
+    if own_url is not None:
+        return own_url.strip().lstrip("/")
+    pattern = hugo.permalink_of(page.sections[0]) if page.sections else None
+    if pattern is not None:
+        path = PERMALINK_TOKEN.sub(lambda found: _token(found.group(1), page), pattern)
+        path = re.sub("/+", "/", path).lstrip("/")
+        if hugo.ugly_urls and path and not path.endswith("/"):
+            path += ".html"
+        elif path and not path.endswith("/"):
+            path += "/"
+        return path
+    name = urlize(page.slug) if page.slug else urlize(page.filename)
+    folder = "/".join(urlize(part) for part in page.folders)
+    folder = folder + "/" if folder else ""
+    return f"{folder}{name}.html" if hugo.ugly_urls else f"{folder}{name}/"
+
+
+def _token(token: str, page: PagePath) -> str:
+    moment = page.date
+    values = {
+        "year": lambda: f"{moment.year:04d}",
+        "month": lambda: f"{moment.month:02d}",
+        "monthname": lambda: MONTHS[moment.month - 1],
+        "day": lambda: f"{moment.day:02d}",
+        "weekday": lambda: str((moment.weekday() + 1) % 7),  # Go's: Sunday is 0
+        "weekdayname": lambda: moment.strftime("%A").lower(),
+        "yearday": lambda: str(moment.timetuple().tm_yday),
+        "section": lambda: urlize(page.sections[0]) if page.sections else "",
+        "sections": lambda: "/".join(urlize(s) for s in page.sections),
+        "title": lambda: urlize(page.title),
+        "slug": lambda: urlize(page.slug) if page.slug else urlize(page.title),
+        "slugorfilename": lambda: urlize(page.slug) if page.slug else urlize(page.filename),
+        "filename": lambda: urlize(page.filename),
+    }
+    return values[token]()
+
+
+def term_path(plural: str, term: str) -> str:
+    """The folder of a taxonomy term's pages and feed: ``tags/two-words``."""
+    return f"{urlize(plural)}/{urlize(term)}"
+
+
+def listed(meta: Mapping, bundle_index: bool) -> bool:
+    """Whether a page is in Hugo's lists (its feeds among them): not headless, not ``_build.list: never``.
+
+    Hugo 0.111 reads ``headless`` on a leaf bundle only; ``build`` is the
+    newer name of ``_build``.
+    """
+    if bundle_index and meta.get("headless") is True:
+        return False
+    for key in ("_build", "build"):
+        options = meta.get(key)
+        if isinstance(options, Mapping) and str(options.get("list", "")).lower() in ("never", "false"):
+            return False
+    return True
+
+
+def section_of(hugo: HugoConfig, name: str) -> str:
+    """The first-level section of a page (``name``: from the site root); "" for a page at the top."""
+    parts = content_parts(name, hugo.content_dir) or []
+    return parts[0] if len(parts) > 1 else ""
+
+
+def main_sections(hugo: HugoConfig, names: list[str]) -> set[str]:
+    """``mainSections``, else Hugo's rule: the first-level section with the most pages (of ``names``)."""
+    if hugo.main_sections:
+        return set(hugo.main_sections)
+    counts: dict[str, int] = {}
+    for name in names:
+        section = section_of(hugo, name)
+        if section:
+            counts[section] = counts.get(section, 0) + 1
+    if not counts:
+        return set()
+    return {min(counts, key=lambda section: (-counts[section], section))}
+
+
+# --- feeds ----------------------------------------------------------------
+
+# Hugo's home feed; syndicate's Atom feed goes where Hugo writes nothing.
+RSS_PATH = "index.xml"
+ATOM_PATH = "atom.xml"
+
+
+def feed_groups(hugo: HugoConfig, site_root: Path, posts: list) -> list[tuple[str, str, list]]:
+    """Hugo's feeds besides the home one: (path, label, posts in ``posts``' order), sorted by path.
+
+    Every section with a post gets one, and every term of the site's
+    ``tags`` and ``categories`` taxonomies; terms that urlize alike
+    ("Python", "python") share one, labelled as the newest post writes it.
+    """
+    groups: dict[str, tuple[str, list]] = {}
+    for post in posts:
+        parts = content_parts(post.name, hugo.content_dir)
+        sections = sections_of(site_root, hugo.content_dir, parts) if parts else []
+        paths = []
+        if sections:
+            paths.append(("/".join(urlize(s) for s in sections), sections[-1]))
+        for plural, terms in (("categories", post.categories), ("tags", post.tags)):
+            paths += [(term_path(plural, term), term) for term in terms if urlize(term)]
+        for folder, label in dict(paths).items():
+            group = groups.setdefault(folder + "/index.xml", (label, []))
+            group[1].append(post)
+    return [(path, label, members) for path, (label, members) in sorted(groups.items())]
+
