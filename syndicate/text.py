@@ -39,6 +39,15 @@ RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10))
 MAX_NAME_BYTES = 200
 BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
           "blockquote", "pre", "figure", "figcaption", "table", "section", "article", "hr", "dd", "dt"}
+# Email: the widest run without a break a phone's column holds, in columns
+# (Hangul counts two: 16 of them at 16 px take 256 of the 343 px; word-break:
+# keep-all makes a Hangul run one word), and the longest URL shown. Mail
+# clients ignore overflow-wrap: the text itself must break.
+LONG_RUN = 32
+SHORT_URL = 32
+ZWSP = "\u200b"  # a break opportunity even under keep-all, in every client; invisible
+_RUN = re.compile(r"\S{17,}")
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?')\]]")
 
 
 def join_url(base: str, url: str) -> str:
@@ -85,6 +94,36 @@ def plain_text(value: str) -> str:
     if "<" in value or "&" in value:
         value = html_to_text(value)
     return " ".join(value.split())
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a fixed-width font: Hangul and CJK take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after every ``LONG_RUN`` columns of a run without spaces."""
+    return _RUN.sub(lambda run: _break_run(run[0]), text)
+
+
+def _break_run(run: str) -> str:
+    if display_width(run) <= LONG_RUN:
+        return run
+    pieces, piece, used = [], "", 0
+    for letter in run:
+        size = display_width(letter)
+        if used + size > LONG_RUN:
+            pieces.append(piece)
+            piece, used = "", 0
+        piece += letter
+        used += size
+    return ZWSP.join(pieces + [piece])
+
+
+def short_url(url: str) -> str:
+    """A URL as an email shows it: without its scheme and ``www.``, cut to ``SHORT_URL`` characters."""
+    shown = re.sub(r"^[a-z]+://(?:www\.)?", "", url, flags=re.IGNORECASE)
+    return shown if len(shown) <= SHORT_URL else shown[:SHORT_URL - 1] + "…"
 
 
 def parse_fragment(html: str):

@@ -160,6 +160,17 @@ def test_check_prints_every_problem_and_writes_nothing(example_site, run):
     assert sorted(p.name for p in example_site.iterdir()) == ["assets", "posts", "syndicate.toml"]
 
 
+def test_check_warns_about_each_image_without_alt_text_at_its_line(make_site, run):
+    root = make_site({"posts/2026-11-01-a.md": (
+        "---\ntitle: A\n---\nText.\n\n![](/img/chart.png)\n\n![a described chart](/img/ok.png)\n\n"
+        "<p><img src='/img/%EC%84%9C%EC%9A%B8.png'></p>\n<img src='/img/chart.png' alt=''>\n")})
+    result = run("check", "--site", root, "--now", NOW)
+    assert result.exit_code == 0 and result.stdout == "no errors found\n"
+    advice = "with images off, readers see nothing or its file name; describe it, e.g. ![a chart of sales](chart.png)"
+    assert result.stderr == "".join(f"posts/2026-11-01-a.md:{line}: warning: an image has no alt text ({name}): {advice}\n"
+                                    for line, name in ((6, "chart.png"), (10, "서울.png"), (11, "chart.png")))
+
+
 # --- new ---------------------------------------------------------------------------------
 
 

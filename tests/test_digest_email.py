@@ -92,17 +92,22 @@ def test_every_element_the_template_styles_carries_inline_style(make_site, run):
     assert matched > 20
 
 
-def test_only_media_rules_remain_in_one_style_block_with_important(make_site, run):
+def test_only_media_and_outlook_dark_rules_remain_in_one_style_block_with_important(make_site, run):
     _, html, _ = render(make_site, run, {"posts/a.md": post("One")})
     doc = lxml.html.fromstring(html)
     styles = doc.xpath("//style")
     assert len(styles) == 1 and styles[0].getparent().tag == "head"
     sheet = cssutils.parseString(styles[0].text, validate=False)
     rules = list(sheet.cssRules)
-    assert {r.type for r in rules} == {cssutils.css.CSSRule.MEDIA_RULE}
-    media = [r.media.mediaText for r in rules]
+    media_rules = [r for r in rules if r.type == cssutils.css.CSSRule.MEDIA_RULE]
+    # The rest is Outlook.com's dark mode, which marks the document with data-ogsc / data-ogsb itself.
+    outlook = [r for r in rules if r.type == cssutils.css.CSSRule.STYLE_RULE]
+    assert len(media_rules) + len(outlook) == len(rules) and outlook
+    assert all(s.selectorText.startswith(("[data-ogsc]", "[data-ogsb]")) for r in outlook for s in r.selectorList)
+    media = [r.media.mediaText for r in media_rules]
     assert any("max-width" in m for m in media) and any("prefers-color-scheme: dark" in m for m in media)
-    declarations = [p for r in rules for inner in r.cssRules for p in inner.style.getProperties()]
+    declarations = [p for r in media_rules for inner in r.cssRules for p in inner.style.getProperties()]
+    declarations += [p for r in outlook for p in r.style.getProperties()]
     assert declarations and all(p.priority == "important" for p in declarations)
 
 
@@ -209,7 +214,8 @@ def test_full_content_keeps_image_attributes_and_makes_srcset_absolute(make_site
     assert (wide.get("width"), wide.get("height")) == ("536", "300")
     lead = CSSSelector(".post-image")(doc)[0]
     assert lead.get("src").startswith("https://example.com/") and lead.get("src").endswith("/img/lead.png")
-    assert (lead.get("width"), lead.get("height"), lead.get("alt")) == ("536", None, "Pictures")
+    # The title follows the image: as its alt text, images off would show the title twice.
+    assert (lead.get("width"), lead.get("height"), lead.get("alt")) == ("536", None, "")
 
 
 def test_nested_media_in_a_site_template_is_kept_not_a_crash(make_site, run):
@@ -256,3 +262,69 @@ def test_a_digest_over_the_gmail_limit_warns_with_its_size(make_site, run):
     assert result.exit_code == 0
     assert (f"digest/2026-W47.html: warning: the HTML is {size / 1024:.0f} KB; Gmail clips messages over 102 KB "
             "(fewer posts, or digest.full_content = false)") in result.stderr.splitlines()
+
+
+READERS = """\
+---
+title: A video, a poll and a script
+date: 2026-11-19 10:00:00
+image: /img/huge.png
+---
+<p>Watch:</p>
+<iframe width="560" height="315" src="https://www.youtube.com/embed/abc" title="The talk on YouTube"></iframe>
+<form action="https://example.com/vote"><label><input type="radio" name="v"> Yes</label>
+<label><input type="radio" name="v"> No</label> <button type="submit">Vote</button></form>
+<p>Do not <a href="javascript:alert(1)">click this script</a> please.</p>
+<p><img src="/blog/img/huge.png"></p>
+<p><img src="/blog/img/tall.png" width="200" alt="A video, a poll and a script"></p>
+<p><a href="https://example.org/{long}">https://example.org/{long}</a></p>
+""".replace("{long}", "a" * 300)
+
+
+def readers_site(make_site, run, config: str = FULL):
+    from PIL import Image
+
+    result, html, root = render(make_site, run, {"posts/2026-11-19-readers.html": READERS}, config)
+    (root / "img").mkdir()
+    Image.new("RGB", (2400, 1600)).save(root / "img" / "huge.png")
+    Image.new("RGB", (400, 800)).save(root / "img" / "tall.png")
+    result, html, root = render(make_site, run, {}, config)
+    assert result.exit_code == 0, result.output
+    return lxml.html.fromstring(html), html
+
+
+def test_full_content_shows_embeds_as_links_and_drops_forms_and_dead_links_whole(make_site, run):
+    doc, _ = readers_site(make_site, run)
+    body = CSSSelector(".post-body")(doc)[0]
+    video = body.xpath(".//a[@href='https://www.youtube.com/embed/abc']")
+    assert [a.text_content() for a in video] == ["The talk on YouTube"]
+    words = body.text_content().split()
+    assert not {"Yes", "No", "Vote"} & set(words), words
+    assert "Do not click this script please." in " ".join(words)
+    assert not [a for a in body.iter("a") if not a.get("href")], "a link with no URL shows as one"
+
+
+def test_full_content_sizes_images_from_their_files_and_shows_each_once_without_the_title(make_site, run):
+    doc, _ = readers_site(make_site, run)
+    images = doc.xpath("//img")
+    # The post's image is in its body: shown once, at the body's place; Outlook needs width and height.
+    assert [(i.get("src").rsplit("/", 1)[1], i.get("width"), i.get("height"), i.get("alt")) for i in images] == [
+        ("huge.png", "536", "357", ""), ("tall.png", "200", "400", "")]
+
+
+def test_the_post_image_has_the_width_and_height_of_its_file_in_the_column(make_site, run):
+    doc, _ = readers_site(make_site, run, CONFIG)
+    lead = CSSSelector(".post-image")(doc)[0]
+    assert (lead.get("width"), lead.get("height"), lead.get("alt")) == ("536", "357", "")
+
+
+def test_a_long_url_is_shown_short_and_links_in_full_in_bodies_and_excerpts(make_site, run):
+    long_url = "https://example.org/" + "a" * 300
+    shown = ["example.org/" + "a" * 19 + "…"]
+    doc, _ = readers_site(make_site, run)
+    assert [a.text_content() for a in doc.xpath(f"//a[@href='{long_url}']")] == shown
+    excerpt = post("Link", extra=f"excerpt: 'See {long_url}. Then more.'\n")
+    _, html, _ = render(make_site, run, {"posts/2026-11-19-readers.html": excerpt})
+    doc = lxml.html.fromstring(html)
+    assert [a.text_content() for a in doc.xpath(f"//a[@href='{long_url}']")] == shown
+    assert CSSSelector(".excerpt")(doc)[0].text_content() == f"See {shown[0]}. Then more."

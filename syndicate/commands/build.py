@@ -48,12 +48,16 @@ def _write_feeds(site: Site, now: datetime, outcome: Outcome, progress=None) -> 
 
 
 def check(site: Site, now: datetime, progress=None) -> Outcome:
-    """Read every post and render every published body; write nothing."""
+    """Read every post and render every published body; write nothing.
+
+    Besides what reading and rendering report, an image without alt text is a warning.
+    """
     from syndicate import pipeline
+    from syndicate.render.content import missing_alt_text
 
     fast, published, outcome = read_for_check(site, now, progress)
-    for _ in pipeline.render_bodies(site, published, outcome, fast.renderer):
-        pass
+    for _, rendered in pipeline.render_bodies(site, published, outcome, fast.renderer):
+        outcome.notices.extend(missing_alt_text(rendered.post, rendered.html))
     return outcome
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from syndicate.sources.config import Site
 from syndicate.errors import Notice, PostError
@@ -186,6 +186,30 @@ def _feed_attribute(element: str, attribute: str, value: str) -> str | None:
     return _data_urls_for_images_only(element, attribute, value)
 
 
+def embeds_as_links(html: str) -> str:
+    """Each embedded player (``<iframe>``, ``<embed>``, ``<object>``) as a link to what it showed, titled by its ``title``.
+
+    Feeds and the digest both drop players; the link keeps the video findable.
+    """
+    import lxml.html
+
+    if not any(f"<{tag}" in html for tag in EMBEDS):
+        return html
+    root = parse_fragment(html)
+    for element in list(root.iter(*EMBEDS)):
+        url = (element.get(EMBEDS[element.tag]) or "").strip()
+        if urlsplit(url).scheme.lower() in ("http", "https"):
+            link = lxml.html.Element("a", href=url)
+            link.text = element.get("title") or url
+            element.addprevious(link)
+        if element.tag == "iframe":
+            element.text = None  # fallback text, for browsers without frames
+        # drop_tag, not drop_tree: libxml2 does not know <embed> is empty and
+        # nests everything after it inside, which would all be lost.
+        element.drop_tag()
+    return serialise_children(root)
+
+
 @lru_cache(maxsize=512)
 def feed_html(html: str) -> str:
     """A rendered body as feed entries carry it: safe markup, nothing of the text lost.
@@ -194,25 +218,11 @@ def feed_html(html: str) -> str:
     to what it showed, so readers still find the video. ``&nbsp;`` stays the
     character U+00A0, as in the post.
     """
-    import lxml.html
     import nh3
 
     if not html.strip():
         return ""
-    if any(f"<{tag}" in html for tag in EMBEDS):
-        root = parse_fragment(html)
-        for element in list(root.iter(*EMBEDS)):
-            url = (element.get(EMBEDS[element.tag]) or "").strip()
-            if urlsplit(url).scheme.lower() in ("http", "https"):
-                link = lxml.html.Element("a", href=url)
-                link.text = element.get("title") or url
-                element.addprevious(link)
-            if element.tag == "iframe":
-                element.text = None  # fallback text, for browsers without frames
-            # drop_tag, not drop_tree: libxml2 does not know <embed> is empty and
-            # nests everything after it inside, which would all be lost.
-            element.drop_tag()
-        html = serialise_children(root)
+    html = embeds_as_links(html)
     clean = nh3.clean(html, tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, generic_attribute_prefixes={"data-"},
                       clean_content_tags={"script", "style", "template", "noscript", "textarea", "select"},
                       url_schemes={"http", "https", "mailto", "tel", "ftp", "data"}, link_rel=None,
@@ -283,6 +293,30 @@ def _markup(site: Site, body: str, body_format: str) -> str:
 
         return kramdown_html(body)
     return to_html(body, body_format)
+
+
+def missing_alt_text(post: Post, html: str) -> list[Notice]:
+    """A warning for each image in a rendered body with no alt text, at the line of the post file that names it.
+
+    With images off (many mail clients' default) such an image shows its file
+    name or a blank box, and a screen reader has nothing to say.
+    """
+    if "<img" not in html:
+        return []
+    bare = [image.get("src", "") for image in parse_fragment(html).iter("img") if not image.get("alt", "").strip()]
+    if not bare:
+        return []
+    lines = read_post_text(post.source, post.name).split("\n")
+    notices, start = [], post.body_line - 1
+    for src in bare:
+        name = unquote(urlsplit(src).path.rsplit("/", 1)[-1])
+        found = next((i for i in range(start, len(lines)) if name and name in unquote(lines[i])), None)
+        if found is not None:
+            start = found + 1
+        notices.append(Notice(f"an image has no alt text ({name or src}): with images off, readers see nothing "
+                              "or its file name; describe it, e.g. ![a chart of sales](chart.png)",
+                              post.name, None if found is None else found + 1))
+    return notices
 
 
 def render_posts(site: Site, posts: list[Post]) -> Iterator[Rendered | PostError]:

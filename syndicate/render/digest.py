@@ -11,23 +11,22 @@ from __future__ import annotations
 
 import re
 import textwrap
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from syndicate.sources.config import Site
 from syndicate.render.content import Rendered
 from syndicate.errors import Notice, SyndicateError
 from syndicate.sources.posts import Post, parse_date
-from syndicate.text import BLOCKS, parse_fragment
+from syndicate.render.plain import html_to_paragraphs, wrap
+from syndicate.text import URL_IN_TEXT, breakable, short_url
 
 # Gmail clips a message whose HTML is over 102 KB behind a "View entire message" link.
 GMAIL_CLIP_BYTES = 102 * 1024
-TEXT_WIDTH = 72
 WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
@@ -164,54 +163,19 @@ def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[
     return chosen
 
 
-# --- plain text ---------------------------------------------------------------
+# --- plain text in the HTML part ----------------------------------------------
 
 
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a fixed-width font: Hangul and CJK take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def wrap(text: str, width: int = TEXT_WIDTH) -> str:
-    """Word-wrap paragraphs to ``width`` columns, counting wide letters as two.
-
-    textwrap counts characters, which makes Hangul lines twice too wide. Words
-    longer than a line (URLs) are never broken: they get a line of their own.
-    """
-    paragraphs = []
-    for paragraph in re.split(r"\n\s*\n", text.strip()):
-        lines, line, used = [], [], 0
-        for word in paragraph.split():
-            size = display_width(word)
-            if line and used + 1 + size > width:
-                lines.append(" ".join(line))
-                line, used = [], 0
-            used += size + (1 if line else 0)
-            line.append(word)
-        if line:
-            lines.append(" ".join(line))
-        paragraphs.append("\n".join(lines))
-    return "\n\n".join(p for p in paragraphs if p)
-
-
-def html_to_paragraphs(html: str, link: Callable[[str], str] = lambda url: url) -> str:
-    """HTML as plain-text paragraphs, each link's URL (through ``link``) in <> after its text."""
-    if not html.strip():
-        return ""
-    root = parse_fragment(html)
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        href = element.get("href", "") if element.tag == "a" else ""
-        if href.startswith(("http://", "https://", "mailto:")) and " ".join(element.text_content().split()) != href:
-            element.tail = f" <{link(href)}>" + (element.tail or "")
-        if element.tag == "img" and element.get("alt"):
-            element.tail = f" [{element.get('alt')}]" + (element.tail or "")
-        if element.tag in BLOCKS:
-            element.text = "\n\n" + ("- " if element.tag == "li" else "") + (element.text or "")
-            element.tail = "\n\n" + (element.tail or "")
-    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", root.text_content()))
-    return "\n\n".join(p for p in paragraphs if p)
+def email_text(text: str) -> Markup:
+    """Plain text as email HTML that no word can widen: URLs as shortened links, long runs breakable."""
+    parts, start = [], 0
+    for found in URL_IN_TEXT.finditer(text):
+        parts.append(escape(breakable(text[start:found.start()])))
+        url = found.group()
+        parts.append(Markup('<a href="{}">{}</a>').format(url, short_url(url)))
+        start = found.end()
+    parts.append(escape(breakable(text[start:])))
+    return Markup("").join(parts)
 
 
 # --- rendering ------------------------------------------------------------------
@@ -228,6 +192,8 @@ class DigestPost:
     excerpt: str
     image: str | None  # absolute URL
     image_alt: str
+    image_width: int  # as shown in the column: Outlook sizes images by their attributes
+    image_height: int | None  # None when the site folder has no file to read it from
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     author: str
@@ -279,14 +245,22 @@ def _post_view(site: Site, rendered: Rendered, locale, link: Callable[[str], str
     """The template's view of one post; ``link`` adds the UTM parameters to a URL."""
     from babel.dates import format_date
 
-    from syndicate.render.inline import sanitise_body
+    from syndicate.render.images import image_size
+    from syndicate.render.inline import CONTENT_WIDTH, image_sources, in_column, sanitise_body
 
     post = rendered.post
-    body = Markup(sanitise_body(rendered.html)) if site.digest.full_content else None
+    body = image = None
+    if site.digest.full_content:
+        body = Markup(sanitise_body(rendered.html, lambda url: image_size(site, url), post.title))
+    if post.image and (body is None or post.image not in image_sources(body)):
+        image = post.image  # not shown twice when the body has it
+    size = image_size(site, image) if image else None
+    width, height = in_column(*size) if size else (CONTENT_WIDTH, None)
     return DigestPost(
         title=post.title, url=link(post.url), date=post.date,
         date_text=format_date(post.date.astimezone(site.timezone), "long", locale=locale),
-        excerpt=rendered.excerpt, image=post.image, image_alt=post.title,
+        # The title follows the image: as its alt text, images off would show it twice.
+        excerpt=rendered.excerpt, image=image, image_alt="", image_width=width, image_height=height,
         categories=post.categories, tags=post.tags,
         author=(post.author or site.author).name if (post.author or site.author) else "",
         body=body, text=html_to_paragraphs(str(body), link)
@@ -342,6 +316,7 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
 
     env = environment(site)
     env.filters["wrap"] = wrap
+    env.filters["email_text"] = email_text
     html_source = render_template(site, env, "digest.html.j2", context)
     # The unsubscribe link stays exactly as configured: it may carry a token.
     html, problems = email_ready(html_source, site.url,

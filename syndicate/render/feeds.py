@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import email.utils
 import json
-import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from itertools import islice
-from urllib.parse import urlsplit
 
 import feedgen.entry
 import feedgen.feed
@@ -33,6 +31,7 @@ from lxml import etree
 from syndicate import __version__
 from syndicate.sources.config import Author, Site
 from syndicate.render.content import Rendered, feed_html
+from syndicate.render.images import local_image
 from syndicate.sources.posts import Post
 from syndicate.text import html_text, plain_text, slugify
 from syndicate.text import safe_name
@@ -229,47 +228,6 @@ def _feed_file(term: str) -> str | None:
     """
     slug = slugify(term)
     return safe_name(slug + ".xml") if slug else None
-
-
-@dataclass(frozen=True)
-class _Image:
-    """What a feed says of a post image: its URL, and what its file tells where it is local."""
-
-    url: str
-    type: str | None  # MIME type, from the file or the URL's suffix
-    length: int | None  # bytes
-    width: int | None  # pixels, as shown (EXIF rotation applied)
-    height: int | None
-
-    def media(self) -> dict[str, str]:
-        """``media:content``'s attributes (Media RSS), as Mailchimp's RSS-to-email reads them."""
-        known = {"type": self.type, "fileSize": self.length, "width": self.width, "height": self.height}
-        return {"url": self.url, "medium": "image", **{k: str(v) for k, v in known.items() if v is not None}}
-
-
-# EXIF orientations that turn an image a quarter: its width is its height as shown.
-TURNED = frozenset({5, 6, 7, 8})
-
-
-def _post_image(site: Site, url: str) -> _Image:
-    """A post image, with its type, size and dimensions where the site folder has its file."""
-    kind = mimetypes.guess_type(urlsplit(url).path)[0]
-    found = site.local_file(url)
-    if found is None:
-        return _Image(url, kind, None, None, None)
-    path, length = found
-    width = height = None
-    from PIL import Image, UnidentifiedImageError  # only where a post has a local image
-
-    try:
-        with Image.open(path) as image:  # reads the header, not the pixels
-            width, height = image.size
-            kind = Image.MIME.get(image.format or "", kind)
-            if image.getexif().get(0x0112) in TURNED:
-                width, height = height, width
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
-        pass  # not an image we can read: the URL and length still go out
-    return _Image(url, kind, length, width, height)
 
 
 class _AtomLinks(BaseEntryExtension):
@@ -470,7 +428,7 @@ def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rende
     if content.strip():  # a body of only scripts or comments is blank once cleaned
         entry.content(content, type="html")
     if post.image:
-        image = _post_image(site, post.image)
+        image = local_image(site, post.image)
         # An enclosure must say its type and length: unknown ones are guessed, as before.
         length, kind = str(image.length or 0), image.type or "image/jpeg"
         if kind_of_feed == RSS:

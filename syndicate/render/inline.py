@@ -30,11 +30,12 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 from urllib.parse import urljoin
 
-from syndicate.render.content import SRCSET_ATTRIBUTES, URL_ATTRIBUTES, absolute_srcset, safe_srcset
-from syndicate.text import parse_fragment, serialise_children
+from syndicate.render.content import (SRCSET_ATTRIBUTES, URL_ATTRIBUTES, absolute_srcset, embeds_as_links,
+                                      safe_srcset)
+from syndicate.text import URL_IN_TEXT, breakable, parse_fragment, serialise_children, short_url
 
 # Post bodies may keep these tags and attributes; everything else (scripts,
-# iframes, forms, styles, event handlers, data-* attributes) goes.
+# forms, styles, event handlers, data-* attributes) goes; players become links.
 BODY_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl", "dt",
     "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
@@ -47,33 +48,119 @@ BODY_ATTRIBUTES = {
     "blockquote": {"cite"}, "q": {"cite"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# Removed with everything inside: a form's labels and buttons mean nothing without it.
+BODY_DROPPED_WHOLE = {"script", "style", "template", "noscript", "form", "button", "select", "textarea"}
 # The widest an image can be inside the 600px column with its padding.
 CONTENT_WIDTH = 536
 CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.IGNORECASE | re.DOTALL)
 
 
-def sanitise_body(html: str) -> str:
-    """A post body made inert for email with nh3: no scripts, handlers or ``javascript:``.
+def sanitise_body(html: str, image_size: Callable[[str], tuple[int, int] | None] = lambda url: None,
+                  title: str = "") -> str:
+    """A post body made inert and narrow for email with nh3: no scripts, handlers or ``javascript:``.
 
-    Wide images are scaled down (width and height attributes together) to the
-    column, because Outlook sizes images by their attributes alone.
+    An embedded player becomes a link to it; a form goes with its labels and
+    buttons; a link whose URL was dropped becomes its text. Every image gets
+    ``width`` and ``height`` attributes (from its file, through ``image_size``,
+    when the post gives none), scaled down to the column, because Outlook
+    sizes images by their attributes alone; an image's alt text that repeats
+    ``title`` (or is missing) is empty, so images off show nothing twice. A URL
+    shown as a link's text is shortened, tables scroll inside the column, and
+    long runs without spaces get break opportunities (``syndicate.text.breakable``).
     """
     import nh3
 
-    clean = nh3.clean(html, tags=BODY_TAGS, attributes=BODY_ATTRIBUTES, url_schemes=URL_SCHEMES,
+    clean = nh3.clean(embeds_as_links(html), tags=BODY_TAGS, attributes=BODY_ATTRIBUTES,
+                      clean_content_tags=BODY_DROPPED_WHOLE, url_schemes=URL_SCHEMES,
                       link_rel="noopener", strip_comments=True, attribute_filter=_body_attribute)
-    if "<img" not in clean:
+    if not clean.strip():
         return clean
     root = parse_fragment(clean)
-    for image in root.iter("img"):
-        width, height = image.get("width", ""), image.get("height", "")
-        if width.isdigit() and int(width) > CONTENT_WIDTH:
-            image.set("width", str(CONTENT_WIDTH))
-            if height.isdigit():
-                image.set("height", str(round(int(height) * CONTENT_WIDTH / int(width))))
+    for element in list(root.iter("a", "img", "table")):
+        if element.tag == "a":
+            _email_link(element)
+        elif element.tag == "img":
+            _email_image(element, image_size, title)
+        elif next(element.iterancestors("table"), None) is None:  # the outermost table of a nest scrolls
+            _scrolling(element)
+    _break_long_runs(root)
     # The feeds' serialiser, so the text before the first tag is escaped again
     # here too: written back decoded, "&lt;script&gt;" would become a script.
     return serialise_children(root)
+
+
+def _email_link(link) -> None:
+    """A link without a URL (nh3 dropped a ``javascript:`` one) as plain text; a URL shown as its text shortened."""
+    href = link.get("href")
+    if not href:
+        link.drop_tag()
+    elif len(link) == 0 and URL_IN_TEXT.fullmatch((link.text or "").strip()):
+        link.text = short_url(link.text.strip())
+
+
+def _email_image(image, image_size: Callable[[str], tuple[int, int] | None], title: str) -> None:
+    """An image's ``width`` and ``height``, from its file when missing, scaled to the column; its alt text."""
+    alt = image.get("alt")
+    if alt is None or " ".join(alt.split()) == " ".join(title.split()):
+        image.set("alt", "")
+    width, height = image.get("width", ""), image.get("height", "")
+    if not (width.isdigit() and height.isdigit()):
+        found = image_size(image.get("src", ""))
+        if found is not None:
+            shown_width, shown_height = found
+            if width.isdigit() and int(width):
+                height = str(round(int(width) * shown_height / shown_width))
+            elif height.isdigit() and int(height):
+                width = str(round(int(height) * shown_width / shown_height))
+            else:
+                width, height = str(shown_width), str(shown_height)
+    if width.isdigit():
+        fitted = in_column(int(width), int(height) if height.isdigit() else None)
+        width, height = str(fitted[0]), str(fitted[1] or "")
+    for name, value in (("width", width), ("height", height)):
+        if value.isdigit():
+            image.set(name, value)
+
+
+def in_column(width: int, height: int | None) -> tuple[int, int | None]:
+    """An image's size scaled down, proportionally, to fit the column; as it is when it fits."""
+    if width <= CONTENT_WIDTH:
+        return width, height
+    return CONTENT_WIDTH, None if height is None else round(height * CONTENT_WIDTH / width)
+
+
+def _scrolling(table) -> None:
+    """A table inside a ``<div class="table-scroll">``: wide, it scrolls in the column instead of widening it."""
+    import lxml.html
+
+    holder = lxml.html.Element("div", {"class": "table-scroll"})
+    table.addprevious(holder)
+    holder.append(table)  # moves the table, and its tail with it
+    holder.tail, table.tail = table.tail, None
+
+
+def _break_long_runs(root) -> None:
+    """``breakable`` on every text outside ``<pre>`` and ``<code>``, where breaks would change the code."""
+    verbatim = {"pre", "code"}
+
+    def kept(element) -> bool:
+        return element.tag in verbatim or any(a.tag in verbatim for a in element.iterancestors())
+
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.text and not kept(element):
+            element.text = breakable(element.text)
+        parent = element.getparent()
+        if element.tail and parent is not None and not kept(parent):
+            element.tail = breakable(element.tail)
+
+
+def image_sources(html: str) -> set[str]:
+    """The ``src`` of every image in a body."""
+    if "<img" not in html:
+        return set()
+    return {image.get("src", "") for image in parse_fragment(html).iter("img")}
 
 
 def _body_attribute(element: str, attribute: str, value: str) -> str | None:
@@ -84,8 +171,8 @@ def _body_attribute(element: str, attribute: str, value: str) -> str | None:
 def split_css(css: str) -> tuple[str, str, list[str]]:
     """Split a style sheet into (rules to inline, rules to keep, rules dropped).
 
-    Kept are at-rules (``@media``, ``@font-face``, …) and pseudo-class rules,
-    verbatim; dropped are ``@import`` (a network fetch) and ``@charset``.
+    Kept are at-rules (``@media``, ``@font-face``, …), pseudo-class rules and
+    Outlook.com's ``[data-ogsc]`` ones, verbatim; dropped are ``@import`` (a network fetch) and ``@charset``.
     cssutils' tokenizer does the lexing, so braces in strings and comments are
     no trouble, and joining the tokens gives back the exact source text.
     """
@@ -118,8 +205,10 @@ def _sort_rule(tokens: list[tuple], inline: list[str], keep: list[str], dropped:
         dropped.append(text)
     elif head.startswith("@"):
         keep.append(text)
-    elif ":" in "".join(t[1] for t in _selector(meaningful)):
-        keep.append(text)  # a pseudo-class such as a:hover cannot be inlined
+    elif any(mark in "".join(t[1] for t in _selector(meaningful)) for mark in (":", "[data-og")):
+        # A pseudo-class such as a:hover cannot be inlined; Outlook.com adds
+        # data-ogsc and data-ogsb to the document in dark mode, after sending.
+        keep.append(text)
     else:
         inline.append(text)
 
