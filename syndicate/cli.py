@@ -91,7 +91,7 @@ def cli():
 @cli.command()
 @site_options
 def build(site, now, run):
-    """Write the RSS and Atom feeds (and category and tag feeds) to the output folder."""
+    """Write the RSS, Atom and JSON feeds (and the category, tag, language, author and archive feeds) to the output folder."""
     from syndicate.commands.build import build as build_site
 
     run.report(build_site(site, now, run.progress))

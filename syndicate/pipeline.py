@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 from syndicate.errors import Notice, PostError, PublishError, SyndicateError
 from syndicate.outcome import Outcome
 from syndicate.render.content import Rendered, render_posts
-from syndicate.sources.config import Site
+from syndicate.sources.config import FEED_FOLDERS, Site
 from syndicate.sources.posts import Loaded, Post, load_posts, newest_first, read_posts, shown_path
 from syndicate.text import slugify
 from syndicate.write.files import output_path, remove_unlisted, write_all_if_changed
@@ -179,7 +179,21 @@ def feeds_and_bodies(site: Site, published: list[Post], outcome: Outcome, render
         specs = feed_specs(site, published)
     for spec in specs:
         render_once(spec)  # those whose posts changed after a failure, and those with none
-    return specs, bodies, {spec.path: done[spec.path][1] for spec in specs}
+    return specs, bodies, {**{spec.path: done[spec.path][1] for spec in specs}, **feed_pages(site, specs, outcome)}
+
+
+def feed_pages(site: Site, specs: list[FeedSpec], outcome: Outcome) -> dict[str, bytes]:
+    """With ``feed.page`` on, ``feeds.html`` and ``feeds-head.html`` (feeds_page), by path; a template mistake
+    is reported in ``outcome`` and leaves them out."""
+    if not site.feed.page:
+        return {}
+    from syndicate.render.feeds_page import render_feed_pages
+
+    try:
+        return render_feed_pages(site, specs)
+    except SyndicateError as exc:
+        outcome.errors.append(exc)
+        return {}
 
 
 def digest_of(site: Site, posts: list[Post], window: Window, now: datetime, outcome: Outcome,
@@ -245,16 +259,14 @@ def write_digest(site: Site, files: DigestFiles, outcome: Outcome) -> bool:
 
 
 def remove_emptied_feeds(site: Site, specs: Iterable[FeedSpec], outcome: Outcome) -> None:
-    """Delete the category and tag feeds that no post is in any more, and say so.
+    """Delete the category, tag and archive feeds that no post is in any more, and say so.
 
     A feed no run writes would go on serving its last posts, a deleted one
     among them, forever. Only ``*.xml`` and ``*.json`` (JSON Feed) files in
-    syndicate's own feed folders (feeds.CATEGORY_FEEDS, feeds.TAG_FEEDS) are touched.
+    syndicate's own feed folders (config.FEED_FOLDERS) are touched.
     """
-    from syndicate.render.feeds import CATEGORY_FEEDS, TAG_FEEDS
-
     paths = {spec.path for spec in specs}
-    for folder in (CATEGORY_FEEDS, TAG_FEEDS):
+    for folder in FEED_FOLDERS:
         keep = {path.rsplit("/", 1)[1] for path in paths if path.startswith(folder + "/")}
         try:
             removed = remove_unlisted(output_path(site.output_dir, folder), keep, (".xml", ".json"))

@@ -84,6 +84,13 @@ def parse_feed(path: Path):
     return feedparser.parse(io.BytesIO(path.read_bytes()), sanitize_html=False, resolve_relative_uris=False)
 
 
+def entry_titles(path: Path) -> list[str]:
+    """The titles of a feed file's entries, in order; the feed must parse cleanly."""
+    feed = parse_feed(path)
+    assert feed.bozo == 0, feed.bozo_exception
+    return [entry.title for entry in feed.entries]
+
+
 def write_files(root: Path, files: dict[str, str | bytes]) -> None:
     """Write ``files`` (relative path → text or bytes) under ``root``."""
     for name, content in files.items():

@@ -252,3 +252,21 @@ URL_PIECES = st.sampled_from(list("ab/.:%?#~-_ 서@") + ["..", "./", "//", "http
 def test_join_url_is_urljoin_then_quote(tail, url):
     for base in (tail, "https://h.com/" + tail, "http://news.example.com:8080/x/" + tail):
         assert join_url(base, url) == quote(urljoin(base, url.strip()), safe="!#$%&'()*+,/:;=?@[]~")
+
+
+@pytest.mark.slow
+def test_archives_build_as_the_uncached_render(site_root, run):
+    """RFC 5005 archives (feed.archives): every month's, cold, warm and after an edit, as without the index."""
+    config = site_root / "syndicate.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[feed]\n", "[feed]\narchives = true\n"),
+                      encoding="utf-8")
+    expected = uncached(site_root)
+    months = [path for path in expected if path.startswith("feeds/archive/") and path.endswith(".xml")]
+    assert len(months) > 24  # about five years of posts
+    assert build(run, site_root) == expected
+    assert build(run, site_root) == expected
+    oldest = min((site_root / "_posts").iterdir())
+    oldest.write_text(oldest.read_text(encoding="utf-8") + "\nAn old correction.\n", encoding="utf-8")
+    expected = uncached(site_root)
+    assert "An old correction." in "".join(data.decode() for path, data in expected.items() if path in months)
+    assert build(run, site_root) == expected

@@ -30,7 +30,8 @@ def test_a_plain_install_carries_the_default_templates():
     if _editable():
         pytest.skip("editable install: the templates come from the checkout")
     files = {str(f).replace("\\", "/") for f in distribution("syndicate").files}
-    assert {"syndicate/templates/digest.html.j2", "syndicate/templates/digest.txt.j2"} <= files
+    assert {"syndicate/templates/digest.html.j2", "syndicate/templates/digest.txt.j2",
+            "syndicate/templates/feeds.html.j2", "syndicate/templates/feeds-head.html.j2"} <= files
 
 
 @pytest.mark.slow

@@ -531,3 +531,65 @@ def test_a_feed_no_post_is_in_any_more_is_removed(make_site, run, command, parti
     assert (root / "public/feeds/category/y.xml").exists() and mine.exists()
     assert "Taken down" not in (root / "public/feed.xml").read_text(encoding="utf-8")
     assert "nothing changed" in build(run, root, "-v").output
+
+
+HISTORY_POSTS = {f"posts/{day}-p.md": f"---\ntitle: Post {day}\n---\nBody of {day}.\n"
+                 for day in ("2026-07-03", "2026-09-03", "2026-10-01", "2026-10-20")}
+HISTORY_CASES = {
+    # An old post in a month with none: no feed's posts but the new archive's change; its neighbours relink.
+    "old post in an empty month": ("archives = true", "posts/2026-08-01-new.md", "---\ntitle: August\n---\nx\n"),
+    "old post edited": ("archives = true", "posts/2026-09-03-p.md", "---\ntitle: September, edited\n---\ny\n"),
+    "a month's only post deleted": ("archives = true", "posts/2026-07-03-p.md", None),
+    "newest post in a new month": ("archives = true", "posts/2026-11-22-p.md", "---\ntitle: Newest\n---\nz\n"),
+    # The main feed's posts stay; whether it holds every post changes.
+    "a post added below a complete feed": ("limit = 4", "posts/2026-01-01-old.md", "---\ntitle: Old\n---\nx\n"),
+    "a post deleted below the feed's last": ("limit = 3", "posts/2026-07-03-p.md", None),
+    # Per-post routing (tests/test_routing.py): the feeds a post leaves or enters.
+    "a post taken out of the feeds": ("limit = 3\narchives = true", "posts/2026-10-20-p.md",
+                                      "---\ntitle: Gone\nsyndicate: {feeds: false}\n---\nx\n"),
+    "a post flagged for an extra feed": ('limit = 3\n[[feed.extra]]\npath = "n.xml"\nflags = ["n"]',
+                                         "posts/2026-07-03-p.md", "---\ntitle: Old news\nsyndicate: {flags: [n]}\n---\nx\n"),
+}
+
+
+@pytest.mark.parametrize("case", HISTORY_CASES)
+def test_feed_history_and_routing_after_a_partial_run_are_a_full_runs(make_site, run, tmp_path, case):
+    """RFC 5005's archives, their links and fh:complete (tests/test_history.py), and the feeds
+    a post is routed to, as a full run writes them."""
+    option, name, text = HISTORY_CASES[case]
+    config = BASIC_CONFIG + "[feed]\nlimit = 2\n" + option + "\n"
+    if option.startswith("limit"):
+        config = BASIC_CONFIG + "[feed]\n" + option + "\n"
+    root = make_site(HISTORY_POSTS, config=config)
+    age(root)
+    build(run, root)
+    build(run, root)
+    age(root)
+    build(run, root)
+    assert "nothing changed" in build(run, root, "-v").output
+    if text is None:
+        (root / name).unlink()
+    else:
+        save(root / name, text)
+    result = build(run, root, "-v")
+    assert PARTIAL in result.output
+    expected, _ = full_build(run, root, tmp_path)
+    assert outputs(root) == expected
+
+
+def test_a_feed_that_seems_to_hold_every_post_below_its_cut_takes_a_full_run(make_site, run, tmp_path):
+    """The details keep a feed's first posts only: that it holds every post is known to a full run alone."""
+    posts = {f"posts/2026-10-{day:02}-p.md": f"---\ntitle: Post {day}\n---\nx\n" for day in range(1, 15)}
+    root = make_site(posts, config=BASIC_CONFIG + "[feed]\nlimit = 2\n")
+    age(root)
+    build(run, root)
+    build(run, root)
+    age(root)
+    build(run, root)
+    for day in range(5, 15):  # the newest ten of the twelve kept (limit 2 + RESERVE 10)
+        (root / f"posts/2026-10-{day:02}-p.md").unlink()
+    result = build(run, root, "-v")
+    assert PARTIAL not in result.output
+    expected, _ = full_build(run, root, tmp_path)
+    assert outputs(root) == expected
+    assert b"fh:complete" not in expected["feed.xml"]

@@ -52,12 +52,15 @@ def announce(site: Site, written: Iterable[str], outcome: Outcome) -> None:
 
 
 def _outputs(site: Site, written: Iterable[str]) -> list[str]:
-    """The paths, relative to the output folder, of outputs shown relative to the site (or whole)."""
+    """The paths, relative to the output folder, of the feeds (``.xml``, ``.json``) among outputs shown
+    relative to the site (or whole): not the feeds page (``feed.page``)."""
     out = site.output_dir.resolve()
     found = []
     for shown in written:
         try:
-            found.append(Path(site.root, shown).relative_to(out).as_posix())
+            relative = Path(site.root, shown).relative_to(out).as_posix()
         except ValueError:
             continue
+        if relative.endswith((".xml", ".json")):
+            found.append(relative)
     return found

@@ -32,12 +32,12 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
-from syndicate.sources.config import Site
+from syndicate.sources.config import FEEDS_PAGE_TEMPLATES, Site
 from syndicate.errors import Notice
 from syndicate.incremental.cache import check_of, decode_post, encode_post
 from syndicate.sources.posts import Post, walk_posts_folder
@@ -49,7 +49,7 @@ from syndicate.write.files import write_bytes
 RECORD_NAME = "last-run.json"
 DETAILS_NAME = "last-run-posts.json"
 FILES_NAME = "last-run-files.txt"
-FORMAT = 3
+FORMAT = 4
 # The coarsest mtime granularity in use (FAT's two seconds): a file changed
 # after the scan began has an mtime no older than this before it.
 RACY_NS = 2_000_000_000
@@ -130,8 +130,20 @@ def _digest_of(lines: list[str] | tuple[str, ...]) -> str:
 
 
 def _fingerprint(site: Site) -> str:
-    """The code, libraries and configuration that outputs depend on, in one hash."""
-    return fingerprint(FORMAT, site)
+    """The code, libraries and configuration that outputs depend on, in one hash;
+    with ``feed.page`` on, the site's own templates of the feeds page too."""
+    found = fingerprint(FORMAT, site)
+    if site.feed.page:
+        own = [_read_or_none(site.templates_dir / name) for name in FEEDS_PAGE_TEMPLATES.values()]
+        found += ":" + check_of(compact_json([None if data is None else check_of(data) for data in own]))
+    return found
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _stat(path: Path) -> list[int] | None:
@@ -250,6 +262,8 @@ class Details:
     cuts: dict[str, tuple[int, str]]
     bodies: dict[str, bytes]  # the feeds' posts with their rendered bodies, a line of JSON each (partial.body_entry)
     body_notices: dict[str, list[Notice]]  # the warnings rendering each feed post's body gave
+    # Each feed whose RFC 5005 history (feeds.History) is not the default → its fields, as a list.
+    histories: dict[str, list] = field(default_factory=dict)
 
 
 def distinct(keys: Iterable[tuple[str, str, str]]) -> bool:
@@ -283,6 +297,7 @@ def details(site: Site, record: dict | None, posts: bool = True) -> Details | No
             for key in ("notices", "body_notices"))
         feeds = {path: tuple(names) for path, names in data["feeds"].items()}
         cuts = {path: (int(stamp_), str(id_)) for path, (stamp_, id_) in data["cuts"].items()}
+        histories = {path: list(fields) for path, fields in data["histories"].items()}
         count = len(data["bodies"])
         head, *rest = files.split(b"\n")
         if head != data["run"].encode() or len(rest) != count + 4:
@@ -294,7 +309,7 @@ def details(site: Site, record: dict | None, posts: bool = True) -> Details | No
             return None
     except (KeyError, TypeError, ValueError, AttributeError, OSError):
         return None
-    return Details(tuple(lines), tuple(zip(*columns)), kept, notices, feeds, cuts, bodies, body_notices)
+    return Details(tuple(lines), tuple(zip(*columns)), kept, notices, feeds, cuts, bodies, body_notices, histories)
 
 
 def _record_check(data: dict) -> str:
@@ -326,6 +341,7 @@ def _save_details(site: Site, run: str, done: Details, posts: list[dict]) -> str
         "body_notices": _notices_data(done.body_notices),
         "feeds": done.feeds,
         "cuts": done.cuts,
+        "histories": done.histories,
         "bodies": list(done.bodies),
     })
     write_bytes(site.state_dir / FILES_NAME, files)

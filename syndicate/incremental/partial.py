@@ -14,7 +14,7 @@ site in which nothing changed, it reads only the posts of the digest's period.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from typing import Iterable
 
@@ -22,7 +22,7 @@ from syndicate.errors import Notice, PostError
 from syndicate.incremental import lastrun
 from syndicate.incremental.cache import rendered_data, rendered_from
 from syndicate.outcome import Outcome
-from syndicate.pipeline import remove_emptied_feeds, write_outputs
+from syndicate.pipeline import feed_pages, remove_emptied_feeds, write_outputs
 from syndicate.render.content import Rendered, render_post
 from syndicate.sources.config import Site
 from syndicate.sources.posts import Loaded, Post, ignored_file, load_post, newest_first, shown_path
@@ -61,8 +61,15 @@ def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, 
     entries = {name: body_entry(bodies[name]) for name in sorted(members)}
     body_notices = {name: list(bodies[name].notices) for name in members}
     lastrun.save(site, now, scan, lastrun.Details(scan.lines, keys, posts, notices, feeds, cuts, entries,
-                                                  body_notices),
+                                                  body_notices, histories(specs)),
                  outputs=outcome.written + outcome.unchanged, notices=outcome.notices, record=record)
+
+
+def histories(specs: list) -> dict[str, list]:
+    """Each feed's RFC 5005 history (``feeds.History``) as ``lastrun.Details.histories`` keeps it: the default left out."""
+    from syndicate.render.feeds import History
+
+    return {spec.path: list(astuple(spec.history)) for spec in specs if spec.history != History()}
 
 
 def _reach(site: Site, published: list[Post], cuts: dict[str, tuple[int, str]]
@@ -84,6 +91,8 @@ def _reach(site: Site, published: list[Post], cuts: dict[str, tuple[int, str]]
     new_cuts: dict[str, tuple[int, str]] = {}
     for spec in feed_specs(replace(site, feed=replace(site.feed, limit=wide)), published):
         kept.update(post.name for post in spec.posts)
+        if spec.history.archive:
+            continue  # every post of its month, never limited: nothing is below it
         cut = cuts.get(spec.path)
         if len(spec.posts) == wide:
             cut = max(cut, _key(spec.posts[-1])) if cut is not None else _key(spec.posts[-1])
@@ -152,8 +161,12 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None,
     feeds = {spec.path: tuple(p.name for p in spec.posts) for spec in specs}
     if not _no_post_left_out(site, last, feeds, candidates):
         return None
+    if any(spec.history.complete and spec.path in last.cuts for spec in specs):
+        return None  # posts below the cut may be left: only a full run can tell the feed holds every post
+    now_histories = histories(specs)
     stale = [spec for spec in specs
-             if feeds[spec.path] != last.feeds.get(spec.path) or not changes.fresh.keys().isdisjoint(feeds[spec.path])]
+             if feeds[spec.path] != last.feeds.get(spec.path) or not changes.fresh.keys().isdisjoint(feeds[spec.path])
+             or now_histories.get(spec.path) != last.histories.get(spec.path)]
     found = _bodies(site, last, changes, candidates, (name for spec in stale for name in feeds[spec.path]))
     if found is None:
         return None
@@ -182,6 +195,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None,
             write_outputs(site, {spec.path: files[spec.path]}, outcome)
         else:
             outcome.unchanged.append(shown_path(site, output_path(site.output_dir, spec.path)))
+    write_outputs(site, feed_pages(site, specs, outcome), outcome)  # from the specs alone: cheap, and written if changed
     remove_emptied_feeds(site, specs, outcome)
     outcome.decisions.append(f"{len(gone)} post file(s) changed since the last run: read those, "
                              f"rendered {len(stale)} of {len(specs)} feeds")
@@ -192,7 +206,7 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None,
     kept = {name: post for name, post in candidates.items()
             if name in reach or post.next_change(now) is not None}
     lastrun.save(site, now, scan, lastrun.Details(scan.lines, changes.keys, kept, changes.notices, feeds, cuts,
-                                                  entries, body_notices),
+                                                  entries, body_notices, now_histories),
                  outputs=outcome.written + outcome.unchanged, notices=shown, record=record)
     return outcome
 

@@ -150,8 +150,10 @@ def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[
     ``published`` is what ``pipeline.read_site`` gives: drafts and scheduled
     posts are already out (``Post.is_published``).
     """
-    # Posts only: a Jekyll collection's documents (feed.collections) have feeds of their own.
-    chosen = [p for p in published if window.start <= p.date < window.end and p.collection == "posts"]
+    # Posts only: a Jekyll collection's documents (feed.collections) have feeds of their own;
+    # and not those whose front matter says "syndicate: {digest: false}".
+    chosen = [p for p in published
+              if window.start <= p.date < window.end and p.collection == "posts" and p.in_digest]
     if site.hugo is not None:
         # A Hugo site's posts are its main sections' pages (mainSections, else
         # the largest section), as its theme's home page lists them: not "about".

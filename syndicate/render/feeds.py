@@ -9,7 +9,8 @@ RFC 822 dates are formatted without feedgen's process-wide locale switch, and
 Atom entry links are written by ``_AtomLinks`` (feedgen 1.0 drops their
 ``rel`` and ``type``, turning an enclosure into a second alternate link).
 RSS channel links other than ``self`` (WebSub hubs) are written by ``_RssHubs``:
-feedgen writes only the self link of the list into RSS.
+feedgen writes only the self link of the list into RSS; RFC 5005's elements
+and links (``fh:complete``, ``fh:archive``, ``prev-archive``…) by ``_FeedHistory``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from syndicate import __version__
-from syndicate.sources.config import Author, Site
+from syndicate.sources.config import (ARCHIVE_FEEDS, AUTHOR_FEEDS, CATEGORY_FEEDS, LANGUAGE_FEEDS, TAG_FEEDS, Author,
+                                      ExtraFeed, Site)
 from syndicate.render.content import Rendered, feed_html
 from syndicate.render.images import local_image
 from syndicate.sources.posts import Post
@@ -43,12 +45,24 @@ feedgen.entry.formatRFC2822 = feedgen.feed.formatRFC2822 = email.utils.format_da
 RSS, ATOM, JSON = "rss", "atom", "json"
 MEDIA_TYPES = {RSS: "application/rss+xml", ATOM: "application/atom+xml", JSON: "application/feed+json"}
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
-# The folders of the category and tag feeds, in the output folder: syndicate's
-# own, so a feed file there that no run writes any more can be removed.
-CATEGORY_FEEDS, TAG_FEEDS = "feeds/category", "feeds/tag"
+HISTORY_NAMESPACE = "http://purl.org/syndication/history/1.0"
 # The date of a feed with no entries: fixed, so an empty feed is byte-stable,
 # and not before 1990, which the W3C validator calls implausible.
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class History:
+    """What a feed says of the history it belongs to (RFC 5005, Feed Paging and Archiving).
+
+    Paths are of XML feeds, relative to the output folder; "" for none.
+    """
+
+    complete: bool = False  # the feed holds every post it selects from: <fh:complete/>
+    archive: bool = False  # a monthly archive document: <fh:archive/>, its posts never limited
+    current: str = ""  # an archive's main feed (rel="current")
+    prev: str = ""  # the next older archive (rel="prev-archive"; JSON Feed next_url)
+    next: str = ""  # the next newer archive (rel="next-archive")
 
 
 @dataclass(frozen=True)
@@ -59,37 +73,52 @@ class FeedSpec:
     kind: str  # RSS, ATOM or JSON
     title: str
     posts: tuple[Post, ...]  # newest first, already limited
+    history: History = History()
+    language: str = ""  # the feed's language (a language feed's); "" for the site's
 
 
 def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     """Every feed the site asks for, from its published posts (newest first).
 
-    The main RSS and Atom feeds always; one feed per category and per tag when
-    ``feed.categories`` / ``feed.tags`` are on. Groups whose names slugify
-    alike ("News", "news") share one feed. Each feed has a JSON Feed twin
-    (``json_twins``).
+    The main RSS and Atom feeds always; one feed per category, tag, language
+    (a post's ``lang``, else the site's) and author (a post's, else the
+    site's) when ``feed.categories`` / ``feed.tags`` / ``feed.languages`` /
+    ``feed.authors`` are on; the monthly archives with ``feed.archives``
+    (``_archive_specs``). Groups whose names slugify alike ("News", "news")
+    share one feed. Each feed has a JSON Feed twin (``json_twins``).
     """
     limit = site.feed.limit
+    published = [post for post in published if post.in_feeds]  # "syndicate: {feeds: false}": in none
     documents = published
     if site.jekyll is not None and site.jekyll.collections:
         # feed.collections: other collections' documents are only in their own feeds.
         published = [post for post in documents if post.collection == "posts"]
     main = tuple(published[:limit])
     rss_path, atom_path = main_feed_paths(site)
-    specs = [FeedSpec(rss_path, RSS, site.title, main), FeedSpec(atom_path, ATOM, site.title, main)]
+    archives = _archive_specs(site, published, rss_path) if site.feed.archives and len(published) > limit else []
+    history = History(complete=len(published) <= limit, prev=archives[-1].path if archives else "")
+    specs = [FeedSpec(rss_path, RSS, site.title, main, history), FeedSpec(atom_path, ATOM, site.title, main, history)]
     if site.jekyll is not None:
         specs += _jekyll_feed_specs(site, published)
         specs += _collection_feed_specs(site, documents)
     if site.hugo is not None:
         specs += _hugo_feed_specs(site, published)
+
+    def author_of(post: Post) -> tuple[str, ...]:
+        author = post.author or site.author
+        return (author.name,) if author else ()
+
     for enabled, folder, terms_of in ((site.feed.categories, CATEGORY_FEEDS, lambda p: p.categories),
-                                      (site.feed.tags, TAG_FEEDS, lambda p: p.tags)):
+                                      (site.feed.tags, TAG_FEEDS, lambda p: p.tags),
+                                      (site.feed.languages, LANGUAGE_FEEDS, lambda p: (p.lang or site.language,)),
+                                      (site.feed.authors, AUTHOR_FEEDS, author_of)):
         if not enabled:
             continue
         # Grouped by file name, not slug: safe_name shortens a long Hangul
         # slug ("con" cannot be a file on Windows either), and two slugs that
         # shorten alike must share the file, not overwrite each other's feed.
         groups: dict[str, tuple[str, list[Post]]] = {}
+        counts: dict[str, int] = {}  # each file's posts, beyond the limit too
         for post in published:
             files = set()
             for term in terms_of(post):
@@ -97,6 +126,7 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
                 if file is None or file in files:
                     continue
                 files.add(file)
+                counts[file] = counts.get(file, 0) + 1
                 if file not in groups:
                     groups[file] = (term, [])  # named as the newest post spells it
                 members = groups[file][1]
@@ -104,8 +134,41 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
                     members.append(post)
         for file in sorted(groups, key=lambda file: file[:-len(".xml")]):  # by slug, as ever
             label, members = groups[file]
-            specs.append(FeedSpec(f"{folder}/{file}", RSS, f"{site.title} — {label}", tuple(members)))
-    return json_twins(site, specs)
+            specs.append(FeedSpec(f"{folder}/{file}", RSS, f"{site.title} — {label}", tuple(members),
+                                  History(complete=counts[file] <= limit),
+                                  label if folder == LANGUAGE_FEEDS else ""))
+    taken = {spec.path for spec in specs}
+    specs += [_extra_spec(site, extra, published) for extra in site.feed.extra if extra.path not in taken]
+    return json_twins(site, specs + archives)
+
+
+def _extra_spec(site: Site, extra: ExtraFeed, published: list[Post]) -> FeedSpec:
+    """A ``feed.extra`` feed: the posts in any of its categories or tags (as slugs), or with any of its flags."""
+    categories, tags = {slugify(term) for term in extra.categories}, {slugify(term) for term in extra.tags}
+    flags = set(extra.flags)
+    chosen = [post for post in published
+              if not (categories.isdisjoint(map(slugify, post.categories)) and tags.isdisjoint(map(slugify, post.tags))
+                      and flags.isdisjoint(post.flags))]
+    title = extra.title or f"{site.title} — {extra.path.rsplit('/', 1)[-1][:-len('.xml')]}"
+    return FeedSpec(extra.path, RSS, title, tuple(chosen[:site.feed.limit]),
+                    History(complete=len(chosen) <= site.feed.limit))
+
+
+def _archive_specs(site: Site, published: list[Post], current: str) -> list[FeedSpec]:
+    """One archive document per month that has posts (RFC 5005), oldest first: every post of its month.
+
+    A month is the site's time zone's. Each links its main feed (``current``)
+    and the archives of the months before and after it that have posts.
+    """
+    months: dict[str, list[Post]] = {}
+    for post in published:  # newest first, so each month's posts are too
+        months.setdefault(post.date.astimezone(site.timezone).strftime("%Y-%m"), []).append(post)
+    names = sorted(months)
+    paths = [f"{ARCHIVE_FEEDS}/{name}.xml" for name in names]
+    return [FeedSpec(path, RSS, f"{site.title} — {name}", tuple(months[name]),
+                     History(archive=True, current=current, prev=paths[at - 1] if at else "",
+                             next=paths[at + 1] if at + 1 < len(paths) else ""))
+            for at, (name, path) in enumerate(zip(names, paths))]
 
 
 def json_twins(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
@@ -128,7 +191,7 @@ def json_twins(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
         if path in taken or (site.jekyll is not None and site.root.joinpath(path).is_file()):
             continue
         taken.add(path)
-        result.append(FeedSpec(path, JSON, spec.title, spec.posts))
+        result.append(FeedSpec(path, JSON, spec.title, spec.posts, spec.history, spec.language))
     return result
 
 
@@ -258,6 +321,33 @@ class _RssHubs(BaseExtension):
         return feed
 
 
+class _FeedHistory(BaseExtension):
+    """RFC 5005's ``fh:complete`` or ``fh:archive``, and in RSS its ``atom:link``s (feedgen writes only ``self``)."""
+
+    def __init__(self):
+        self.element = ""  # "complete" or "archive"
+        self.links: list[dict[str, str]] = []  # RSS only: Atom's go through FeedGenerator.link
+
+    def extend_ns(self):
+        return {"fh": HISTORY_NAMESPACE}
+
+    def _add(self, parent):
+        if self.element:
+            etree.SubElement(parent, f"{{{HISTORY_NAMESPACE}}}{self.element}")
+
+    def extend_atom(self, feed):
+        self._add(feed)
+        return feed
+
+    def extend_rss(self, feed):
+        channel = feed.find("channel")
+        after = channel.findall("{http://www.w3.org/2005/Atom}link")[-1]
+        for attributes in reversed(self.links):
+            after.addnext(etree.Element("{http://www.w3.org/2005/Atom}link", attributes))
+        self._add(channel)
+        return feed
+
+
 class _AtomLanguage(BaseEntryExtension):
     """A post's own language as the Atom entry's xml:lang (feedgen has no setter for it)."""
 
@@ -315,8 +405,9 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     elif site.feed.hubs:
         generator.register_extension("hubs", _RssHubs, atom=False, rss=True)
         generator.hubs.hubs = site.feed.hubs
+    _add_history(site, generator, spec)
     generator.link(href=site.url, rel="alternate", type="text/html")
-    generator.language(site.language)
+    generator.language(spec.language or site.language)
     generator.generator("syndicate", version=__version__)
     # feedgen writes no <email> (and no RSS managingEditor) for an empty email.
     generator.author({"name": site.author.name, "email": site.author.email} if site.author
@@ -333,10 +424,27 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     generator.updated(newest)
     generator.lastBuildDate(newest)
     for post in spec.posts:
-        _add_entry(site, generator, post, bodies[post.name], spec.kind)
+        _add_entry(site, generator, post, bodies[post.name], spec.kind, spec.language or site.language)
     if spec.kind == RSS:
         return _hex_references(generator.rss_str(pretty=True))
     return generator.atom_str(pretty=True)
+
+
+def _add_history(site: Site, generator: FeedGenerator, spec: FeedSpec) -> None:
+    """A feed's RFC 5005 element and its ``current``, ``prev-archive`` and ``next-archive`` links."""
+    history = spec.history
+    links = [{"href": site.feed_url(path), "rel": rel, "type": MEDIA_TYPES[RSS]}
+             for rel, path in (("current", history.current), ("prev-archive", history.prev),
+                               ("next-archive", history.next)) if path]
+    if not (history.complete or history.archive or links):
+        return
+    generator.register_extension("history", _FeedHistory, atom=True, rss=True)
+    generator.history.element = "archive" if history.archive else "complete" if history.complete else ""
+    if spec.kind == ATOM:
+        for link in links:
+            generator.link(link)
+    else:
+        generator.history.links = links
 
 
 def render_json_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> bytes:
@@ -356,10 +464,13 @@ def render_json_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) ->
     if site.feed.icon:
         document["favicon"] = site.feed.icon
     document.update(_json_authors(author))
-    document["language"] = site.language
+    document["language"] = spec.language or site.language
     if site.feed.hubs:
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in site.feed.hubs]
-    document["items"] = [_json_item(site, post, bodies[post.name], author) for post in spec.posts]
+    if spec.history.prev:
+        document["next_url"] = site.feed_url(_json_path(spec.history.prev))  # the next older page: an archive
+    language = spec.language or site.language
+    document["items"] = [_json_item(site, post, bodies[post.name], author, language) for post in spec.posts]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -368,7 +479,7 @@ def _json_authors(author: Author) -> dict:
     return {"authors": [{"name": author.name}], "author": {"name": author.name}}
 
 
-def _json_item(site: Site, post: Post, rendered: Rendered, feed_author: Author) -> dict:
+def _json_item(site: Site, post: Post, rendered: Rendered, feed_author: Author, feed_language: str) -> dict:
     """One post as a JSON Feed item, with what its RSS and Atom entries say."""
     item: dict = {"id": post.id, "url": post.url, "title": post.title}
     summary = rendered.excerpt or post.title  # as the XML feeds' summary
@@ -388,13 +499,13 @@ def _json_item(site: Site, post: Post, rendered: Rendered, feed_author: Author) 
     terms = list(dict.fromkeys(post.categories + post.tags))
     if terms:
         item["tags"] = terms
-    if post.lang and post.lang != site.language:
+    if post.lang and post.lang != feed_language:
         item["language"] = post.lang
     return item
 
 
 def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rendered,
-               kind_of_feed: str) -> None:
+               kind_of_feed: str, feed_language: str) -> None:
     entry = generator.add_entry(order="append")
     if post.id == post.url:
         entry.guid(post.id, permalink=True)
@@ -409,7 +520,7 @@ def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rende
         entry.author({"name": author.name, "email": author.email})
         if not author.email:
             entry.dc.dc_creator(author.name)
-    if post.lang and post.lang != site.language:
+    if post.lang and post.lang != feed_language:
         # An English post on a Korean site: readers pick fonts and hyphenation by it.
         entry.xml_lang.lang = post.lang
         entry.dc.dc_language(post.lang)

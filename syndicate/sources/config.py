@@ -43,6 +43,16 @@ PERMALINK_STYLES = {
 }
 DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:slug.html"
 LIST_TOOLS = ("mailchimp", "listmonk", "sendy", "buttondown", "campaign-monitor", "mailman", "plain")
+# The folders of the category, tag, language, author and archive feeds, in the
+# output folder: syndicate's own, so a feed file there that no run writes any
+# more can be removed (and no ``feed.extra`` feed may go there).
+CATEGORY_FEEDS, TAG_FEEDS = "feeds/category", "feeds/tag"
+LANGUAGE_FEEDS, AUTHOR_FEEDS, ARCHIVE_FEEDS = "feeds/lang", "feeds/author", "feeds/archive"
+FEED_FOLDERS = (CATEGORY_FEEDS, TAG_FEEDS, LANGUAGE_FEEDS, AUTHOR_FEEDS, ARCHIVE_FEEDS)
+# ``feed.page``'s outputs, by path in the output folder, and the template each is rendered from.
+FEEDS_PAGE_TEMPLATES = {"feeds.html": "feeds.html.j2", "feeds-head.html": "feeds-head.html.j2"}
+# The main feeds' and their JSON twin's paths, on any site: no ``feed.extra`` feed takes them.
+MAIN_FEED_PATHS = frozenset({"feed.xml", "atom.xml", "feed.json", "feed.rss.xml"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,17 @@ class Author:
 
     name: str
     email: str = ""
+
+
+@dataclass(frozen=True)
+class ExtraFeed:
+    """A ``[[feed.extra]]`` table: one more feed, of the posts in any of its categories or tags, or with any of its flags."""
+
+    path: str  # relative to the output folder, "/"-separated, ending in ".xml"
+    title: str = ""  # "" for "Site title — <file name>"
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # a post's front matter "syndicate: {flags: [...]}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +85,11 @@ class FeedConfig:
     icon: str = ""  # absolute URL of a small square image (Atom icon, JSON Feed favicon); "" for none
     logo: str = ""  # absolute URL of a larger image (Atom logo, RSS image, JSON Feed icon); "" for none
     hubs: tuple[str, ...] = ()  # WebSub hubs: linked from every feed, pinged when a feed changes
+    archives: bool = False  # monthly archive documents (RFC 5005) behind the main feed
+    languages: bool = False  # one feed per language (a post's lang, else the site's)
+    authors: bool = False  # one feed per author (a post's, else the site's)
+    extra: tuple[ExtraFeed, ...] = ()  # filtered feeds, for a mailing-list tool that reads a feed
+    page: bool = False  # feeds.html (every feed, for people) and feeds-head.html (<link rel="alternate"> tags)
 
 
 @dataclass(frozen=True)
@@ -294,6 +320,46 @@ def _site_image(value: Any) -> str:
     return _http_url(text) if scheme else text
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ValueError("must be a list of names")
+    return tuple(dict.fromkeys(item.strip() for item in value))
+
+
+def _extra_feed_path(value: Any) -> str:
+    """A path in the output folder for a ``feed.extra`` feed: relative, ``.xml``, none of syndicate's own."""
+    path = _nonempty_text(value)
+    parts = path.split("/")
+    if (not path.endswith(".xml") or "\\" in path or any(part in ("", ".", "..") for part in parts)
+            or path in MAIN_FEED_PATHS or any(path.startswith(folder + "/") for folder in FEED_FOLDERS)):
+        raise ValueError("must be a relative path ending in .xml, such as \"feeds/newsletter.xml\", "
+                         "and not a main feed's or in syndicate's own feed folders")
+    return path
+
+
+EXTRA_FEED = {"path": _extra_feed_path, "title": _nonempty_text, "categories": _names, "tags": _names,
+              "flags": _names}
+
+
+def _extra_feeds(value: Any) -> tuple[ExtraFeed, ...]:
+    """``[[feed.extra]]``: a list of tables, each with a path and at least one of categories, tags and flags."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValueError("must be a list of tables ([[feed.extra]])")
+    feeds: list[ExtraFeed] = []
+    for number, table in enumerate(value, 1):
+        values, problems = check_table(table, EXTRA_FEED, "", "")
+        if problems:
+            raise ValueError(f"entry {number}: {problems[0].removeprefix(': ').rsplit(', got ', 1)[0]}")
+        if "path" not in values:
+            raise ValueError(f"entry {number}: path is required")
+        if not (values.get("categories") or values.get("tags") or values.get("flags")):
+            raise ValueError(f"entry {number}: needs categories, tags or flags to choose its posts")
+        if any(feed.path == values["path"] for feed in feeds):
+            raise ValueError(f"entry {number}: path {values['path']} is another entry's too")
+        feeds.append(ExtraFeed(**values))
+    return tuple(feeds)
+
+
 def _timezone(value: Any) -> ZoneInfo:
     name = _nonempty_text(value)
     try:
@@ -420,6 +486,11 @@ SCHEMA: dict[str, Any] = {
         "icon": _site_image,
         "logo": _site_image,
         "hubs": _http_urls,
+        "archives": _boolean,
+        "languages": _boolean,
+        "authors": _boolean,
+        "extra": _extra_feeds,
+        "page": _boolean,
     },
     "digest": {
         "days": _positive_int,
@@ -737,7 +808,7 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         else:
             problems.append(f"{source}: feed.excerpt_only must be true or false, got {_shown(excerpt_only)}")
     # syndicate's own, beside jekyll-feed's keys (which has none of them), checked as syndicate.toml's are.
-    for key in ("icon", "logo", "hubs"):
+    for key in ("icon", "logo", "hubs", "archives", "languages", "authors", "extra", "page"):
         if feed.get(key) is not None:
             data.setdefault("feed", {})[key] = feed[key]
     # jekyll-feed's normalize_posts_meta: feed.collections.posts' path and categories come first.

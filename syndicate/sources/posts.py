@@ -64,6 +64,10 @@ class Post:
     collection: str = "posts"  # on a Jekyll site, another collection's document (only in that collection's feeds)
     publish_date: datetime | None = None  # out from then, not from its date (Hugo's publishDate)
     expiry_date: datetime | None = None  # out of every output after then (Hugo's expiryDate)
+    # Front matter "syndicate: {feeds: false, digest: false, flags: [...]}" (``_routing``).
+    in_feeds: bool = True  # in the feeds (false: in none of them)
+    in_digest: bool = True  # in the digest
+    flags: tuple[str, ...] = ()  # names a ``feed.extra`` feed may choose it by
 
     def is_published(self, now: datetime) -> bool:
         """Whether the post is out by ``now``: not a draft, not scheduled later, not expired."""
@@ -443,12 +447,45 @@ def _post_with(site: Site, meta: Mapping, notices: list[Notice], author_value: A
         notices.append(Notice(f"author email {json.dumps(author.email, ensure_ascii=False)} "
                               "is not an email address; left out", name))
         author = Author(author.name)
-    fields.update(author=author, image=image_url, lang=lang, excerpt_only=_excerpt_only(meta))
+    in_feeds, in_digest, flags = _routing(meta)
+    fields.update(author=author, image=image_url, lang=lang, excerpt_only=_excerpt_only(meta), in_feeds=in_feeds,
+                  in_digest=in_digest, flags=flags)
     fields.setdefault("future", False)
     fields.setdefault("collection", "posts")
     fields.setdefault("publish_date", None)
     fields.setdefault("expiry_date", None)
     return post_of(fields), notices
+
+
+ROUTING_KEYS = ("feeds", "digest", "flags")
+
+
+def _routing(meta: Mapping) -> tuple[bool, bool, tuple[str, ...]]:
+    """A post's ``syndicate:`` front matter: whether it is in the feeds, in the digest, and its flags.
+
+    A mapping of its own, so it never clashes with jekyll-feed's ``feed:``
+    key. ValueError for anything else, naming the key.
+    """
+    value = meta.get("syndicate")
+    if value is None:
+        return True, True, ()
+    if not isinstance(value, Mapping):
+        raise ValueError(f"syndicate must be a mapping such as {{feeds: false, digest: false}}, "
+                         f"got a {value_kind(value)}")
+    for key in value:
+        if key not in ROUTING_KEYS:
+            raise ValueError(f"syndicate.{key} is not a key syndicate reads: {', '.join(ROUTING_KEYS)}")
+    switches = []
+    for key in ("feeds", "digest"):
+        switch = value.get(key, True)
+        if not isinstance(switch, bool):
+            raise ValueError(f"syndicate.{key} must be true or false, got a {value_kind(switch)}")
+        switches.append(switch)
+    flags = value.get("flags", [])
+    flags = [flags] if isinstance(flags, str) else flags
+    if not isinstance(flags, list) or not all(isinstance(flag, str) and flag.strip() for flag in flags):
+        raise ValueError(f"syndicate.flags must be a list of names, got a {value_kind(flags)}")
+    return switches[0], switches[1], tuple(dict.fromkeys(flag.strip() for flag in flags))
 
 
 def _excerpt_only(meta: Mapping) -> bool:
