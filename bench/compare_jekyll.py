@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -166,9 +167,16 @@ def slug(entry) -> str:
 
 
 def instant(text: str | None):
+    """A date as an instant: Atom's ISO 8601 or RSS's RFC 822; else the text."""
+    if not text:
+        return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError):
         return text
 
 
@@ -188,9 +196,30 @@ def compare(site: Path, now: str | None, examples: int, keep: bool) -> dict:
             print(f"{site.name}: kept {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
-    by_id = {e.get("id"): e for e in jekyll}
-    by_link = {e.get("link"): e for e in jekyll}
-    by_slug = {slug(e): e for e in jekyll}  # when the two feeds' site URLs differ
+    matched, shown = compare_entries(ours, jekyll, "jekyll", MARKERS, lambda j: len(IMG.findall(content(j))),
+                                     examples)
+    row.update(matched)
+    row["errors/warnings"] = f"{errors}/{warnings}"
+    row["jekyll build"] = mode if mode != "failed" else f"failed: {why}"
+    if why and mode != "failed":
+        shown.append(f"jekyll as is: {why}")
+    if first_error:
+        shown.append(f"syndicate: {first_error}")
+    row["examples"] = shown
+    return row
+
+
+def compare_entries(ours: list, theirs: list, who: str, markers: tuple[str, ...], images_of,
+                    examples: int) -> tuple[dict, list[str]]:
+    """Match syndicate's entries to another feed's; the columns "ids" … "images" and up to ``examples`` mismatches.
+
+    Matched by id, else link, else the URL's last segment; ``images_of(their entry)``
+    counts the images the other generator shows for it.
+    """
+    row: dict = {}
+    by_id = {e.get("id"): e for e in theirs}
+    by_link = {e.get("link"): e for e in theirs}
+    by_slug = {slug(e): e for e in theirs}  # when the two feeds' site URLs differ
     pairs = [(e, by_id.get(e.get("id")) or by_link.get(e.get("link")) or by_slug.get(slug(e))) for e in ours]
     pairs = [(s, j) for s, j in pairs if j is not None]
     fields = {"ids": lambda e: e.get("id"), "links": lambda e: e.get("link"), "titles": title,
@@ -199,27 +228,20 @@ def compare(site: Path, now: str | None, examples: int, keep: bool) -> dict:
     for name, field in fields.items():
         same = (lambda a, b: instant(a) == instant(b)) if name in ("published", "updated") else str.__eq__
         differ = [(s, j) for s, j in pairs if not same(field(s) or "", field(j) or "")]
-        row[name] = f"{len(pairs) - len(differ)}/{len(jekyll)}"
-        shown += [f"{name}: {field(j)!r} (jekyll) vs {field(s)!r} (syndicate)" for s, j in differ[:examples]]
-    for marker in MARKERS:
+        row[name] = f"{len(pairs) - len(differ)}/{len(theirs)}"
+        shown += [f"{name}: {field(j)!r} ({who}) vs {field(s)!r} (syndicate)" for s, j in differ[:examples]]
+    for marker in markers:
         left = [(s, j) for s, j in pairs if marker in prose(s) and marker not in prose(j)]
-        row[marker] = f"{sum(marker in prose(s) for s in ours)}/{sum(marker in prose(j) for j in jekyll)}"
+        row[marker] = f"{sum(marker in prose(s) for s in ours)}/{sum(marker in prose(j) for j in theirs)}"
         shown += [f"{marker} left in {s.get('link')}: …{_around(prose(s), marker)}…" for s, _ in left[:examples]]
-    images = [(len(IMG.findall(content(s))), len(IMG.findall(content(j))), s) for s, j in pairs]
+    images = [(len(IMG.findall(content(s))), images_of(j), s) for s, j in pairs]
     row["images"] = f"{sum(n for n, _, _ in images)}/{sum(n for _, n, _ in images)}"
     shown += [f"images: {n} of {m} in {s.get('link')}" for n, m, s in images if n != m][:examples]
-    row["errors/warnings"] = f"{errors}/{warnings}"
-    row["jekyll build"] = mode if mode != "failed" else f"failed: {why}"
-    if why and mode != "failed":
-        shown.append(f"jekyll as is: {why}")
-    if first_error:
-        shown.append(f"syndicate: {first_error}")
     unmatched = [s.get("id") for s in ours if not any(s is p for p, _ in pairs)]
     missing = set(by_id) - {j.get("id") for _, j in pairs}
     shown += [f"only syndicate: {i}" for i in unmatched[:examples]]
-    shown += [f"only jekyll: {i}" for i in sorted(missing)[:examples]]
-    row["examples"] = shown
-    return row
+    shown += [f"only {who}: {i}" for i in sorted(missing)[:examples]]
+    return row, shown
 
 
 def _around(text: str, marker: str, width: int = 40) -> str:
@@ -228,25 +250,34 @@ def _around(text: str, marker: str, width: int = 40) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sites", nargs="+", type=Path, metavar="SITE", help="a Jekyll site folder (_config.yml)")
+    report(arguments(__doc__, "a Jekyll site folder (_config.yml)"), COLUMNS, compare)
+
+
+def arguments(doc: str, site_help: str) -> argparse.Namespace:
+    """The command line both comparison scripts take."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("sites", nargs="+", type=Path, metavar="SITE", help=site_help)
     parser.add_argument("--now", metavar="ISO", help="the clock for both builds (default: now)")
     parser.add_argument("--json", action="store_true", help="print each row as a JSON object")
     parser.add_argument("--examples", type=int, default=0, metavar="N",
                         help="also print up to N mismatches of each kind (stderr)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (copy and both outputs)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def report(args, columns: tuple[str, ...], compare_site) -> None:
+    """Print ``compare_site(site, now, examples, keep)``'s row of each of ``args.sites``, and its mismatches."""
     if not args.json:
-        print("| " + " | ".join(COLUMNS) + " |")
-        print("|" + " --- |" * len(COLUMNS))
+        print("| " + " | ".join(columns) + " |")
+        print("|" + " --- |" * len(columns))
     for site in args.sites:
-        row = compare(site.resolve(), args.now, args.examples, args.keep)
+        row = compare_site(site.resolve(), args.now, args.examples, args.keep)
         for line in row.pop("examples"):
             print(f"{site.name}: {line}", file=sys.stderr)
         if args.json:
             print(json.dumps(row, ensure_ascii=False))
         else:
-            print("| " + " | ".join(str(row[c]).replace("|", "\\|") for c in COLUMNS) + " |", flush=True)
+            print("| " + " | ".join(str(row[c]).replace("|", "\\|") for c in columns) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Each folder in tests/hugo/ is a small site written for these tests, one
 construct per post (YAML, TOML and JSON front matter, capitalised keys, a
 leaf bundle with an image, a draft, a scheduled and an expired post, two
-sections, ``<!--more-->``). Every site is built once per module by Hugo (the
+sections, ``<!--more-->``, a second language). Every site is built once per module by Hugo (the
 oracle) and by syndicate, and every feed Hugo writes of posts (``index.xml``
 of the site, of each section, tag and category) is compared with
 syndicate's, entry by entry as feedparser reads them: guids, links, titles,
@@ -52,15 +52,15 @@ class Built:
     stderr: str
 
 
-def hugo_build(source: Path, destination: Path) -> None:
-    """``hugo`` of ``source``; the test fails, with Hugo's output, if it does."""
+def hugo_build(source: Path, destination: Path, *flags: str) -> None:
+    """``hugo`` of ``source`` (and ``flags``); the test fails, with Hugo's output, if it does."""
     hugo = shutil.which("hugo")
     if hugo is None:
         pytest.fail("hugo is not on PATH: these tests compare syndicate with Hugo's feeds "
                     "(Debian: apt-get install hugo; .ci/run does it)", pytrace=False)
     env = {**os.environ, "TZ": "UTC", "HUGO_ENVIRONMENT": "production"}
     done = subprocess.run([hugo, "--source", str(source), "--destination", str(destination), "--quiet",
-                           "--cacheDir", str(destination.parent / "hugo-cache")],
+                           "--cacheDir", str(destination.parent / "hugo-cache"), *flags],
                           env=env, capture_output=True, text=True, timeout=300)
     if done.returncode != 0 or not (destination / "index.xml").is_file():
         pytest.fail(f"hugo {source.name} failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
@@ -117,6 +117,10 @@ def entries(path: Path) -> list[dict]:
     return [entry_fields(entry) for entry in feed.entries]
 
 
+# A multilingual site's other languages have their own feeds (/en/index.xml…), which syndicate does not write yet.
+OTHER_LANGUAGES = ("en",)
+
+
 def post_feeds(public: Path, generator: str = "Hugo") -> list[str]:
     """The feeds of posts in ``public`` that ``generator`` wrote: every index.xml but lists of terms (tags/index.xml).
 
@@ -126,6 +130,8 @@ def post_feeds(public: Path, generator: str = "Hugo") -> list[str]:
     for path in public.rglob("index.xml"):
         if path.parent.name in ("tags", "categories") and path.parent != public:
             continue  # Hugo's list of the terms: no posts in it
+        if path.relative_to(public).parts[0] in OTHER_LANGUAGES:
+            continue
         if f"<generator>{generator}" in path.read_text(encoding="utf-8"):
             found.append(path.relative_to(public).as_posix())
     return sorted(found)
@@ -221,6 +227,7 @@ def test_left_out_as_hugo_leaves_them_out(built):
 @pytest.mark.parametrize("name, title, image", [
     ("blog", "A leaf bundle", "https://blog.example.org/2021/07/a-leaf-bundle/photo.png"),  # a section's permalink
     ("json-config", "Bundle with the default URL", "https://json.example.com/diary/bundle-post/cover.png"),
+    ("multilingual", "여행", "https://multi.example.org/posts/trip/photo.png"),  # index.ko.md
 ])
 def test_bundle_image_is_absolute_against_the_bundle(built, name, title, image):
     """A leaf bundle's image (front matter ``images`` and the body's) resolves against the bundle's URL."""
@@ -266,6 +273,49 @@ def test_a_shortcode_is_never_printed_raw(built):
         assert "{{" not in text and "words inside" in text
 
 
+@pytest.mark.parametrize("title", ["A mapped shortcode", "A mapped paired shortcode"])
+def test_a_shortcode_mapped_in_syndicate_toml_renders_as_hugos(built, title):
+    """``[hugo.shortcodes]``: the site's own shortcode as a Jinja snippet, its values escaped, as Hugo's template."""
+    site = built["blog"]
+    entry = next(e for e in parse_feed(site.site / "public" / "atom.xml").entries if e.title == title)
+    page = site.oracle / urlsplit(entry.link).path.lstrip("/") / "index.html"
+
+    def shown(html_text: str) -> list:
+        root = lxml.html.fragment_fromstring(html_text, create_parent="div")
+        return [(element.tag, element.get("alt") or element.get("href") or element.get("class"))
+                for element in root.iter("img", "a", "div", "strong")]
+
+    assert shown(entry.content[0].value) == shown(page.read_text(encoding="utf-8"))
+    assert entry.link.rstrip("/").rpartition("/")[2] not in site.stderr  # no "cannot run" warning
+
+
+def test_a_snippet_that_fails_on_a_post_is_a_warning_and_keeps_the_inner_text(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "blog", site)
+    (site / "syndicate.toml").write_text("[hugo.shortcodes]\ncallout = '{{ inner + 1 }}'\n", encoding="utf-8")
+    result = syndicate_build(site)
+    assert result.exit_code == 0, result.output
+    assert ("content/posts/mapped-paired-shortcode.md:5: warning: Hugo shortcode {{< callout >}} cannot run here "
+            "(its [hugo.shortcodes] snippet failed: ") in result.stderr
+    entry = next(e for e in parse_feed(site / "public" / "atom.xml").entries if e.title == "A mapped paired shortcode")
+    assert "Its inner text" in entry.content[0].value and "{{" not in entry.content[0].value
+
+
+@pytest.mark.parametrize("toml, expected", [
+    ('[hugo.shortcodes]\nimg = \'<img src="{{ src }">\'\n', "syndicate.toml: hugo.shortcodes.img is not a Jinja template: "),
+    ("[hugo.shortcodes]\nimg = 5\n", "syndicate.toml: hugo.shortcodes.img must be a Jinja template (text), got 5"),
+    ('standalone = true\ntitle = "Own"\nurl = "https://own.example/"\n[hugo.shortcodes]\nimg = "<img>"\n',
+     "syndicate.toml: [hugo] is read only beside a Hugo configuration"),
+])
+def test_a_bad_shortcode_mapping_is_one_clear_line(tmp_path, toml, expected):
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "blog", site)
+    (site / "syndicate.toml").write_text(toml, encoding="utf-8")
+    result = syndicate_build(site)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert expected in result.output
+
+
 def test_the_expired_post_leaves_the_feed_when_it_expires(tmp_path):
     """Before its expiryDate a post is in the feed; after it, out, on the next run by the clock alone."""
     site = tmp_path / "site"
@@ -304,6 +354,41 @@ def test_a_standalone_syndicate_toml_beside_hugo_config_configures_the_site_alon
     assert (site / "public" / "feed.xml").is_file() and not (site / "public" / "index.xml").exists()
 
 
+@pytest.mark.parametrize("base", ['"/"', '"blog.example.org"'])
+def test_a_base_url_given_at_build_time_comes_from_syndicate_toml(tmp_path, base):
+    """``baseURL = "/"`` (or with no scheme), the real one given by ``hugo --baseURL`` in CI: syndicate.toml's url.
+
+    Without it, the error says where to give it.
+    """
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "blog", site)
+    config = site / "hugo.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('"https://blog.example.org/"', base),
+                      encoding="utf-8")
+    result = syndicate_build(site)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert (f"hugo.toml: baseURL must be an absolute http(s) URL, got {base}; "
+            'set url = "https://…" in syndicate.toml beside it') in result.output
+    (site / "syndicate.toml").write_text('url = "https://blog.example.org/"\n', encoding="utf-8")
+    result = syndicate_build(site)
+    assert result.exit_code == 0, result.output
+    hugo_build(site, tmp_path / "oracle", "--baseURL", "https://blog.example.org/")
+    assert entries(site / "public" / "index.xml") == entries(tmp_path / "oracle" / "index.xml")
+
+
+def test_a_site_without_a_title_is_titled_by_its_host(tmp_path):
+    """Hugo needs no title (its feeds then have none, which Atom does not allow): the host, with a notice."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "blog", site)
+    config = site / "hugo.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('title = "Fixture Blog"\n', ""), encoding="utf-8")
+    result = syndicate_build(site)
+    assert result.exit_code == 0, result.output
+    assert 'hugo.toml: warning: no title: the feeds are titled "blog.example.org"' in result.stderr
+    assert parse_feed(site / "public" / "atom.xml").feed.title == "blog.example.org"
+    assert parse_feed(site / "public" / "index.xml").feed.title == "blog.example.org"
+
+
 @pytest.mark.parametrize("old, new, expected", [
     ('baseURL = "https://blog.example.org/"\n', "", "hugo.toml: baseURL is required"),
     ("/:year/:month/:slug/", "/:author/:slug/",
@@ -339,6 +424,17 @@ def test_bad_front_matter_names_the_file_and_the_rest_publish(tmp_path):
     assert "content/posts/broken.md:3: 'date' is not a date" in result.output
     titles = {entry.title for entry in parse_feed(site / "public" / "index.xml").entries}
     assert "YAML front matter" in titles and "Broken" not in titles
+
+
+def test_front_matter_after_blank_lines_is_named_at_its_own_line(tmp_path):
+    """Hugo skips blank lines before the front matter; a mistake in it is named at the file's line."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "blog", site)
+    (site / "content" / "posts" / "late.md").write_text('\n\n+++\ntitle = "Late"\ndate = \n+++\nx\n', encoding="utf-8")
+    result = syndicate_build(site)
+    assert result.exit_code != 0
+    assert "content/posts/late.md:5: invalid front matter" in result.output
+    assert "Blank line first" in {entry.title for entry in parse_feed(site / "public" / "index.xml").entries}
 
 
 def test_hugo_configuration_files_are_inputs(tmp_path):

@@ -252,7 +252,8 @@ def render_post(site: Site, post: Post) -> Rendered:
     excerpt separator (``<!--more-->``); else the first paragraph.
     """
     text = read_post_text(post.source, post.name)
-    meta, body, body_line = split_front_matter(text, post.name, last_key_wins=site.jekyll is not None)
+    meta, body, body_line = split_front_matter(text, post.name, last_key_wins=site.jekyll is not None,
+                                               space_first=site.hugo is not None)
     notices: list[Notice] = []
     body, removed = clean_text(body)
     if removed:
@@ -268,7 +269,8 @@ def render_post(site: Site, post: Post) -> Rendered:
         from syndicate.render.hugo_body import hugo_shortcodes
 
         body, more = hugo_shortcodes(site, post, meta, body, body_line,
-                                     lambda text: _markdown().renderInline(text).strip())
+                                     lambda text: _markdown().renderInline(text).strip(),
+                                     lambda text: _markup(site, text, post.body_format))
         notices += more
     html = absolute_urls(_markup(site, body, post.body_format), post.url)
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any, Callable, Mapping
 
 from datetime import datetime
@@ -69,6 +70,8 @@ class Page:
     params: Mapping[str, Any]  # the page's front matter over the site's params, keys lower-cased
     inline_markdown: Callable[[str], str]  # Markdown rendered with no paragraph around it
     ref: Callable[[str], str | None]  # a page's path or name (ref, relref) → its URL; None: no such post
+    markdown: Callable[[str], str] = str  # Markdown rendered as the body is (a mapped shortcode's inner content)
+    snippets: Mapping[str, str] = field(default_factory=dict)  # [hugo.shortcodes]: name → Jinja snippet
 
 
 def _attribute(value: str) -> str:
@@ -112,7 +115,11 @@ def _param(args: Arguments, inner: str, page: Page) -> str:
 Renderer = Callable[[Arguments, str, Page], str]  # the arguments, the inner content (paired ones), the page
 
 
-class RefNotFound(Exception):
+class CannotRun(Exception):
+    """A shortcode that cannot be rendered here: it is left out, with a warning."""
+
+
+class RefNotFound(CannotRun):
     """A ``ref``/``relref`` to no post of the site (Hugo stops the build; here the link is left empty)."""
 
 
@@ -137,6 +144,30 @@ def _embed(url: str, title: str) -> Renderer:
     return render
 
 
+@lru_cache(maxsize=None)
+def _template(source: str):
+    """A ``[hugo.shortcodes]`` snippet, compiled once a process, its values HTML-escaped."""
+    import jinja2
+
+    return jinja2.Environment(autoescape=True).from_string(source)
+
+
+def _snippet(args: Arguments, inner: str, page: Page, source: str) -> str:
+    """A site's shortcode as its ``[hugo.shortcodes]`` snippet: its named arguments by name, the others as
+    ``args[0]``…, and ``inner``, the inner content (between the tags) rendered as Markdown.
+
+    A name the shortcode was not given is empty, as Hugo's ``.Get`` gives it.
+    """
+    import jinja2
+    from markupsafe import Markup
+
+    values = {**args.named, "args": args.positional, "inner": Markup(page.markdown(inner).strip()) if inner else ""}
+    try:
+        return _template(source).render(values)
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        raise CannotRun(str(exc) or type(exc).__name__) from None
+
+
 BUILT_IN: dict[str, Renderer] = {
     "figure": _figure,
     "highlight": _highlight,
@@ -153,16 +184,16 @@ BUILT_IN: dict[str, Renderer] = {
 PAIRED = frozenset({"highlight"})  # built-ins whose inner content is theirs, not the page's
 
 
-def render_shortcodes(body: str, page: Page) -> tuple[str, list[tuple[int, str]]]:
+def render_shortcodes(body: str, page: Page) -> tuple[str, list[tuple[int, str, str]]]:
     """The body with Hugo's built-in shortcodes rendered and the site's taken out (their inner content kept).
 
-    Returns the body and each shortcode that
-    could not run: (its line in the body, its tag as written). An escaped one
+    Returns the body and each shortcode that could not run: (its line in the
+    body, its tag as written, why, when its snippet failed). An escaped one
     (``{{</* x */>}}``) is shown as Hugo shows it, ``{{< x >}}``.
     """
     matches = list(SHORTCODE.finditer(body))
     out: list[str] = []
-    left_out: list[tuple[int, str]] = []  # (line, tag): each one that cannot run
+    left_out: list[tuple[int, str, str]] = []  # (line, tag, why): each one that cannot run
     position = index = 0
     while index < len(matches):
         found = matches[index]
@@ -177,34 +208,38 @@ def render_shortcodes(body: str, page: Page) -> tuple[str, list[tuple[int, str]]
             continue  # a site shortcode's closing tag: its opening one was reported
         name = found["name"]
         inner = ""
-        if name in PAIRED:
+        if name in PAIRED or name in page.snippets:
             closing = next((i for i in range(index, len(matches))
                             if matches[i]["close"] and matches[i]["name"] == name), None)
             if closing is not None:
                 inner, position, index = body[found.end():matches[closing].start()], matches[closing].end(), closing + 1
-        render = BUILT_IN.get(name)
+        source = page.snippets.get(name)
+        render = BUILT_IN.get(name) if source is None else partial(_snippet, source=source)
         try:
             if render is None:
-                raise RefNotFound()
+                raise CannotRun()
             out.append(render(Arguments(found["args"]), inner, page))
-        except RefNotFound:
-            left_out.append((body.count("\n", 0, found.start()) + 1, found.group(0)[:80]))
+        except CannotRun as exc:
+            out.append(inner)  # a mapped one's, whose snippet failed: kept as another site shortcode's is
+            left_out.append((body.count("\n", 0, found.start()) + 1, found.group(0)[:80], str(exc)))
     out.append(body[position:])
     return "".join(out), left_out
 
 
 def hugo_shortcodes(site: Site, post: Post, meta: Mapping, body: str, body_line: int,
-                    inline_markdown: Callable[[str], str]) -> tuple[str, list[Notice]]:
+                    inline_markdown: Callable[[str], str], markdown: Callable[[str], str]) -> tuple[str, list[Notice]]:
     """``render_shortcodes`` of a page's body, with a warning at the first shortcode that cannot run, counting them."""
     if "{{" not in body:
         return body, []
     params = {**dict(site.hugo.params), **{str(key).lower(): value for key, value in meta.items()}}
-    body, left_out = render_shortcodes(body, Page(params, inline_markdown, _References(site, post).url))
+    body, left_out = render_shortcodes(body, Page(params, inline_markdown, _References(site, post).url, markdown,
+                                                  dict(site.hugo.shortcodes)))
     if not left_out:
         return body, []
-    line, tag = left_out[0]
+    line, tag, why = left_out[0]
     more = f" (and {len(left_out) - 1} more)" if len(left_out) > 1 else ""
-    return body, [Notice(f"Hugo shortcode {tag} cannot run here; left out, its inner text kept{more}",
+    why = f" (its [hugo.shortcodes] snippet failed: {why})" if why else ""
+    return body, [Notice(f"Hugo shortcode {tag} cannot run here{why}; left out, its inner text kept{more}",
                          post.name, body_line + line - 1)]
 
 

@@ -464,6 +464,26 @@ def _permalink(value: Any) -> str:
     return pattern
 
 
+@dataclass(frozen=True)
+class AnyKeys:
+    """A table whose keys the user names (``[hugo.shortcodes]``), each value checked by ``check``."""
+
+    check: Checker
+
+
+def _jinja_snippet(value: Any) -> str:
+    """A small Jinja template, parsed here so that a mistake is named with its key before any post is read."""
+    import jinja2
+
+    if not isinstance(value, str):
+        raise ValueError("must be a Jinja template (text)")
+    try:
+        jinja2.Environment().parse(value)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValueError(f"is not a Jinja template: {exc.message}") from None
+    return value
+
+
 # The schema of syndicate.toml: a key maps to a checker, a table to a dict.
 SCHEMA: dict[str, Any] = {
     "title": _nonempty_text,
@@ -515,8 +535,15 @@ SCHEMA: dict[str, Any] = {
         "timeout": _positive_int,
     },
     "publish": {"lock_timeout": _positive_int},
+    # Beside a Hugo configuration only: a site's own shortcode → the snippet it renders as.
+    "hugo": {"shortcodes": AnyKeys(_jinja_snippet)},
 }
 REQUIRED = ("title", "url")
+
+
+def host_title(url: str) -> str:
+    """A feed's title when the site's generator gives none: its URL's host."""
+    return urlsplit(url).netloc or url
 
 
 def _shown(value: Any) -> str:
@@ -540,11 +567,12 @@ def check_table(data: dict, schema: dict, source: str, prefix: str = "") -> tupl
         rule = schema.get(key)
         if rule is None:
             problems.append(f"{source}: unknown key {name}")
-        elif isinstance(rule, dict):
+        elif isinstance(rule, (dict, AnyKeys)):
             if not isinstance(value, dict):
                 problems.append(f"{source}: {name} must be a table, got {_shown(value)}")
                 continue
-            values[key], more = check_table(value, rule, source, name + ".")
+            rules = rule if isinstance(rule, dict) else {item: rule.check for item in value}
+            values[key], more = check_table(value, rules, source, name + ".")
             problems += more
         else:
             try:
@@ -585,6 +613,14 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
             values, more, source = _overlaid(values, overrides), more + more_here, CONFIG_NAME
             if jekyll is not None and "url" in overrides:  # the ids follow it too: url, base path included
                 jekyll["url"], jekyll["baseurl"] = overrides["url"], ""
+        if hugo is not None:
+            # What the Hugo configuration lacks and syndicate.toml does not give either.
+            problems += [message for option, message in hugo.pop("needs").items() if option not in (toml or {})]
+            if "title" not in values and "url" in values:
+                values["title"] = host_title(values["url"])
+                hugo["notices"] += (Notice(f"no title: the feeds are titled {_shown(values['title'])}, as Hugo "
+                                           "gives them none; set title in the Hugo configuration to choose",
+                                           hugo["config_files"][0]),)
     elif toml is not None:
         values, more = check_table(toml, SCHEMA, CONFIG_NAME)
         more += [f"{CONFIG_NAME}: {key} is required" for key in REQUIRED if key not in toml]
@@ -593,6 +629,9 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
         raise ConfigError(f"no {CONFIG_NAME}, {JEKYLL_CONFIG_NAME} or hugo.toml (config.toml, config/_default/) "
                           f"in {root}")
     problems += more
+    hugo_options = values.pop("hugo", {})
+    if hugo_options and hugo is None:
+        problems.append(f"{CONFIG_NAME}: [hugo] is read only beside a Hugo configuration (without standalone = true)")
     if problems:
         # One line per problem, but a single error: the file is fixed as a whole.
         raise ConfigError("\n".join(problems))
@@ -616,7 +655,7 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
         from syndicate.sources.hugo import HugoConfig
 
         values["notices"] = hugo.pop("notices")
-        values["hugo"] = HugoConfig(**hugo)
+        values["hugo"] = HugoConfig(**hugo, shortcodes=tuple(sorted(hugo_options.get("shortcodes", {}).items())))
     return Site(root=root, config_file=source, **defaults, **values)
 
 
@@ -788,7 +827,7 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         data["url"] = str(url).rstrip("/") + "/" + baseurl.strip("/")
         if "title" not in data:
             # jekyll-feed then writes a feed without a title, which Atom does not allow.
-            data["title"] = urlsplit(data["url"]).netloc or data["url"]
+            data["title"] = host_title(data["url"])
             notices.append(Notice(f"no title (or name): the feeds are titled {_shown(data['title'])}, "
                                   "as jekyll-feed gives them none; set title: to choose", source))
 
@@ -911,12 +950,25 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
 
     params = config.get("params") if isinstance(config.get("params"), dict) else {}
     data: dict[str, Any] = {}
-    for key, shown_key, name in (("title", "title", "title"), ("baseurl", "baseURL", "url"),
-                                 ("timezone", "timeZone", "timezone")):
+    for key, shown_key, name in (("title", "title", "title"), ("timezone", "timeZone", "timezone")):
         if config.get(key) not in (None, ""):
             checked(key, config[key], shown_key, SCHEMA[name], data, name)
-        elif name != "timezone":
-            problems.append(f"{first}: {shown_key} is required")
+    # A CI build often gives the real baseURL (hugo --baseURL) to a site configured with "/":
+    # syndicate.toml's url is the way to give it here, so a problem only if that does not.
+    needs: dict[str, str] = {}
+    where = f"{origin.get('baseurl', first)}: baseURL"
+    if config.get("baseurl") in (None, ""):
+        needs["url"] = f"{where} is required; set it, or url = \"https://…\" in {CONFIG_NAME} beside it"
+    else:
+        try:
+            data["url"] = SCHEMA["url"](config["baseurl"])
+        except ValueError as exc:
+            needs["url"] = (f"{where} {exc}, got {_shown(config['baseurl'])}; set url = \"https://…\" in "
+                            f"{CONFIG_NAME} beside it (hugo --baseURL is not read)")
+    default_language = str(config.get("defaultcontentlanguage") or "en").lower()
+    languages = config.get("languages")
+    hugo_languages = tuple(str(key).lower() for key in languages) if isinstance(languages, dict) and languages \
+        else (default_language,)
     language = config.get("languagecode") or config.get("defaultcontentlanguage")
     if language not in (None, ""):
         key = "languagecode" if config.get("languagecode") else "defaultcontentlanguage"
@@ -938,7 +990,8 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
             checked(key, config[key], shown_key, _relative_dir, data, name)
     data.setdefault("posts_dir", "content")
     hugo: dict[str, Any] = {"config_files": tuple(p.relative_to(root).as_posix() for p in files),
-                            "content_dir": str(data["posts_dir"]).strip("/")}
+                            "content_dir": str(data["posts_dir"]).strip("/"),
+                            "languages": hugo_languages, "default_language": default_language}
 
     limit, key = rss_limit(config)
     if limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit <= 0):
@@ -992,6 +1045,7 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
             hugo["dates"] = date_sources(hugo["dates"])
     hugo["params"] = scalar_params(params)
     hugo["notices"] = tuple(notices)
+    hugo["needs"] = needs
     return data, hugo, problems
 
 

@@ -11,7 +11,9 @@ version Debian ships, the tests' oracle) computes:
   ``config/_default/`` under it (``params.yaml`` is the ``params`` table,
   ``hugo.*``/``config.*`` there the root), keys read whatever their case;
 - which files are pages: content files under ``content/``; ``_index.*`` is
-  a list page, not a post; in a leaf bundle (a folder with an ``index.*``)
+  a list page, not a post; ``name.LANG.md`` is ``name`` in the language
+  LANG when the site has it (the default language's pages are the feeds'
+  posts); in a leaf bundle (a folder with an ``index.*``)
   the index is the page and every other file, Markdown too, is one of its
   resources; a headless bundle and a page with ``_build: {list: never}``
   are in no list, so in no feed;
@@ -89,6 +91,12 @@ class HugoConfig:
     # The site's [params] of one value (text, number, true/false), keys lower-cased: the param shortcode's.
     params: tuple[tuple[str, Any], ...] = ()
     dates: tuple[tuple[str, tuple[str, ...]], ...] = DEFAULT_DATES  # [frontmatter], ":default" expanded
+    # The site's languages (the keys of [languages], lower-cased), and defaultContentLanguage: a
+    # content file named name.LANG.md is a page in LANG (in the default one without it).
+    languages: tuple[str, ...] = ("en",)
+    default_language: str = "en"
+    # syndicate.toml's [hugo.shortcodes]: (a site's shortcode, the Jinja snippet it renders as).
+    shortcodes: tuple[tuple[str, str], ...] = ()
 
     def date_sources(self, kind: str) -> tuple[str, ...]:
         """Where a page's ``kind`` of date ("date", "publishdate", "lastmod", "expirydate") comes from, in order."""
@@ -97,6 +105,21 @@ class HugoConfig:
     def permalink_of(self, section: str) -> str | None:
         """The ``[permalinks]`` pattern of a (first-level) section, if the site gives one."""
         return next((pattern for name, pattern in self.permalinks if name == section), None)
+
+    def language_of(self, stem: str) -> tuple[str, str]:
+        """A content file's name (without its extension) as Hugo reads it: (its name without the language, the language).
+
+        ``first.ko`` is ``first`` in Korean when ``ko`` is one of the site's
+        languages; ``release.v2`` is ``release.v2``, in the default language.
+        """
+        base, dot, suffix = stem.rpartition(".")
+        if dot and base and suffix.lower() in self.languages:
+            return base, suffix.lower()
+        return stem, self.default_language
+
+    def index_stems(self, stem: str) -> tuple[str, ...]:
+        """``stem`` (``index``, ``_index``) and its names in each of the site's languages (``index.ko``)."""
+        return (stem, *(f"{stem}.{language}" for language in self.languages))
 
     def taxonomy(self, plural: str) -> bool:
         """Whether the site has the taxonomy ``plural`` ("tags", "categories"): Hugo writes its feeds."""
@@ -268,30 +291,32 @@ def content_parts(name: str, content_dir: str) -> list[str] | None:
 
 
 def is_bundle_index(stem: str) -> bool:
-    return stem == "index"
+    """Whether a content file's name (without its extension) is a leaf bundle's index: ``index``, ``index.ko``."""
+    return stem.partition(".")[0] == "index"
 
 
-def has_index(folder: str, stem: str) -> bool:
-    """Whether ``folder`` holds a content file named ``stem`` (``index``, ``_index``) in a format Hugo reads."""
-    return any(os.path.isfile(os.path.join(folder, stem + suffix)) for suffix in CONTENT_SUFFIXES)
+def has_index(hugo: HugoConfig, folder: str, stem: str) -> bool:
+    """Whether ``folder`` holds a content file named ``stem`` (``index``, ``_index``), in any of the site's languages."""
+    return any(os.path.isfile(os.path.join(folder, name + suffix))
+               for name in hugo.index_stems(stem) for suffix in CONTENT_SUFFIXES)
 
 
-def in_leaf_bundle(site_root: Path, content_dir: str, parts: list[str]) -> bool:
+def in_leaf_bundle(site_root: Path, hugo: HugoConfig, parts: list[str]) -> bool:
     """Whether the file at ``parts`` (under the content folder) is a resource of a leaf bundle above it.
 
     The index itself is the bundle's page, not a resource.
     """
-    folder = os.path.join(site_root, content_dir)
+    folder = os.path.join(site_root, hugo.content_dir)
     folders = parts[:-1]
     for depth, part in enumerate(folders):
         folder = os.path.join(folder, part)
         is_own_index = depth == len(folders) - 1 and is_bundle_index(Path(parts[-1]).stem)
-        if not is_own_index and has_index(folder, "index"):
+        if not is_own_index and has_index(hugo, folder, "index"):
             return True
     return False
 
 
-def sections_of(site_root: Path, content_dir: str, parts: list[str]) -> list[str]:
+def sections_of(site_root: Path, hugo: HugoConfig, parts: list[str]) -> list[str]:
     """A page's sections, outermost first: the first folder, then each deeper folder with an ``_index.*``.
 
     A leaf bundle's own folder is the page, not a section. A page at the
@@ -303,10 +328,10 @@ def sections_of(site_root: Path, content_dir: str, parts: list[str]) -> list[str
     if not folders:
         return []
     sections = [folders[0]]
-    folder = os.path.join(site_root, content_dir, folders[0])
+    folder = os.path.join(site_root, hugo.content_dir, folders[0])
     for part in folders[1:]:
         folder = os.path.join(folder, part)
-        if not has_index(folder, "_index"):
+        if not has_index(hugo, folder, "_index"):
             break
         sections.append(part)
     return sections
@@ -420,7 +445,7 @@ def feed_groups(hugo: HugoConfig, site_root: Path, posts: list) -> list[tuple[st
     groups: dict[str, tuple[str, list]] = {}
     for post in posts:
         parts = content_parts(post.name, hugo.content_dir)
-        sections = sections_of(site_root, hugo.content_dir, parts) if parts else []
+        sections = sections_of(site_root, hugo, parts) if parts else []
         paths = []
         if sections:
             paths.append(("/".join(urlize(s) for s in sections), sections[-1]))

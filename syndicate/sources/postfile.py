@@ -61,14 +61,24 @@ def _handler_for(text: str) -> BaseHandler | None:
     return next((h for h in HANDLERS if h.detect(text)), None)
 
 
-def split_front_matter(text: str, name: str, last_key_wins: bool = False) -> tuple[dict, str, int]:
+def split_front_matter(text: str, name: str, last_key_wins: bool = False,
+                       space_first: bool = False) -> tuple[dict, str, int]:
     """Split a post's text into (metadata, body, line where the body starts).
 
     Raises PostError with the line for front matter that does not parse, is
     not closed, or is not a mapping; python-frontmatter would quietly treat
     such a file as all body. A YAML key said twice is one of those, unless
     ``last_key_wins`` (Jekyll's reading: the last value is used).
+    ``space_first``: front matter may follow blank lines (Hugo's reading).
     """
+    start = len(text) - len(text.lstrip()) if space_first else 0
+    if start and _handler_for(text[start:]) is not None:
+        lines = text.count("\n", 0, start)
+        try:
+            data, body, body_line = split_front_matter(text[start:], name, last_key_wins)
+        except PostError as exc:
+            raise PostError(exc.detail, name, exc.line + lines if exc.line else exc.line) from None
+        return data, body, body_line + lines
     handler = _handler_for(text)
     if handler is None:
         return {}, text, 1
@@ -256,7 +266,11 @@ def _read_head(file: BinaryIO, size: int, name: str) -> str:
 
 
 def _head_is_enough(text: str) -> bool:
-    """Whether the front matter in ``text`` ends before ``text`` does (see read_post_head)."""
+    """Whether the front matter in ``text`` ends before ``text`` does (see read_post_head).
+
+    Front matter after blank lines counts (a Hugo site's; elsewhere it is body, read a little early).
+    """
+    text = text.lstrip()
     handler = _handler_for(text)
     if handler is None:
         return True  # no front matter: nothing more to read

@@ -582,17 +582,18 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
     permalink, else its path (``hugo.page_path``); its feed id is that URL,
     Hugo's ``<guid>``.
     """
-    from syndicate.sources.hugo import (FILENAME_DATE, PagePath, content_parts, escaped, listed, lower_keys, page_path,
-                                        sections_of)
+    from syndicate.sources.hugo import (FILENAME_DATE, PagePath, content_parts, escaped, is_bundle_index, listed,
+                                        lower_keys, page_path, sections_of)
 
     hugo, tz = site.hugo, site.timezone
     meta = lower_keys(front_matter)
     parts = content_parts(name, hugo.content_dir) or [path.name]
-    bundle = path.stem == "index" and len(parts) > 1
-    if not listed(meta, bundle):
-        return None, []
+    stem, language = hugo.language_of(path.stem)
+    bundle = is_bundle_index(stem) and len(parts) > 1
+    if not listed(meta, bundle) or language != hugo.default_language:
+        return None, []  # another language's page is in Hugo's /LANG/ feeds, which syndicate does not write
     notices: list[Notice] = []
-    filename = parts[-2] if bundle else path.stem
+    filename = parts[-2] if bundle else stem
 
     title = _str_field(meta, "title")
     title = plain_text(title) if title is not None else ""
@@ -629,7 +630,7 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
         slug = named.group(2)  # Hugo's :filename: the slug is the name after its date
     own_url = _str_field(meta, "url")
     folders = parts[:-2] if bundle else parts[:-1]
-    sections = sections_of(site.root, hugo.content_dir, parts)
+    sections = sections_of(site.root, hugo, parts)
     relative = page_path(hugo, PagePath(tuple(sections), tuple(folders), filename, slug, title, moment), own_url)
     url = site.absolute_url(escaped(relative))
     categories = _first_terms(_terms(meta, "categories"), "categories", name, notices) \
@@ -950,7 +951,7 @@ def _hugo_resource(site: Site, path: Path, name: str) -> bool:
     if path.suffix.lower() not in POST_SUFFIXES:
         return True
     parts = content_parts(name, site.hugo.content_dir)
-    return parts is not None and in_leaf_bundle(site.root, site.hugo.content_dir, parts)
+    return parts is not None and in_leaf_bundle(site.root, site.hugo, parts)
 
 
 def _front_matter(site: Site, text: str, name: str) -> tuple[dict, str, int, Notice | None]:
@@ -960,7 +961,7 @@ def _front_matter(site: Site, text: str, name: str) -> tuple[dict, str, int, Not
     elsewhere it is an error, since which value was meant cannot be known.
     """
     try:
-        return (*split_front_matter(text, name), None)
+        return (*split_front_matter(text, name, space_first=site.hugo is not None), None)
     except PostError as exc:
         if site.jekyll is None or not exc.detail.startswith(f"invalid front matter: {DUPLICATE_KEY}"):
             raise
