@@ -109,7 +109,10 @@ def test_eml_has_exactly_a_text_and_an_html_part_that_decode_back(site, run):
     assert str(message["Date"]) == "Wed, 25 Nov 2026 09:00:00 +0900"
     assert re.fullmatch(r"<digest\.2026-W47\.[0-9a-f]{20}@news\.example\.com>", str(message["Message-ID"]))
     assert str(message["List-Unsubscribe"]) == "<https://news.example.com/unsubscribe>"
-    assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    # One URL for the whole list does not name its recipient: no one-click (RFC 8058).
+    assert message["List-Unsubscribe-Post"] is None
+    assert str(message["List-Id"]) == "서울 뉴스 <digest.news.example.com>"
+    assert "\r\nList-Id: =?utf-8?" in eml.decode("ascii")
     assert "이번 주 서울에서는 인공지능 스타트업 세 곳이" in parts[0].get_content()
     assert "서울 스타트업 소식: 11월 셋째 주" in parts[1].get_content()
 

@@ -37,7 +37,7 @@ from typing import Callable, Iterable
 
 from syndicate.commands.run import Sleep, locked
 from syndicate.commands.websub import announce
-from syndicate.errors import Notice, PublishError, SyndicateError
+from syndicate.errors import ConfigError, Notice, PublishError, SyndicateError
 from syndicate.incremental.layer import Speedups
 from syndicate.outcome import Outcome
 from syndicate.sources.config import WEEKDAYS, Schedule, Site
@@ -362,8 +362,24 @@ def _write_digest(run: _DigestRun, files) -> bool:
     return False
 
 
+def _refused(site: Site, list_tool: str | None) -> SyndicateError | None:
+    """Why this digest must not go out by SMTP (see ``render.mail.send_refusal``); None when it may."""
+    from syndicate.render.mail import MERGE_TAGS, send_refusal
+
+    reason = send_refusal(site, list_tool or site.digest.list_tool, flag=list_tool is not None)
+    if reason is None:
+        return None
+    # A tool given by --for is the command line's doing, not the configuration's.
+    return SyndicateError(reason) if list_tool in MERGE_TAGS else ConfigError(reason, site.config_file)
+
+
 def _new_digest(run: _DigestRun, window, posts: list[Post]) -> bool:
     site, outcome = run.site, run.outcome
+    refusal = _refused(site, None) if run.sending else None
+    if refusal is not None:
+        # Neither rendered nor recorded: once the configuration allows it, the next run sends it.
+        outcome.errors.append(refusal)
+        return False
     files = _render(run, posts, window, run.now)
     if files is None:
         return False  # every body failed; the errors say why, the next run tries again
@@ -390,6 +406,10 @@ def _resume(run: _DigestRun, record: DigestRecord, published: list[Post]) -> boo
     from syndicate.render.digest import Window
 
     site, outcome, dry_run = run.site, run.outcome, run.dry_run
+    refusal = _refused(site, None)
+    if refusal is not None:
+        outcome.errors.append(refusal)
+        return False
     posts = recorded_posts(record, published)
     gone = len(record.post_ids) - len(posts)
     if gone:
@@ -482,6 +502,9 @@ def send_digest(site: Site, now: datetime, *, days: int | None = None, since: st
     from syndicate.render.digest import window_for
 
     window = window_for(site, now, days=days, since=since, until=until, week=week)
+    refusal = _refused(site, list_tool)
+    if refusal is not None:
+        raise refusal  # before anything is read, written or recorded
     return locked(site, lambda outcome: _send_digest(site, now, window, list_tool, force, sleep, outcome),
                   sleep=sleep)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -25,6 +25,8 @@ from syndicate.sources.posts import Post, parse_date
 from syndicate.render.plain import html_to_paragraphs, wrap
 from syndicate.text import URL_IN_TEXT, breakable, short_url
 
+# The logo's largest width in the masthead, in CSS pixels.
+LOGO_WIDTH = 200
 # Gmail clips a message whose HTML is over 102 KB behind a "View entire message" link.
 GMAIL_CLIP_BYTES = 102 * 1024
 WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
@@ -35,9 +37,11 @@ DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 # for; other languages get English (a site's own templates can say anything).
 LABELS = {
     "en": {"read_more": "Read more →", "web_version": "View this email in your browser",
-           "web_version_text": "View in your browser", "unsubscribe": "Unsubscribe"},
+           "web_version_text": "View in your browser", "unsubscribe": "Unsubscribe",
+           "why": "You are receiving this because you subscribed to {title}.", "contents": "In this issue"},
     "ko": {"read_more": "더 읽기 →", "web_version": "브라우저에서 보기",
-           "web_version_text": "브라우저에서 보기", "unsubscribe": "수신 거부"},
+           "web_version_text": "브라우저에서 보기", "unsubscribe": "수신 거부",
+           "why": "{title} 구독을 신청하셔서 받으시는 메일입니다.", "contents": "이번 호에서는"},
 }
 
 
@@ -270,6 +274,65 @@ def _post_view(site: Site, rendered: Rendered, locale, link: Callable[[str], str
     )
 
 
+def _logo(site: Site) -> dict | None:
+    """``digest.logo`` as the template shows it: its URL, and a width and height no wider than ``LOGO_WIDTH``."""
+    from syndicate.render.images import image_size
+
+    if not site.digest.logo:
+        return None
+    size = image_size(site, site.digest.logo)
+    width, height = size if size else (LOGO_WIDTH, None)
+    if width > LOGO_WIDTH:
+        width, height = LOGO_WIDTH, None if height is None else round(height * LOGO_WIDTH / width)
+    return {"url": site.digest.logo, "width": width, "height": height}
+
+
+def _intro(site: Site, period: str) -> Markup | None:
+    """The issue's intro as sanitised HTML: ``<digest.intro_dir>/<period>.md``, else ``digest.intro``; Markdown."""
+    from syndicate.render.content import absolute_urls, to_html
+    from syndicate.render.images import image_size
+    from syndicate.render.inline import sanitise_body
+
+    path = site.root / site.digest.intro_dir / f"{period}.md"
+    source = site.digest.intro
+    if path.is_file():
+        shown = f"{site.digest.intro_dir}/{period}.md"
+        try:
+            source = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SyndicateError(f"cannot read this issue's intro: {getattr(exc, 'strerror', None) or exc}",
+                                 shown) from None
+    if not source.strip():
+        return None
+    html = absolute_urls(to_html(source, "markdown"), site.url)
+    return Markup(sanitise_body(html, lambda url: image_size(site, url)))
+
+
+def _without_merge_tags(view: DigestPost, tool: str, post: Post) -> tuple[DigestPost, Notice | None]:
+    """``view`` with the list tool's merge-tag syntax in its words shown as text, never filled in."""
+    from syndicate.render.mail import TOOL_NAMES, neutralise
+
+    found: dict[str, list[str]] = {}
+
+    def plain(what: str, value: str) -> str:
+        value, tags = neutralise(value, tool)
+        if tags:
+            found.setdefault(what, []).extend(tags)
+        return value
+
+    changed = {"title": plain("title", view.title), "excerpt": plain("excerpt", view.excerpt),
+               "text": plain("body" if view.body is not None else "excerpt", view.text),
+               "categories": tuple(plain("categories", c) for c in view.categories),
+               "tags": tuple(plain("tags", t) for t in view.tags)}
+    if view.body is not None:
+        changed["body"] = Markup(plain("body", str(view.body)))
+    if not found:
+        return view, None
+    where = ", ".join(f"{what} ({found[what][0]})" for what in found)
+    return replace(view, **changed), Notice(
+        f"{TOOL_NAMES[tool]} merge-tag syntax in the {where}: shown as text, not filled in", post.name)
+
+
 def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now: datetime,
                   list_tool: str | None = None) -> DigestFiles:
     """Render the digest of ``rendered`` posts (already selected and ordered); write nothing.
@@ -299,7 +362,11 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
     def link(url: str) -> str:
         return with_utm(site, url, utm)
 
-    views = [_post_view(site, r, locale, link) for r in rendered]
+    views = []
+    for post in rendered:
+        view, problem = _without_merge_tags(_post_view(site, post, locale, link), tool, post.post)
+        views.append(view)
+        notices += [problem] if problem else []
     context["posts"] = views
     subject = " ".join(render_string(site.digest.subject, context, "digest.subject", site).split())
     if site.digest.preheader:
@@ -311,9 +378,15 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
     if tool == "plain" and not unsubscribe:
         notices.append(Notice("digest.unsubscribe_url is not set: the digest has no unsubscribe link",
                               site.config_file))
+    labels = LABELS.get(locale.language, LABELS["en"])
+    intro = _intro(site, window.period)
     context.update(subject=subject, preheader=" ".join(preheader.split()), unsubscribe=unsubscribe,
-                   web_version=link(web), list_tool=tool,
-                   labels=LABELS.get(locale.language, LABELS["en"]),
+                   web_version=link(web), list_tool=tool, labels=labels,
+                   why=labels["why"].format(title=" ".join(site.title.split())),
+                   postal_address=[line.strip() for line in site.email.postal_address.splitlines() if line.strip()],
+                   logo=_logo(site), intro=intro,
+                   contents=views if len(views) > site.digest.contents_after else [],
+                   intro_text=html_to_paragraphs(str(intro), link) if intro is not None else "",
                    full_content=site.digest.full_content)
 
     env = environment(site)
@@ -325,8 +398,8 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
                                  lambda url: url if url == unsubscribe else link(url))
     shown = template_path(site, env, "digest.html.j2")
     notices += [Notice(problem, shown) for problem in problems]
-    html = put_merge_tags(html, tool, html=True)
-    text = put_merge_tags(render_template(site, env, "digest.txt.j2", context), tool, html=False)
+    html = put_merge_tags(site, html, tool, html=True)
+    text = put_merge_tags(site, render_template(site, env, "digest.txt.j2", context), tool, html=False)
 
     html_bytes = html.encode("utf-8")
     if len(html_bytes) > GMAIL_CLIP_BYTES:
@@ -334,7 +407,7 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
                               f"{GMAIL_CLIP_BYTES // 1024} KB (fewer posts, or digest.full_content = false)",
                               f"digest/{window.period}.html"))
     post_ids = tuple(r.post.id for r in rendered)
-    msgid = message_id(site, window.period, post_ids)
+    msgid = message_id(site, window.period, post_ids, tool, site.digest.full_content)
     eml, more = build_message(site, subject=subject, text=text, html=html, now=now, msgid=msgid)
     return DigestFiles(window.period, subject, html_bytes, text.encode("utf-8"), eml, msgid, post_ids,
                        tuple(notices + more))

@@ -111,6 +111,11 @@ class DigestConfig:
     full_content: bool = False
     list_tool: str = "plain"
     unsubscribe_url: str = ""
+    unsubscribe_mailto: str = ""  # "mailto:…", given in List-Unsubscribe beside an https unsubscribe_url
+    logo: str = ""  # absolute URL of the image above the site's title; "" for none
+    intro: str = ""  # Markdown above the posts, unless the issue has its own file in intro_dir
+    intro_dir: str = "_intros"  # relative to the site folder: <period>.md is that issue's intro
+    contents_after: int = 5  # an "in this issue" list when a digest has more posts than this
     utm: dict = field(default_factory=dict)  # source, medium, campaign, term, content
     schedule: Schedule | None = None
     send: bool = False
@@ -124,6 +129,8 @@ class EmailConfig:
     from_address: str = ""
     to: str = ""
     reply_to: str = ""
+    list_id: str = ""  # RFC 2919; "" for digest.<the site's host>
+    postal_address: str = ""  # in the digest's footer, one line of the footer per line
 
 
 @dataclass(frozen=True)
@@ -420,6 +427,24 @@ def _link(value: Any) -> str:
     raise ValueError("must be an absolute http(s) URL or a mailto: address")
 
 
+def _mailto(value: Any) -> str:
+    """A ``mailto:`` unsubscribe address; a bare address gets the ``mailto:``."""
+    text = _nonempty_text(value)
+    url = text if text.lower().startswith("mailto:") else f"mailto:{text}"
+    if not EMAIL_ADDRESS.fullmatch(urlsplit(url).path):
+        raise ValueError("must be a mailto: address such as \"mailto:leave@example.com\"")
+    return url
+
+
+def _list_id(value: Any) -> str:
+    """An RFC 2919 list id: dot-separated labels, at least two (``weekly.example.com``)."""
+    text = _nonempty_text(value).strip("<>")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+", text):
+        raise ValueError("must be a list id such as \"weekly.example.com\" (letters, digits, - and _, "
+                         "in two or more parts joined by dots)")
+    return text
+
+
 def _port(value: Any) -> int:
     port = _positive_int(value)
     if port > 65535:
@@ -520,12 +545,18 @@ SCHEMA: dict[str, Any] = {
         "full_content": _boolean,
         "list_tool": _one_of(*LIST_TOOLS),
         "unsubscribe_url": _link,
+        "unsubscribe_mailto": _mailto,
+        "logo": _site_image,
+        "intro": _text,
+        "intro_dir": _nonempty_text,
+        "contents_after": _positive_int,
         "utm": {key: _nonempty_text for key in ("source", "medium", "campaign", "term", "content")},
         "schedule": {"weekday": _weekday, "time": _clock_time},
         "send": _boolean,
         "catch_up": _boolean,
     },
-    "email": {"from": _one_line, "to": _one_line, "reply_to": _one_line},
+    "email": {"from": _one_line, "to": _one_line, "reply_to": _one_line, "list_id": _list_id,
+              "postal_address": _text},
     "smtp": {
         "host": _one_line,
         "port": _port,
@@ -638,6 +669,7 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
 
     _build_sections(values)
     values["feed"] = _feed_images(values["feed"], values["url"])
+    values["digest"] = replace(values["digest"], logo=_absolute_image(values["digest"].logo, values["url"]))
     dirs = ("posts_dir", "output_dir", "state_dir", "templates_dir")
     for key in dirs:
         if key in values:
@@ -701,12 +733,14 @@ def _build_sections(values: dict) -> None:
     values["publish"] = PublishConfig(**values.get("publish", {}))
 
 
-def _feed_images(feed: FeedConfig, site_url: str) -> FeedConfig:
-    """``feed.icon`` and ``feed.logo`` as absolute URLs: a path is relative to the site's URL, as a post's image."""
-    def absolute(image: str) -> str:
-        return image if not image or urlsplit(image).scheme else join_url(site_url, image.lstrip("/"))
+def _absolute_image(image: str, site_url: str) -> str:
+    """An image setting as an absolute URL: a path is relative to the site's URL, as a post's image."""
+    return image if not image or urlsplit(image).scheme else join_url(site_url, image.lstrip("/"))
 
-    return replace(feed, icon=absolute(feed.icon), logo=absolute(feed.logo))
+
+def _feed_images(feed: FeedConfig, site_url: str) -> FeedConfig:
+    """``feed.icon`` and ``feed.logo`` as absolute URLs."""
+    return replace(feed, icon=_absolute_image(feed.icon, site_url), logo=_absolute_image(feed.logo, site_url))
 
 
 def _read_text(path: Path) -> str:
