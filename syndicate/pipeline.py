@@ -235,12 +235,14 @@ def holds(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_digest(site: Site, files: DigestFiles, outcome: Outcome) -> bool:
+def write_digest(site: Site, files: DigestFiles, outcome: Outcome, remember: bool = False) -> bool:
     """Write ``<period>.html/.txt/.eml`` and the ``latest.*`` copies, each atomically and only if changed.
 
     Returns whether every one of them is on disk with its bytes, as read back
     afterwards: a digest is sent only then, or its "view in your browser"
     link would lead nowhere. What is missing is reported in ``outcome``.
+    Then the archive (``write_archive``); ``remember``: record the digest for
+    it in the state folder (``syndicate digest``: publish records its own).
     """
     from syndicate.render.digest import digest_outputs
 
@@ -255,7 +257,55 @@ def write_digest(site: Site, files: DigestFiles, outcome: Outcome) -> bool:
             outcome.errors.append(PublishError("not what was just written there; another program "
                                                "changed or removed it", shown_path(site, path)))
             return False
+    write_archive(site, files, outcome, remember)
     return True
+
+
+def write_archive(site: Site, files: DigestFiles, outcome: Outcome, remember: bool) -> None:
+    """Write ``digest/index.html`` and ``digest/feed.xml`` if they changed; ``remember``: record ``files`` first.
+
+    They list every ``<period>.html`` in the output folder's ``digest/``: its
+    days and post count as ``files`` (the digest just written) or the state
+    folder says (state.json's records, archive.json's), else as its period
+    name says.
+    """
+    from syndicate.render.archive import Issue, render_archive
+    from syndicate.render.digest import Window, window_named
+    from syndicate.write.state import load_archive, load_digests, save_archived
+
+    window = files.window
+    current = {"start": window.start.isoformat(), "end": window.end.isoformat(), "posts": len(files.post_ids),
+               "subject": files.subject}
+    if remember:
+        save_state(outcome, lambda: save_archived(site, files.period, current))
+    archived = {**load_archive(site), files.period: current}
+    try:
+        records = load_digests(site)
+    except SyndicateError:
+        records = {}  # publish reports a damaged state.json; the archive does without it
+    folder = output_path(site.output_dir, "digest")
+    issues = []
+    for path in sorted(folder.glob("*.html")):
+        period = path.stem
+        entry, record = archived.get(period, {}), None if period in archived else records.get(period)
+        try:
+            found = window_named(site, period) if not entry and record is None else None
+            if entry:
+                found = Window(datetime.fromisoformat(entry["start"]), datetime.fromisoformat(entry["end"]), period)
+            elif record is not None:
+                found = Window(record.start, record.end, period)
+            html = files.html if period == files.period else path.read_bytes()
+        except (KeyError, TypeError, ValueError, OSError):
+            continue  # a damaged entry, or a file gone since it was listed
+        if found is None:
+            continue  # latest.html, index.html, a file of the user's
+        posts = entry.get("posts") if isinstance(entry.get("posts"), int) else (
+            len(record.post_ids) if record is not None else None)
+        issues.append(Issue(found, posts, entry.get("subject") if isinstance(entry.get("subject"), str) else "", html))
+    try:
+        write_outputs(site, render_archive(site, issues), outcome)
+    except SyndicateError as exc:
+        outcome.errors.append(exc)
 
 
 def remove_emptied_feeds(site: Site, specs: Iterable[FeedSpec], outcome: Outcome) -> None:

@@ -72,7 +72,8 @@ def digest_files(root: Path, period: str = "2026-W47") -> tuple[str, str, bytes]
 def test_digest_command_writes_period_and_latest_files(site, run):
     result = run("digest", "--site", site, "--now", NOW)
     assert result.exit_code == 0, result.output
-    names = ["2026-W47.html", "2026-W47.txt", "2026-W47.eml", "latest.html", "latest.txt", "latest.eml"]
+    names = ["2026-W47.html", "2026-W47.txt", "2026-W47.eml", "latest.html", "latest.txt", "latest.eml",
+             "index.html", "feed.xml"]
     assert result.stdout == "".join(f"wrote public/digest/{name}\n" for name in names)
     for kind in ("html", "txt", "eml"):
         assert (site / f"public/digest/latest.{kind}").read_bytes() == (site / f"public/digest/2026-W47.{kind}").read_bytes()

@@ -43,7 +43,8 @@ def test_digest_golden(case, tmp_path, run, update_golden):
             (expected_dir / name).write_bytes(data)
     expected = files(expected_dir)
     assert sorted(built) == sorted(expected) == sorted(
-        f"{stem}.{kind}" for stem in ("2026-W47", "latest") for kind in ("eml", "html", "txt"))
+        [f"{stem}.{kind}" for stem in ("2026-W47", "latest") for kind in ("eml", "html", "txt")]
+        + ["feed.xml", "index.html"])
     for name in expected:
         if not name.endswith(".eml"):
             assert built[name].decode("utf-8") == expected[name].decode("utf-8"), name

@@ -50,4 +50,4 @@ def _digest(site: Site, now: datetime, window, list_tool: str | None, outcome: O
         outcome.events.append(f"no posts from {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} "
                               f"({window.period}); no digest written")
         return
-    pipeline.write_digest(site, files, outcome)
+    pipeline.write_digest(site, files, outcome, remember=True)

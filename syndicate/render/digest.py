@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -38,10 +38,14 @@ DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 LABELS = {
     "en": {"read_more": "Read more →", "web_version": "View this email in your browser",
            "web_version_text": "View in your browser", "unsubscribe": "Unsubscribe",
-           "why": "You are receiving this because you subscribed to {title}.", "contents": "In this issue"},
+           "why": "You are receiving this because you subscribed to {title}.", "contents": "In this issue",
+           "archive": "{title}: every digest", "posts": ["{n} post", "{n} posts"], "feed": "Follow in a feed reader",
+           "empty": "No digest yet."},
     "ko": {"read_more": "더 읽기 →", "web_version": "브라우저에서 보기",
            "web_version_text": "브라우저에서 보기", "unsubscribe": "수신 거부",
-           "why": "{title} 구독을 신청하셔서 받으시는 메일입니다.", "contents": "이번 호에서는"},
+           "why": "{title} 구독을 신청하셔서 받으시는 메일입니다.", "contents": "이번 호에서는",
+           "archive": "{title}: 지난 소식지", "posts": ["글 {n}편", "글 {n}편"], "feed": "피드 리더로 구독하기",
+           "empty": "아직 소식지가 없습니다."},
 }
 
 
@@ -148,6 +152,34 @@ def window_for(site: Site, now: datetime, *, days: int | None = None, since: str
     return _window(start, now)
 
 
+PERIOD_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})$")
+
+
+def window_named(site: Site, period: str) -> Window | None:
+    """The window a digest's period name stands for (``2026-W47``, ``2026-11-18_2026-11-24``); None for other names."""
+    found = PERIOD_RANGE.match(period)
+    now = datetime(2000, 1, 1, tzinfo=timezone.utc)  # not used: a week, or two dates, name the whole window
+    try:
+        if found:
+            window = window_for(site, now, since=found[1], until=found[2])
+        elif WEEK.match(period):
+            window = window_for(site, now, week=period)
+        else:
+            return None
+    except SyndicateError:
+        return None
+    return window if window.period == period else None
+
+
+def period_text(window: Window, locale) -> str:
+    """The days of ``window`` in the locale's words: "Nov 16 – 22, 2026", "2026. 11. 16. ~ 22."."""
+    from babel.dates import format_date, format_interval
+
+    if window.start.date() == window.last_day:
+        return format_date(window.start.date(), "long", locale=locale)
+    return format_interval(window.start.date(), window.last_day, "yMMMd", locale=locale)
+
+
 def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[Post]:
     """The ``published`` posts dated inside ``window``, in ``digest.order`` (newest first by default).
 
@@ -218,10 +250,11 @@ class DigestFiles:
     eml: bytes
     message_id: str
     post_ids: tuple[str, ...]
+    window: Window  # the time it covers
     notices: tuple[Notice, ...] = ()
 
 
-def _locale(site: Site):
+def site_locale(site: Site):
     from babel import Locale, UnknownLocaleError
 
     try:
@@ -342,20 +375,14 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
     which reports and leaves out a post whose body fails. Template mistakes
     raise SyndicateError with the template's file and line.
     """
-    from babel.dates import format_date, format_interval
-
     from syndicate.render.inline import email_ready
     from syndicate.render.jinja import environment, render_string, render_template, template_path
     from syndicate.render.mail import build_message, links_for, message_id, put_merge_tags
 
     tool = list_tool or site.digest.list_tool
-    locale, problem = _locale(site)
+    locale, problem = site_locale(site)
     notices = [problem] if problem else []
-    if window.start.date() == window.last_day:
-        period_text = format_date(window.start.date(), "long", locale=locale)
-    else:
-        period_text = format_interval(window.start.date(), window.last_day, "yMMMd", locale=locale)
-    context = {"site": site, "period": window.period, "period_text": period_text, "window": window}
+    context = {"site": site, "period": window.period, "period_text": period_text(window, locale), "window": window}
     utm = {f"utm_{key}": render_string(value, context, f"digest.utm.{key}", site)
            for key, value in sorted(site.digest.utm.items())}
 
@@ -409,7 +436,7 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
     post_ids = tuple(r.post.id for r in rendered)
     msgid = message_id(site, window.period, post_ids, tool, site.digest.full_content)
     eml, more = build_message(site, subject=subject, text=text, html=html, now=now, msgid=msgid)
-    return DigestFiles(window.period, subject, html_bytes, text.encode("utf-8"), eml, msgid, post_ids,
+    return DigestFiles(window.period, subject, html_bytes, text.encode("utf-8"), eml, msgid, post_ids, window,
                        tuple(notices + more))
 
 

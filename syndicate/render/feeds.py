@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from itertools import islice
+from typing import Sequence
 
 import feedgen.entry
 import feedgen.feed
@@ -407,19 +408,7 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
         generator.hubs.hubs = site.feed.hubs
     _add_history(site, generator, spec)
     generator.link(href=site.url, rel="alternate", type="text/html")
-    generator.language(spec.language or site.language)
-    generator.generator("syndicate", version=__version__)
-    # feedgen writes no <email> (and no RSS managingEditor) for an empty email.
-    generator.author({"name": site.author.name, "email": site.author.email} if site.author
-                     else {"name": site.title})
-    if spec.kind == RSS and (site.feed.logo or site.feed.icon):
-        # The logo, else the icon; its title and link are the channel's, as the RSS Profile asks.
-        generator.image(site.feed.logo or site.feed.icon, title=title, link=site.url)
-    if spec.kind == ATOM:
-        if site.feed.icon:
-            generator.icon(site.feed.icon)
-        if site.feed.logo:
-            generator.logo(site.feed.logo)
+    _about(site, generator, spec.kind, spec.language or site.language, title)
     newest = max((p.updated or p.date for p in spec.posts), default=EPOCH)
     generator.updated(newest)
     generator.lastBuildDate(newest)
@@ -428,6 +417,23 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     if spec.kind == RSS:
         return _hex_references(generator.rss_str(pretty=True))
     return generator.atom_str(pretty=True)
+
+
+def _about(site: Site, generator: FeedGenerator, kind: str, language: str, title: str) -> None:
+    """A feed's language, generator, author, and its icon and logo."""
+    generator.language(language)
+    generator.generator("syndicate", version=__version__)
+    # feedgen writes no <email> (and no RSS managingEditor) for an empty email.
+    generator.author({"name": site.author.name, "email": site.author.email} if site.author
+                     else {"name": site.title})
+    if kind == RSS and (site.feed.logo or site.feed.icon):
+        # The logo, else the icon; its title and link are the channel's, as the RSS Profile asks.
+        generator.image(site.feed.logo or site.feed.icon, title=title, link=site.url)
+    if kind == ATOM:
+        if site.feed.icon:
+            generator.icon(site.feed.icon)
+        if site.feed.logo:
+            generator.logo(site.feed.logo)
 
 
 def _add_history(site: Site, generator: FeedGenerator, spec: FeedSpec) -> None:
@@ -549,3 +555,38 @@ def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rende
         entry.media.thumbnail({k: v for k, v in image.media().items() if k in ("url", "width", "height")},
                               group=None)
         entry.media.content(image.media(), group=None)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """An entry of a feed of pages that are not posts (the digest archive's): its HTML is its content."""
+
+    url: str  # its id and its link
+    title: str
+    date: datetime
+    html: str
+
+
+def render_page_feed(site: Site, path: str, title: str, home: str, items: Sequence[FeedItem]) -> bytes:
+    """An Atom feed of ``items`` (newest first), as the post feeds are written: the same items give the same bytes.
+
+    Each entry's id is its URL, which never changes; its content the page's
+    HTML cleaned as a post's body is for feeds (``feed_html``).
+    """
+    generator = FeedGenerator()
+    self_url = site.feed_url(path)
+    generator.id(self_url)
+    generator.title(plain_text(title))
+    generator.link(href=self_url, rel="self", type=MEDIA_TYPES[ATOM])
+    generator.link(href=site.feed_url(home), rel="alternate", type="text/html")  # the page that lists them
+    _about(site, generator, ATOM, site.language, title)
+    generator.updated(max((item.date for item in items), default=EPOCH))
+    for item in items:
+        entry = generator.add_entry(order="append")
+        entry.id(item.url)
+        entry.title(plain_text(item.title))
+        entry.link(href=item.url, rel="alternate", type="text/html")
+        entry.published(item.date)
+        entry.updated(item.date)
+        entry.content(feed_html(item.html), type="html")
+    return generator.atom_str(pretty=True)

@@ -268,3 +268,28 @@ def _load_state(site: Site) -> tuple[dict, dict[str, DigestRecord]]:
         raise PublishError(f"corrupt ({exc}); restore it from a backup, or delete it to start afresh",
                            shown) from None
     return data, {record.period: record for record in records}
+
+
+# --- the digest archive: what each digest written to the output folder held ---------
+
+ARCHIVE = "archive.json"
+
+
+def load_archive(site: Site) -> dict[str, dict]:
+    """Each digest written to the output folder, by period: its ``start``, ``end`` (ISO), ``posts`` and ``subject``.
+
+    What public/digest/index.html and its feed list beside state.json's
+    records, for digests written by ``syndicate digest``, which records no
+    sending. Missing or damaged: empty (the archive then reads the files).
+    """
+    entries = read_json(site.state_dir / ARCHIVE).get("digests")
+    if not isinstance(entries, dict):
+        return {}
+    return {period: entry for period, entry in entries.items() if isinstance(entry, dict)}
+
+
+def save_archived(site: Site, period: str, entry: dict) -> None:
+    """Add or replace one period's entry in archive.json, atomically."""
+    entries = load_archive(site)
+    entries[period] = entry
+    write_json(site.state_dir / ARCHIVE, {"digests": entries})
