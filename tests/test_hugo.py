@@ -62,13 +62,24 @@ def hugo_build(source: Path, destination: Path, *flags: str) -> None:
     done = subprocess.run([hugo, "--source", str(source), "--destination", str(destination), "--quiet",
                            "--cacheDir", str(destination.parent / "hugo-cache"), *flags],
                           env=env, capture_output=True, text=True, timeout=300)
-    if done.returncode != 0 or not (destination / "index.xml").is_file():
+    if done.returncode != 0 or not any(destination.rglob("index.xml")):  # ko/index.xml with the language in a subdir
         pytest.fail(f"hugo {source.name} failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
 
 
 def syndicate_build(site: Path, *extra: str):
     return CliRunner().invoke(cli, ["build", "--site", str(site), "--now", NOW, *extra], prog_name="syndicate",
                               catch_exceptions=False)
+
+
+def edited_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    """A copy of the fixture site ``name`` whose hugo.toml has ``new`` where it had ``old``."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / name, site)
+    config = site / "hugo.toml"
+    text = config.read_text(encoding="utf-8")
+    assert old in text
+    config.write_text(text.replace(old, new), encoding="utf-8")
+    return site
 
 
 @pytest.fixture(scope="module")
@@ -89,15 +100,11 @@ def built(tmp_path_factory) -> dict[str, Built]:
     return sites
 
 
-# Hugo's typographer (goldmark) curls quotes and apostrophes; syndicate's CommonMark does not.
-TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
-
-
 def summary_text(value: str) -> str:
     """A summary as a reader sees its words: Hugo's is escaped HTML (``.Summary | html``), syndicate's text."""
     for _ in range(2):
         value = html.unescape(re.sub(r"<[^>]*>", " ", value))
-    return " ".join(value.translate(TYPOGRAPHY).split())
+    return " ".join(value.split())
 
 
 def entry_fields(entry) -> dict:
@@ -117,10 +124,6 @@ def entries(path: Path) -> list[dict]:
     return [entry_fields(entry) for entry in feed.entries]
 
 
-# A multilingual site's other languages have their own feeds (/en/index.xml…), which syndicate does not write yet.
-OTHER_LANGUAGES = ("en",)
-
-
 def post_feeds(public: Path, generator: str = "Hugo") -> list[str]:
     """The feeds of posts in ``public`` that ``generator`` wrote: every index.xml but lists of terms (tags/index.xml).
 
@@ -130,8 +133,6 @@ def post_feeds(public: Path, generator: str = "Hugo") -> list[str]:
     for path in public.rglob("index.xml"):
         if path.parent.name in ("tags", "categories") and path.parent != public:
             continue  # Hugo's list of the terms: no posts in it
-        if path.relative_to(public).parts[0] in OTHER_LANGUAGES:
-            continue
         if f"<generator>{generator}" in path.read_text(encoding="utf-8"):
             found.append(path.relative_to(public).as_posix())
     return sorted(found)
@@ -154,13 +155,65 @@ def test_every_entry_is_hugos(built, name):
         assert ours == oracle, path
 
 
+def test_other_languages_have_their_own_feeds(built):
+    """A multilingual site: /en/index.xml (and its section and tag feeds) in English, under the language's title.
+
+    Hugo's feeds of the default language hold none of its pages; the
+    comparison with Hugo's guids and links is ``test_every_entry_is_hugos``'.
+    """
+    public = built["multilingual"].site / "public"
+    english = parse_feed(public / "en" / "index.xml")
+    assert english.feed.generator == "syndicate"  # not Hugo's, which syndicate's copy of the site holds too
+    assert english.feed.title == "A blog in two languages" and english.feed.language == "en-US"
+    assert "content:encoded" in (public / "en" / "index.xml").read_text(encoding="utf-8")  # the full posts
+    assert [e.title for e in english.entries] == ["The trip", "First post", "Its own URL"]
+    assert [e.title for e in parse_feed(public / "en" / "tags" / "diary" / "index.xml").entries] == ["First post"]
+    for path in ("index.xml", "atom.xml", "posts/index.xml"):
+        titles = {e.title for e in parse_feed(public / path).entries}
+        assert "첫 글" in titles and titles.isdisjoint({"The trip", "First post", "Its own URL"}), path
+
+
+@pytest.mark.parametrize("old, new, present, absent", [
+    # The default language's pages and feeds under /ko/, and no /index.xml.
+    ('title = "두 언어 블로그"\n', 'title = "두 언어 블로그"\ndefaultContentLanguageInSubdir = true\n',
+     "ko/index.xml", "index.xml"),
+    # A language turned off: its pages are in no feed, and it has none.
+    ('languageName = "English"\n', 'languageName = "English"\ndisabled = true\n', "index.xml", "en/index.xml"),
+    ('timeZone = "Asia/Seoul"\n', 'timeZone = "Asia/Seoul"\ndisableLanguages = ["en"]\n', "index.xml",
+     "en/index.xml"),
+])
+def test_language_settings_put_the_feeds_where_hugo_does(tmp_path, old, new, present, absent):
+    """``defaultContentLanguageInSubdir``, ``disabled``, ``disableLanguages``: Hugo's feeds, entry by entry."""
+    site = edited_copy(tmp_path, "multilingual", old, new)
+    hugo_build(site, tmp_path / "oracle")
+    hugo_build(site, site / "public")
+    result = syndicate_build(site)
+    assert result.exit_code == 0, result.output
+    feeds = post_feeds(tmp_path / "oracle")
+    assert present in feeds and absent not in feeds
+    assert post_feeds(site / "public", "syndicate") == feeds
+    for path in feeds:
+        assert entries(site / "public" / path) == entries(tmp_path / "oracle" / path), path
+
+
+def test_a_digest_of_a_multilingual_site_is_in_its_default_language(tmp_path):
+    """The same post in two languages: the digest has the default language's, once."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "multilingual", site)
+    result = CliRunner().invoke(cli, ["digest", "--site", str(site), "--now", "2023-05-08T09:00:00+09:00"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = (site / "public" / "digest" / "2023-W18.txt").read_text(encoding="utf-8")
+    assert "여행" in text and "The trip" not in text
+
+
 # Embeds: Hugo's page has the player (an iframe, a script), syndicate's feed a link to the page.
 EMBEDS = "//script | //iframe/.. | //p[a[contains(@href, 'youtube.com') or contains(@href, 'vimeo.com') " \
          "or contains(@href, 'gist.github.com')]]"
 
 
 def body_view(html_text: str, page: str) -> dict:
-    """What a reader sees of a body: its words (quotes straight, whitespace folded), where its images and links lead.
+    """What a reader sees of a body: its words (whitespace folded), where its images and links lead.
 
     URLs are resolved against the entry's page, as a reader resolves them;
     embeds are left out (``test_embeds_are_links``).
@@ -168,24 +221,41 @@ def body_view(html_text: str, page: str) -> dict:
     root = lxml.html.fragment_fromstring(html_text or "<p></p>", create_parent="div")
     for element in root.xpath(EMBEDS):
         element.drop_tree()
-    return {"text": " ".join(root.text_content().translate(TYPOGRAPHY).split()),
+    return {"text": " ".join(root.text_content().split()),
             "images": sorted(urljoin(page, img.get("src", "")) for img in root.iter("img")),
             "links": sorted(urljoin(page, a.get("href", "")) for a in root.iter("a"))}
 
 
-def test_every_body_reads_as_hugos_page(built):
+@pytest.mark.parametrize("name, at_least", [("blog", 10), ("unsafe-html", 2)])
+def test_every_body_reads_as_hugos_page(built, name, at_least):
     """Each entry's full content against the page Hugo renders (the fixture's layout is ``{{ .Content }}``).
 
     Built-in shortcodes (figure, highlight, param) as Hugo renders them, a
-    site's own shortcode as its inner text, a bundle's image beside it.
+    site's own shortcode as its inner text, a bundle's image beside it; raw
+    HTML left out as goldmark leaves it out, unless ``markup.goldmark.renderer.unsafe``
+    (``unsafe-html``), and so the HTML of a ``{{% … %}}`` shortcode, which is Markdown.
     """
-    site = built["blog"]
+    site = built[name]
     feed = parse_feed(site.site / "public" / "atom.xml")
-    assert len(feed.entries) > 10
+    assert len(feed.entries) >= at_least
     for entry in feed.entries:
         page = site.oracle / urlsplit(entry.link).path.lstrip("/") / "index.html"
         oracle = body_view(page.read_text(encoding="utf-8"), entry.link)
         assert body_view(entry.content[0].value, entry.link) == oracle, entry.link
+
+
+@pytest.mark.parametrize("name, title", [("blog", "Typographer: quotes"), ("blog", "Typographer: dashes"),
+                                         ("unsafe-html", "Typographer off")])
+def test_typography_is_goldmarks(built, name, title):
+    """Curly quotes, dashes and ellipses as goldmark's typographer writes them (on unless the site turns it off)."""
+    site = built[name]
+    entry = next(e for e in parse_feed(site.site / "public" / "atom.xml").entries if e.title == title)
+    page = site.oracle / urlsplit(entry.link).path.lstrip("/") / "index.html"
+
+    def text(html_text: str) -> str:
+        return " ".join(lxml.html.fragment_fromstring(html_text, create_parent="div").text_content().split())
+
+    assert text(entry.content[0].value) == text(page.read_text(encoding="utf-8"))
 
 
 def test_embeds_are_links_to_their_pages(built):
@@ -400,14 +470,11 @@ def test_a_site_without_a_title_is_titled_by_its_host(tmp_path):
     ("[params]", "[frontmatter]\ndate = 5\n[params]",
      "hugo.toml: frontmatter date must be a list of front-matter keys"),
     ("[params]", "[frontmatter]\nmodified = []\n[params]", "hugo.toml: frontmatter has modified, which is none of"),
+    ("[params]", '[markup.goldmark.renderer]\nunsafe = "yes"\n[params]',
+     'hugo.toml: markup.goldmark.renderer.unsafe must be true or false, got "yes"'),
 ])
 def test_bad_configuration_is_one_clear_line(tmp_path, old, new, expected):
-    site = tmp_path / "site"
-    shutil.copytree(SITES / "blog", site)
-    config = site / "hugo.toml"
-    text = config.read_text(encoding="utf-8")
-    assert old in text
-    config.write_text(text.replace(old, new), encoding="utf-8")
+    site = edited_copy(tmp_path, "blog", old, new)
     result = syndicate_build(site)
     assert result.exit_code != 0
     assert expected in result.output

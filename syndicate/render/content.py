@@ -36,6 +36,10 @@ class Rendered:
 
 @lru_cache(maxsize=1)
 def _markdown():
+    return _commonmark()
+
+
+def _commonmark():
     from markdown_it import MarkdownIt
 
     # CommonMark passes raw HTML through; tables and strikethrough are what
@@ -264,22 +268,31 @@ def render_post(site: Site, post: Post) -> Rendered:
 
         body, more = jekyll_liquid(site, post, meta, body, body_line)
         notices += more
+    outputs: list[str] = []  # a Hugo page's {{< … >}} shortcodes' outputs, put in place once the body is rendered
     if site.hugo is not None:
         # Shortcodes first, as Hugo renders a page (render.hugo_body).
         from syndicate.render.hugo_body import hugo_shortcodes
 
-        body, more = hugo_shortcodes(site, post, meta, body, body_line,
-                                     lambda text: _markdown().renderInline(text).strip(),
-                                     lambda text: _markup(site, text, post.body_format))
+        inline = _hugo_markdown(site.hugo.unsafe, site.hugo.typographer).renderInline
+        body, more, outputs = hugo_shortcodes(site, post, meta, body, body_line, lambda text: inline(text).strip(),
+                                              lambda text: _markup(site, text, post.body_format))
         notices += more
-    html = absolute_urls(_markup(site, body, post.body_format), post.url)
+
+    def markup(text: str) -> str:
+        rendered = _markup(site, text, post.body_format)
+        if not outputs:
+            return rendered
+        from syndicate.render.hugo_body import restore_shortcodes
+
+        return restore_shortcodes(rendered, outputs)
+
+    html = absolute_urls(markup(body), post.url)
 
     excerpt = post.excerpt
     if site.hugo is not None:
         from syndicate.render.hugo_body import hugo_summary
 
-        excerpt = hugo_summary(post, body, html, site.hugo.summary_length,
-                               lambda head: _markup(site, head, post.body_format))
+        excerpt = hugo_summary(post, body, html, site.hugo.summary_length, markup)
     elif excerpt is None and site.excerpt_separator in body:
         head = body.split(site.excerpt_separator, 1)[0]
         excerpt = html_to_text(_markup(site, head, post.body_format))
@@ -294,7 +307,48 @@ def _markup(site: Site, body: str, body_format: str) -> str:
         from syndicate.render.kramdown import kramdown_html
 
         return kramdown_html(body)
+    if site.hugo is not None and body_format == "markdown":
+        return _hugo_markdown(site.hugo.unsafe, site.hugo.typographer).render(body)
     return to_html(body, body_format)
+
+
+RAW_HTML_OMITTED = "<!-- raw HTML omitted -->"
+
+
+# goldmark's typographer, besides curly quotes: dashes, ellipses and angle quotes ("(c)" stays);
+# an apostrophe before a number ('90s) is a closing quote.
+TYPOGRAPHER = re.compile(r"---|--|\.\.\.|<<|>>|(?<![^\s(\[])'(?=\d)")
+TYPOGRAPHER_CHARACTERS = {"---": "\u2014", "--": "\u2013", "...": "\u2026", "<<": "\u00ab", ">>": "\u00bb",
+                          "'": "\u2019"}
+
+
+def _typographer(state) -> None:
+    """A markdown-it core rule after its smart quotes: goldmark's other typographer substitutions, in text only."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "text":
+                child.content = TYPOGRAPHER.sub(lambda found: TYPOGRAPHER_CHARACTERS[found[0]], child.content)
+
+
+@lru_cache(maxsize=4)
+def _hugo_markdown(unsafe: bool, typographer: bool = True):
+    """CommonMark as goldmark renders it with Hugo's settings.
+
+    Without ``renderer.unsafe`` (Hugo's default) raw HTML is omitted as Hugo
+    omits it; with ``extensions.typographer`` (Hugo's default) quotes are
+    curly and ``--``, ``---``, ``...``, ``<<``, ``>>`` become – — … « ».
+    """
+    if unsafe and not typographer:
+        return _markdown()
+    markdown = _commonmark()
+    if not unsafe:
+        markdown.add_render_rule("html_block", lambda *_: RAW_HTML_OMITTED + "\n")
+        markdown.add_render_rule("html_inline", lambda *_: RAW_HTML_OMITTED)
+    if typographer:
+        markdown.options["typographer"] = True
+        markdown.enable("smartquotes")
+        markdown.core.ruler.push("hugo_typographer", _typographer)
+    return markdown
 
 
 def missing_alt_text(post: Post, html: str) -> list[Notice]:

@@ -192,11 +192,15 @@ def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[
               if window.start <= p.date < window.end and p.collection == "posts" and p.in_digest]
     if site.hugo is not None:
         # A Hugo site's posts are its main sections' pages (mainSections, else
-        # the largest section), as its theme's home page lists them: not "about".
+        # the largest section), as its theme's home page lists them: not "about";
+        # and in its default language (a multilingual site's others have their own feeds).
         from syndicate.sources.hugo import main_sections, section_of
 
-        main = main_sections(site.hugo, [p.name for p in published])
-        chosen = [p for p in chosen if section_of(site.hugo, p.name) in main]
+        hugo = site.hugo
+        own = [p for p in published if hugo.page_language(p.name) == hugo.default_language]
+        main = main_sections(hugo, [p.name for p in own])
+        chosen = [p for p in chosen if section_of(hugo, p.name) in main
+                  and hugo.page_language(p.name) == hugo.default_language]
     chosen.sort(key=lambda p: (p.date, p.id), reverse=site.digest.order == "newest")
     return chosen
 

@@ -94,6 +94,9 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     if site.jekyll is not None and site.jekyll.collections:
         # feed.collections: other collections' documents are only in their own feeds.
         published = [post for post in documents if post.collection == "posts"]
+    if site.hugo is not None:
+        # A multilingual Hugo site: the other languages' pages are only in their own feeds (/en/index.xml).
+        published = [post for post in documents if site.hugo.page_language(post.name) == site.hugo.default_language]
     main = tuple(published[:limit])
     rss_path, atom_path = main_feed_paths(site)
     archives = _archive_specs(site, published, rss_path) if site.feed.archives and len(published) > limit else []
@@ -103,7 +106,7 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
         specs += _jekyll_feed_specs(site, published)
         specs += _collection_feed_specs(site, documents)
     if site.hugo is not None:
-        specs += _hugo_feed_specs(site, published)
+        specs += _hugo_feed_specs(site, documents)
 
     def author_of(post: Post) -> tuple[str, ...]:
         author = post.author or site.author
@@ -212,25 +215,36 @@ def main_feed_paths(site: Site) -> tuple[str, str]:
     if site.hugo is not None:
         from syndicate.sources.hugo import ATOM_PATH, RSS_PATH
 
-        return RSS_PATH, ATOM_PATH
+        return site.hugo.prefix(site.hugo.default_language) + RSS_PATH, ATOM_PATH  # ko/index.xml in a subdir
     if site.jekyll is None:
         return "feed.xml", "atom.xml"
     return site.jekyll.rss_path, site.jekyll.atom_path
 
 
 def _hugo_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
-    """Hugo's RSS feeds of each section and each tag and category, where Hugo 0.111 writes them.
+    """Hugo's RSS feeds of each section, tag and category, and of each other language, where Hugo 0.111 writes them.
 
     A section's feed (``posts/index.xml``) has the posts right in it, not
     those of a nested section, which has its own; a term's
     (``tags/two-words/index.xml``) the posts that have it, however its
-    case is written. Each with Hugo's limit, as the home feed.
+    case is written. Each with Hugo's limit, as the home feed. A
+    multilingual site's other languages have the same feeds of their own
+    pages under their prefix (``en/index.xml``, ``en/tags/diary/index.xml``),
+    titled with the language's ``title`` and in its ``languageCode``.
     """
     from syndicate.sources.hugo import feed_groups
 
-    limit = site.feed.limit
-    return [FeedSpec(path, RSS, f"{label} on {site.title}", tuple(posts[:limit]))
-            for path, label, posts in feed_groups(site.hugo, site.root, published)]
+    hugo, limit = site.hugo, site.feed.limit
+    specs: list[FeedSpec] = []
+    for language in (language for language in hugo.languages if language not in hugo.disabled_languages):
+        posts = [post for post in published if hugo.page_language(post.name) == language]
+        prefix, title = hugo.prefix(language), hugo.language_title(language) or site.title
+        own = "" if language == hugo.default_language else hugo.language_code(language) or language
+        if language != hugo.default_language:  # the default language's is the main feed (main_feed_paths)
+            specs.append(FeedSpec(prefix + "index.xml", RSS, title, tuple(posts[:limit]), language=own))
+        specs += [FeedSpec(prefix + path, RSS, f"{label} on {title}", tuple(members[:limit]), language=own)
+                  for path, label, members in feed_groups(hugo, site.root, posts)]
+    return specs
 
 
 def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:

@@ -37,6 +37,10 @@ SHORTCODE = re.compile(r"\{\{(?P<open><|%)(?P<escape>/\*)?\s*(?P<close>/)?\s*(?P
 # One argument: name="value", name=value, "value" or value (Go's raw `value` too).
 ARGUMENT = re.compile(r'(?:(\w+)=)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)')
 MORE = "<!--more-->"
+# Where a {{< … >}} shortcode's output waits while the body is rendered, as in Hugo: letters only,
+# which Markdown leaves alone (in a link's URL too), and raw HTML it is not (goldmark's unsafe = false).
+PLACEHOLDER = "HAHAHUGOSHORTCODE{}HBHB"
+PLACEHOLDERS = re.compile(r"(<p>)?HAHAHUGOSHORTCODE(\d+)HBHB(</p>)?")
 
 
 class Arguments:
@@ -184,15 +188,19 @@ BUILT_IN: dict[str, Renderer] = {
 PAIRED = frozenset({"highlight"})  # built-ins whose inner content is theirs, not the page's
 
 
-def render_shortcodes(body: str, page: Page) -> tuple[str, list[tuple[int, str, str]]]:
+def render_shortcodes(body: str, page: Page) -> tuple[str, list[tuple[int, str, str]], list[str]]:
     """The body with Hugo's built-in shortcodes rendered and the site's taken out (their inner content kept).
 
-    Returns the body and each shortcode that could not run: (its line in the
-    body, its tag as written, why, when its snippet failed). An escaped one
-    (``{{</* x */>}}``) is shown as Hugo shows it, ``{{< x >}}``.
+    Returns the body, each shortcode that could not run (its line in the
+    body, its tag as written, why, when its snippet failed), and the
+    outputs of the ``{{< … >}}`` ones: the body holds placeholders for them,
+    which ``restore_shortcodes`` replaces once it is rendered, as Hugo does
+    (a ``{{% … %}}`` one's output is Markdown, rendered with the body). An
+    escaped one (``{{</* x */>}}``) is shown as Hugo shows it, ``{{< x >}}``.
     """
     matches = list(SHORTCODE.finditer(body))
     out: list[str] = []
+    outputs: list[str] = []
     left_out: list[tuple[int, str, str]] = []  # (line, tag, why): each one that cannot run
     position = index = 0
     while index < len(matches):
@@ -218,29 +226,53 @@ def render_shortcodes(body: str, page: Page) -> tuple[str, list[tuple[int, str, 
         try:
             if render is None:
                 raise CannotRun()
-            out.append(render(Arguments(found["args"]), inner, page))
+            rendered = render(Arguments(found["args"]), inner, page)
+            if found["open"] == "<":
+                outputs.append(rendered)
+                rendered = PLACEHOLDER.format(len(outputs) - 1)
+            out.append(rendered)
         except CannotRun as exc:
             out.append(inner)  # a mapped one's, whose snippet failed: kept as another site shortcode's is
             left_out.append((body.count("\n", 0, found.start()) + 1, found.group(0)[:80], str(exc)))
     out.append(body[position:])
-    return "".join(out), left_out
+    return "".join(out), left_out, outputs
+
+
+def restore_shortcodes(html_text: str, outputs: list[str]) -> str:
+    """The rendered body with each ``{{< … >}}`` shortcode's output in its placeholder's place.
+
+    A placeholder alone in a paragraph takes the paragraph's place, as in Hugo.
+    """
+    if not outputs:
+        return html_text
+
+    def output(found: re.Match) -> str:
+        index = int(found[2])
+        if index >= len(outputs):
+            return found[0]
+        if found[1] and found[3]:
+            return outputs[index]
+        return (found[1] or "") + outputs[index] + (found[3] or "")
+
+    return PLACEHOLDERS.sub(output, html_text)
 
 
 def hugo_shortcodes(site: Site, post: Post, meta: Mapping, body: str, body_line: int,
-                    inline_markdown: Callable[[str], str], markdown: Callable[[str], str]) -> tuple[str, list[Notice]]:
+                    inline_markdown: Callable[[str], str], markdown: Callable[[str], str]
+                    ) -> tuple[str, list[Notice], list[str]]:
     """``render_shortcodes`` of a page's body, with a warning at the first shortcode that cannot run, counting them."""
     if "{{" not in body:
-        return body, []
+        return body, [], []
     params = {**dict(site.hugo.params), **{str(key).lower(): value for key, value in meta.items()}}
-    body, left_out = render_shortcodes(body, Page(params, inline_markdown, _References(site, post).url, markdown,
-                                                  dict(site.hugo.shortcodes)))
+    body, left_out, outputs = render_shortcodes(body, Page(params, inline_markdown, _References(site, post).url,
+                                                           markdown, dict(site.hugo.shortcodes)))
     if not left_out:
-        return body, []
+        return body, [], outputs
     line, tag, why = left_out[0]
     more = f" (and {len(left_out) - 1} more)" if len(left_out) > 1 else ""
     why = f" (its [hugo.shortcodes] snippet failed: {why})" if why else ""
     return body, [Notice(f"Hugo shortcode {tag} cannot run here{why}; left out, its inner text kept{more}",
-                         post.name, body_line + line - 1)]
+                         post.name, body_line + line - 1)], outputs
 
 
 class _References:
@@ -296,10 +328,17 @@ def automatic_summary(html_text: str, length: int) -> str:
     Hugo's ``TruncateWordsToWholeSentence`` on ``StripHTML``'s text: line
     breaks become spaces and paragraph ends line breaks; every white-space
     character ends a word; from the last one counted, the text runs to the
-    next ". ? ! \"" or line break.
+    next ". ? ! \"" or line break, in the text as written in HTML: goldmark
+    writes a straight quote as ``&quot;`` (a curly one as ``&rdquo;``), which
+    ends nothing.
     """
     text = re.sub(r"<br\s*/?>|</p>", "\n", html_text.replace("\n", " "))
-    text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    text = re.sub(r"<[^>]*>", "", text).replace('"', "&quot;")
+    return html.unescape(_whole_sentences(text, length)).strip()
+
+
+def _whole_sentences(text: str, length: int) -> str:
+    """``text`` cut after the sentence holding its ``length``-th word (``automatic_summary``'s rule)."""
     count, last = 0, -1
     for index, character in enumerate(text):
         if character.isspace():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from functools import lru_cache
 from stat import S_ISLNK, S_ISREG
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -691,6 +691,13 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
     return Site(root=root, config_file=source, **defaults, **values)
 
 
+def _table_at(config: Mapping, *keys: str) -> Mapping:
+    """The table at ``keys`` in a configuration (``markup.goldmark.renderer``); empty when any of them is none."""
+    for key in keys:
+        config = config.get(key) if isinstance(config, Mapping) else None
+    return config if isinstance(config, Mapping) else {}
+
+
 def _generator_config(root: Path) -> tuple[dict, dict | None, dict | None, list[str], str] | None:
     """The site generator's configuration, read as it reads it: Jekyll's, else Hugo's; None for neither.
 
@@ -1025,7 +1032,27 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
     data.setdefault("posts_dir", "content")
     hugo: dict[str, Any] = {"config_files": tuple(p.relative_to(root).as_posix() for p in files),
                             "content_dir": str(data["posts_dir"]).strip("/"),
-                            "languages": hugo_languages, "default_language": default_language}
+                            "languages": hugo_languages, "default_language": default_language,
+                            "default_in_subdir": config.get("defaultcontentlanguageinsubdir") is True}
+    goldmark = _table_at(config, "markup", "goldmark", "renderer")
+    if goldmark.get("unsafe") is not None:
+        checked("markup", goldmark["unsafe"], "markup.goldmark.renderer.unsafe", _boolean, hugo, "unsafe")
+    typographer = _table_at(config, "markup", "goldmark", "extensions").get("typographer")
+    if isinstance(typographer, Mapping):  # Hugo 0.112's table: disable = true turns it off
+        disable = typographer.get("disable")
+        typographer = not disable if isinstance(disable, bool) else disable
+    if typographer is not None:
+        checked("markup", typographer, "markup.goldmark.extensions.typographer", _boolean, hugo, "typographer")
+    if isinstance(languages, dict):
+        # Each language's own title and languageCode: its feeds' (/en/index.xml's).
+        own = {str(key).lower(): value for key, value in languages.items() if isinstance(value, dict)}
+        disabled = config.get("disablelanguages")
+        disabled = {str(key).lower() for key in disabled} if isinstance(disabled, list) else set()
+        hugo["disabled_languages"] = tuple(sorted(disabled | {key for key, value in own.items()
+                                                              if value.get("disabled") is True}))
+        hugo["language_titles"], hugo["language_codes"] = (
+            tuple((key, str(value[name])) for key, value in own.items() if isinstance(value.get(name), str)
+                  and value[name].strip()) for name in ("title", "languagecode"))
 
     limit, key = rss_limit(config)
     if limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit <= 0):

@@ -12,8 +12,8 @@ version Debian ships, the tests' oracle) computes:
   ``hugo.*``/``config.*`` there the root), keys read whatever their case;
 - which files are pages: content files under ``content/``; ``_index.*`` is
   a list page, not a post; ``name.LANG.md`` is ``name`` in the language
-  LANG when the site has it (the default language's pages are the feeds'
-  posts); in a leaf bundle (a folder with an ``index.*``)
+  LANG when the site has it (another language's pages are under its prefix,
+  ``/en/``, and in its own feeds); in a leaf bundle (a folder with an ``index.*``)
   the index is the page and every other file, Markdown too, is one of its
   resources; a headless bundle and a page with ``_build: {list: never}``
   are in no list, so in no feed;
@@ -95,6 +95,17 @@ class HugoConfig:
     # content file named name.LANG.md is a page in LANG (in the default one without it).
     languages: tuple[str, ...] = ("en",)
     default_language: str = "en"
+    # defaultContentLanguageInSubdir: the default language's pages and feeds are under /LANG/ too.
+    default_in_subdir: bool = False
+    # Languages turned off ([languages.en] disabled = true, disableLanguages): their pages are in no feed.
+    disabled_languages: tuple[str, ...] = ()
+    # Each language's own title and languageCode ([languages.en] title, languageCode), where it sets them.
+    language_titles: tuple[tuple[str, str], ...] = ()
+    language_codes: tuple[tuple[str, str], ...] = ()
+    # markup.goldmark.renderer.unsafe: raw HTML in Markdown kept (else omitted, Hugo's default).
+    unsafe: bool = False
+    # markup.goldmark.extensions.typographer (a table with "disable" in later Hugo): curly quotes, dashes.
+    typographer: bool = True
     # syndicate.toml's [hugo.shortcodes]: (a site's shortcode, the Jinja snippet it renders as).
     shortcodes: tuple[tuple[str, str], ...] = ()
 
@@ -116,6 +127,22 @@ class HugoConfig:
         if dot and base and suffix.lower() in self.languages:
             return base, suffix.lower()
         return stem, self.default_language
+
+    def page_language(self, name: str) -> str:
+        """The language of the page in the file ``name`` (``posts/first.en.md``: ``en``)."""
+        return self.language_of(Path(name).stem)[1]
+
+    def prefix(self, language: str) -> str:
+        """Where a language's pages and feeds are on the site: "" for the default one (unless in a subdir), "en/"."""
+        return "" if language == self.default_language and not self.default_in_subdir else f"{language}/"
+
+    def language_code(self, language: str) -> str | None:
+        """A language's own ``languageCode``, else None (the site's then, for the default language; the key else)."""
+        return next((code for key, code in self.language_codes if key == language), None)
+
+    def language_title(self, language: str) -> str | None:
+        """A language's own ``title`` ([languages.en] title), else None: the site's."""
+        return next((title for key, title in self.language_titles if key == language), None)
 
     def index_stems(self, stem: str) -> tuple[str, ...]:
         """``stem`` (``index``, ``_index``) and its names in each of the site's languages (``index.ko``)."""

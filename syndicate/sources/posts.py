@@ -590,8 +590,10 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
     parts = content_parts(name, hugo.content_dir) or [path.name]
     stem, language = hugo.language_of(path.stem)
     bundle = is_bundle_index(stem) and len(parts) > 1
-    if not listed(meta, bundle) or language != hugo.default_language:
-        return None, []  # another language's page is in Hugo's /LANG/ feeds, which syndicate does not write
+    if not listed(meta, bundle) or language in hugo.disabled_languages:
+        return None, []
+    if language != hugo.default_language:
+        meta["lang"] = hugo.language_code(language) or language  # its feeds' (/en/index.xml's) language
     notices: list[Notice] = []
     filename = parts[-2] if bundle else stem
 
@@ -632,7 +634,7 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
     folders = parts[:-2] if bundle else parts[:-1]
     sections = sections_of(site.root, hugo, parts)
     relative = page_path(hugo, PagePath(tuple(sections), tuple(folders), filename, slug, title, moment), own_url)
-    url = site.absolute_url(escaped(relative))
+    url = site.absolute_url(escaped(relative if own_url is not None else hugo.prefix(language) + relative))
     categories = _first_terms(_terms(meta, "categories"), "categories", name, notices) \
         if hugo.taxonomy("categories") else ()
     tags = _first_terms(_terms(meta, "tags"), "tags", name, notices) if hugo.taxonomy("tags") else ()
