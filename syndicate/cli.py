@@ -138,13 +138,15 @@ def new(site, now, run, title):
 @click.option("--until", default=None, metavar="DATE",
               help="Up to this date (included) or time (excluded); default now.")
 @click.option("--week", default=None, metavar="YYYY-Www", help="One ISO week, e.g. 2026-W48.")
+@click.option("--period", default=None, metavar="NAME",
+              help="One period as publish names it: 2026-11-25, 2026-W48, 2026-11 or 2026-11-22_2026-11-24.")
 @click.option("--for", "list_tool", type=click.Choice(LIST_TOOLS), default=None,
               help="Put this mailing-list tool's unsubscribe and web-version tags in (default: digest.list_tool).")
 @click.option("--send", is_flag=True,
               help="Also send it by SMTP to email.to, once per period (recorded in .syndicate/state.json).")
 @click.option("--force", is_flag=True, help="With --send: send a period again that was already sent.")
 @site_options
-def digest(site, now, run, days, since, until, week, list_tool, send, force):
+def digest(site, now, run, days, since, until, week, period, list_tool, send, force):
     """Write the email digest (HTML, plain text, .eml) to the output folder's digest/."""
     from syndicate.commands.digest import digest as write_digest
     from syndicate.commands.publish import send_digest
@@ -152,10 +154,11 @@ def digest(site, now, run, days, since, until, week, list_tool, send, force):
     if force and not send:
         raise click.UsageError("--force only applies with --send")
     if send:
-        run.report(send_digest(site, now, days=days, since=since, until=until, week=week,
+        run.report(send_digest(site, now, days=days, since=since, until=until, week=week, period=period,
                                list_tool=list_tool, force=force))
         return
-    run.report(write_digest(site, now, days=days, since=since, until=until, week=week, list_tool=list_tool))
+    run.report(write_digest(site, now, days=days, since=since, until=until, week=week, period=period,
+                            list_tool=list_tool))
 
 
 @cli.command()

@@ -72,7 +72,7 @@ def test_since_and_until_dates_include_the_until_day(make_site):
     ({"since": "last tuesday"}, "--since is not a date: 'last tuesday'"),
     ({"until": "2026-11-10"}, "--until needs --since"),
     ({"since": "2026-11-10", "until": "2026-11-01"}, "--until 2026-11-01 is not after --since 2026-11-10"),
-    ({"days": 3, "week": "2026-W48"}, "choose one of --days, --since/--until and --week"),
+    ({"days": 3, "week": "2026-W48"}, "choose one of --days, --since/--until, --week and --period"),
 ])
 def test_bad_window_flags_are_clear_errors(make_site, flags, message):
     with pytest.raises(SyndicateError) as caught:

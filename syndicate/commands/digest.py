@@ -13,14 +13,14 @@ from syndicate.sources.config import Site
 
 
 def digest(site: Site, now: datetime, *, days: int | None = None, since: str | None = None,
-           until: str | None = None, week: str | None = None, list_tool: str | None = None,
-           sleep: Sleep | None = None) -> Outcome:
+           until: str | None = None, week: str | None = None, period: str | None = None,
+           list_tool: str | None = None, sleep: Sleep | None = None) -> Outcome:
     """Read the site, pick the window's posts, write the digest, holding the site's lock.
 
     An empty window writes nothing and says so; it is not a failure, so a
     quiet week never makes cron complain.
     """
-    window = window_for(site, now, days=days, since=since, until=until, week=week)
+    window = window_for(site, now, days=days, since=since, until=until, week=week, period=period)
     return locked(site, lambda outcome: _digest(site, now, window, list_tool, outcome), sleep=sleep)
 
 

@@ -14,15 +14,20 @@
   is a lost 250 (``syndicate.write.smtp.Unanswered``): the next run sends the
   digest again, and after ``UNANSWERED_LIMIT`` of those it counts as sent.
 
-**Which digest, when.** With ``[digest.schedule]`` (``weekday``, ``time`` in the
-site's time zone), the digest due at the latest scheduled moment at or before
-now covers the ISO week (Monday 00:00 to Monday 00:00) that holds most of the
-seven days before that moment: for the default Monday 08:00, the week that
-just ended; for a Friday 17:00 schedule, the current week. The period is
-named as ``syndicate digest --week`` names it (``2026-W48``), so the same week
-can be rendered or resent by hand. A post dated in a period that was already
-sent (written late, or scheduled after the digest went out) goes into the next
-digest (``digest.catch_up``), and a post is never in two digests.
+**Which digest, when.** With ``[digest.schedule]`` (``time`` in the site's time
+zone, and a ``cadence``: daily, weekly on ``weekday``, monthly on ``day``, or
+every ``days`` days from ``start``), the digest due at the latest scheduled
+moment at or before now covers the period of the cadence that holds most of
+the time since the moment before: for a weekly Monday 08:00, the ISO week
+(Monday 00:00 to Monday 00:00) that just ended, ``2026-W48``; for a Friday
+17:00 schedule, the current week; daily at 08:00, yesterday, ``2026-11-25``;
+monthly on the 1st, last month, ``2026-11``; every N days, the N days that
+just ended, ``2026-11-22_2026-11-24``. The period is named as ``syndicate
+digest --week``/``--period`` names it, so the same period can be rendered or
+resent by hand. Periods missed (the machine was off) are not sent one by
+one: the due digest takes their posts. A post dated in a period that was
+already sent (written late, or scheduled after the digest went out) goes into
+the next digest (``digest.catch_up``), and a post is never in two digests.
 
 **The clock.** A run whose clock is behind a recorded run says so (an error)
 and still goes by its own clock: a period recorded by a clock that was ahead
@@ -32,7 +37,7 @@ never holds back the ones due since.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time as clock_time, timedelta
+from datetime import date, datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
 from syndicate.commands.run import Sleep, locked
@@ -59,21 +64,67 @@ def scheduled_moment(schedule: Schedule, now: datetime, site: Site) -> datetime:
     """The latest scheduled digest time at or before ``now``, in the site's time zone."""
     local = now.astimezone(site.timezone)
     hour, minute = map(int, schedule.time.split(":"))
-    day = local.date() - timedelta(days=(local.weekday() - schedule.weekday) % 7)
+    day = _scheduled_day(schedule, local.date())
     moment = datetime.combine(day, clock_time(hour, minute), site.timezone)
     if moment > local:
-        moment = datetime.combine(day - timedelta(days=7), clock_time(hour, minute), site.timezone)
+        moment = datetime.combine(_scheduled_day(schedule, day - timedelta(days=1)), clock_time(hour, minute),
+                                  site.timezone)
     return moment
 
 
-def due_window(site: Site, moment: datetime):
-    """The digest window due at ``moment``: the ISO week holding most of the 7 days before it."""
-    from syndicate.render.digest import window_for
+def _scheduled_day(schedule: Schedule, today: date) -> date:
+    """The latest day on or before ``today`` on which the schedule sends a digest."""
+    if schedule.cadence == "daily":
+        return today
+    if schedule.cadence == "monthly":
+        if today.day >= schedule.day:
+            return today.replace(day=schedule.day)
+        return (today.replace(day=1) - timedelta(days=1)).replace(day=schedule.day)
+    if schedule.cadence == "days":
+        return today - timedelta(days=(today - schedule.start).days % schedule.days)
+    return today - timedelta(days=(today.weekday() - schedule.weekday) % 7)
 
+
+def next_moment(schedule: Schedule, moment: datetime) -> datetime:
+    """The scheduled moment after ``moment`` (itself one), on the wall clock."""
+    day = moment.date()
+    if schedule.cadence == "monthly":
+        following = (day.replace(day=28) + timedelta(days=4)).replace(day=schedule.day)
+    else:
+        following = day + timedelta(days={"daily": 1, "days": schedule.days}.get(schedule.cadence, 7))
+    return datetime.combine(following, moment.timetz())
+
+
+def due_window(site: Site, moment: datetime):
+    """The digest window due at ``moment``: the period of the cadence holding most of the time since the last moment.
+
+    Weekly: the ISO week holding most of the 7 days before it; daily: the day
+    holding most of the 24 hours before it; monthly: the month holding the day
+    15 days before it; every N days: the period holding most of the N days before it.
+    """
+    from syndicate.render.digest import day_window, month_window, window_for
+
+    schedule = site.digest.schedule
     # Wall-clock arithmetic (the same tzinfo), so a DST change shifts nothing.
+    if schedule.cadence == "daily":
+        return day_window(site, (moment - timedelta(hours=12)).date())
+    if schedule.cadence == "monthly":
+        middle = moment - timedelta(days=15)
+        return month_window(site, middle.year, middle.month)
+    if schedule.cadence == "days":
+        middle = (moment - timedelta(hours=12 * schedule.days)).date()
+        first = middle - timedelta(days=(middle - schedule.start).days % schedule.days)
+        return window_for(site, moment, since=first, until=first + timedelta(days=schedule.days - 1))
     middle = moment - timedelta(days=3, hours=12)
     year, week, _ = middle.isocalendar()
     return window_for(site, moment, week=f"{year}-W{week:02d}")
+
+
+def _period_flag(period: str) -> str:
+    """The ``syndicate digest`` option that names ``period``: ``--week`` for a week, else ``--period``."""
+    from syndicate.render.digest import WEEK
+
+    return f"--week {period}" if WEEK.match(period) else f"--period {period}"
 
 
 def _when(moment: datetime) -> str:
@@ -168,7 +219,7 @@ def _settled_digest_status(site: Site, now: datetime) -> str | None:
         return None
     moment = scheduled_moment(site.digest.schedule, now, site)
     record = records.get(due_window(site, moment).period)
-    return _digest_status(record, moment) if record else None
+    return _digest_status(record, site.digest.schedule, moment) if record else None
 
 
 def _recorded_at(record: DigestRecord) -> datetime:
@@ -181,9 +232,9 @@ def _recorded_after(records: Iterable[DigestRecord], now: datetime) -> DigestRec
     return max((r for r in records if _recorded_at(r) > now), key=_recorded_at, default=None)
 
 
-def _digest_status(record: DigestRecord, moment: datetime) -> str:
+def _digest_status(record: DigestRecord, schedule: Schedule, moment: datetime) -> str:
     """One line for -v: the period due at ``moment``, what became of it, and when the next is due."""
-    return f"digest {record.period}: {_describe(record)}; the next is due {_when(moment + timedelta(days=7))}"
+    return f"digest {record.period}: {_describe(record)}; the next is due {_when(next_moment(schedule, moment))}"
 
 
 def _explain_posts(loaded: Loaded, published: list[Post], now: datetime, reads: int, outcome: Outcome) -> None:
@@ -254,7 +305,7 @@ def _digest_when_due(run: _DigestRun, published: list[Post]) -> None:
 
     moment = scheduled_moment(schedule, now, site)
     window = due_window(site, moment)
-    following = moment + timedelta(days=7)
+    following = next_moment(schedule, moment)
     ahead = _recorded_after(records.values(), now)
     if ahead is not None:
         # This clock or that run's is wrong, and only a person can tell which.
@@ -266,7 +317,7 @@ def _digest_when_due(run: _DigestRun, published: list[Post]) -> None:
             shown_path(site, site.state_dir / STATE)))
     record = records.get(window.period)
     if record is not None:
-        outcome.decisions.append(_digest_status(record, moment))
+        outcome.decisions.append(_digest_status(record, schedule, moment))
         return
     newest = max((r for r in records.values() if _recorded_at(r) <= now), key=lambda r: r.start, default=None)
     if newest is not None and newest.start > window.start:
@@ -471,7 +522,7 @@ def _send(run: _DigestRun, record: DigestRecord, files) -> bool:
             # A server that takes every copy and never answers must not get one per run.
             record = replace(record, status=SENT, sent_at=now, sent_to=site.email.to)
             then = (f"{record.unanswered} times now, so it counts as sent; if the list did not get it, "
-                    f"`syndicate digest --week {record.period} --send --force` sends it again")
+                    f"`syndicate digest {_period_flag(record.period)} --send --force` sends it again")
         outcome.errors.append(PublishError(f"digest {record.period} may have been sent: {exc.detail}; {then}"))
         save_state(outcome, lambda: save_digest(site, record))
         return False
@@ -490,8 +541,8 @@ def _send(run: _DigestRun, record: DigestRecord, files) -> bool:
 
 
 def send_digest(site: Site, now: datetime, *, days: int | None = None, since: str | None = None,
-                until: str | None = None, week: str | None = None, list_tool: str | None = None,
-                force: bool = False, sleep: Sleep | None = None) -> Outcome:
+                until: str | None = None, week: str | None = None, period: str | None = None,
+                list_tool: str | None = None, force: bool = False, sleep: Sleep | None = None) -> Outcome:
     """``syndicate digest … --send``: render one window's digest and send it now, holding the site's lock.
 
     A period that state.json says was sent is refused unless ``force``; a
@@ -501,7 +552,7 @@ def send_digest(site: Site, now: datetime, *, days: int | None = None, since: st
     """
     from syndicate.render.digest import window_for
 
-    window = window_for(site, now, days=days, since=since, until=until, week=week)
+    window = window_for(site, now, days=days, since=since, until=until, week=week, period=period)
     refusal = _refused(site, list_tool)
     if refusal is not None:
         raise refusal  # before anything is read, written or recorded

@@ -30,6 +30,8 @@ LOGO_WIDTH = 200
 # Gmail clips a message whose HTML is over 102 KB behind a "View entire message" link.
 GMAIL_CLIP_BYTES = 102 * 1024
 WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a daily digest's period
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")  # a monthly digest's period
 DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
@@ -58,7 +60,9 @@ class Window:
 
     ``period`` names it in file names and subjects: ``2026-W48`` when the
     window is exactly an ISO week, else its first and last day,
-    ``2026-11-18_2026-11-25``.
+    ``2026-11-18_2026-11-25``; a daily schedule's digests are named by
+    their day (``2026-11-25``, ``day_window``), a monthly one's by their
+    month (``2026-11``, ``month_window``).
     """
 
     start: datetime
@@ -85,6 +89,19 @@ def _window(start: datetime, end: datetime) -> Window:
     return Window(start, end, f"{start.date().isoformat()}_{_last_day(end).isoformat()}")
 
 
+def day_window(site: Site, day: date) -> Window:
+    """One calendar day in the site's time zone, named ``2026-11-25``: a daily digest's period."""
+    start = datetime.combine(day, time(), site.timezone)
+    return Window(start, datetime.combine(day + timedelta(days=1), time(), site.timezone), day.isoformat())
+
+
+def month_window(site: Site, year: int, month: int) -> Window:
+    """One calendar month in the site's time zone, named ``2026-11``: a monthly digest's period."""
+    following = date(year + month // 12, month % 12 + 1, 1)
+    start = datetime.combine(date(year, month, 1), time(), site.timezone)
+    return Window(start, datetime.combine(following, time(), site.timezone), f"{year:04d}-{month:02d}")
+
+
 def _moment(value: str | date | datetime, site: Site, flag: str) -> tuple[datetime, bool]:
     """A --since/--until value as an aware datetime, and whether it was a bare date."""
     bare = ((isinstance(value, date) and not isinstance(value, datetime))
@@ -96,17 +113,24 @@ def _moment(value: str | date | datetime, site: Site, flag: str) -> tuple[dateti
 
 
 def window_for(site: Site, now: datetime, *, days: int | None = None, since: str | date | None = None,
-               until: str | date | None = None, week: str | None = None) -> Window:
+               until: str | date | None = None, week: str | None = None, period: str | None = None) -> Window:
     """The digest window the flags ask for.
 
     By default the last complete ISO week before ``now`` (or, when the site
     sets ``digest.days``, that many days ending now). ``days`` is the N days
     ending now; ``week`` an ISO week (``2026-W48``) in the site's time zone; ``since``
     and ``until`` are dates or datetimes; a bare ``until`` date is included
-    whole, and ``until`` defaults to now. Raises SyndicateError.
+    whole, and ``until`` defaults to now; ``period`` a digest's period name
+    (``window_named``). Raises SyndicateError.
     """
-    if sum(x is not None for x in (days, since or until, week)) > 1:
-        raise SyndicateError("choose one of --days, --since/--until and --week")
+    if sum(x is not None for x in (days, since or until, week, period)) > 1:
+        raise SyndicateError("choose one of --days, --since/--until, --week and --period")
+    if period is not None:
+        named = window_named(site, period.strip())
+        if named is None:
+            raise SyndicateError(f"--period is not a digest period: {period!r} (use e.g. 2026-11-25, 2026-W48, "
+                                 "2026-11 or 2026-11-22_2026-11-24)")
+        return named
     if until is not None and since is None:
         raise SyndicateError("--until needs --since")
     now = now.astimezone(site.timezone)
@@ -156,17 +180,23 @@ PERIOD_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})$")
 
 
 def window_named(site: Site, period: str) -> Window | None:
-    """The window a digest's period name stands for (``2026-W47``, ``2026-11-18_2026-11-24``); None for other names."""
+    """The window a digest's period name stands for (``2026-W47``, ``2026-11-18_2026-11-24``, ``2026-11-25``,
+    ``2026-11``); None for other names."""
     found = PERIOD_RANGE.match(period)
+    month = MONTH.match(period)
     now = datetime(2000, 1, 1, tzinfo=timezone.utc)  # not used: a week, or two dates, name the whole window
     try:
         if found:
             window = window_for(site, now, since=found[1], until=found[2])
         elif WEEK.match(period):
             window = window_for(site, now, week=period)
+        elif DAY.match(period):
+            window = day_window(site, date.fromisoformat(period))
+        elif month and 1000 <= int(month[1]) <= 9998 and 1 <= int(month[2]) <= 12:
+            window = month_window(site, int(month[1]), int(month[2]))
         else:
             return None
-    except SyndicateError:
+    except (SyndicateError, ValueError, OverflowError):
         return None
     return window if window.period == period else None
 

@@ -10,6 +10,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from functools import lru_cache
 from stat import S_ISLNK, S_ISREG
@@ -94,10 +95,20 @@ class FeedConfig:
 
 @dataclass(frozen=True)
 class Schedule:
-    """When ``syndicate publish`` sends the digest, in the site's time zone."""
+    """When ``syndicate publish`` sends the digest, in the site's time zone, and which period it covers.
 
-    weekday: int = 0  # Monday, as datetime.weekday() counts
+    ``cadence`` "daily" (periods named ``2026-11-25``), "weekly" (ISO weeks,
+    ``2026-W47``, sent on ``weekday``), "monthly" (``2026-11``, sent on
+    ``day``) or "days": every ``days`` days counted from ``start``
+    (``2026-11-22_2026-11-24``).
+    """
+
+    cadence: str = "weekly"
+    weekday: int = 0  # weekly: Monday, as datetime.weekday() counts
     time: str = "08:00"  # HH:MM
+    day: int = 1  # monthly: the day of the month, 1 to 28
+    days: int = 0  # cadence "days": the days in a period
+    start: date | None = None  # cadence "days": the first day of one period (the others follow from it)
 
 
 @dataclass(frozen=True)
@@ -477,6 +488,50 @@ def _clock_time(value: Any) -> str:
     return f"{int(found.group(1)):02d}:{found.group(2)}"
 
 
+CADENCES = ("daily", "weekly", "monthly", "days")
+
+
+def _month_day(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 28:
+        raise ValueError("must be a day of the month from 1 to 28 (every month has it)")
+    return value
+
+
+def _period_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 366:
+        raise ValueError("must be a number of days from 2 to 366 (for one day, cadence = \"daily\")")
+    return value
+
+
+def _first_day(value: Any) -> date:
+    """A calendar date: TOML's own (2026-11-02) or text such as "2026-11-02"."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    try:
+        return date.fromisoformat(_nonempty_text(value))
+    except ValueError:
+        raise ValueError("must be a date such as 2026-11-02") from None
+
+
+# Which schedule keys each cadence reads, besides time.
+CADENCE_KEYS = {"daily": (), "weekly": ("weekday",), "monthly": ("day",), "days": ("days", "start")}
+
+
+def _schedule_problems(schedule: dict, source: str, found: list[str]) -> list[str]:
+    """``digest.schedule``'s keys that its cadence does not read, and those it needs and lacks (not in ``found``)."""
+    cadence = schedule.get("cadence", "weekly")
+    if cadence not in CADENCE_KEYS:
+        return []  # already reported
+    wanted = CADENCE_KEYS[cadence]
+    problems = [f"{source}: digest.schedule.{key} is not read with cadence = \"{cadence}\""
+                for key in ("weekday", "day", "days", "start") if key in schedule and key not in wanted]
+    if cadence == "days":
+        problems += [f"{source}: digest.schedule.{key} is required with cadence = \"days\""
+                     for key in wanted if key not in schedule
+                     and not any(f"digest.schedule.{key} " in problem for problem in found)]
+    return problems
+
+
 def _relative_dir(value: Any) -> Path:
     return Path(_nonempty_text(value))
 
@@ -551,7 +606,8 @@ SCHEMA: dict[str, Any] = {
         "intro_dir": _nonempty_text,
         "contents_after": _positive_int,
         "utm": {key: _nonempty_text for key in ("source", "medium", "campaign", "term", "content")},
-        "schedule": {"weekday": _weekday, "time": _clock_time},
+        "schedule": {"cadence": _one_of(*CADENCES), "weekday": _weekday, "time": _clock_time, "day": _month_day,
+                     "days": _period_days, "start": _first_day},
         "send": _boolean,
         "catch_up": _boolean,
     },
@@ -660,6 +716,7 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
         raise ConfigError(f"no {CONFIG_NAME}, {JEKYLL_CONFIG_NAME} or hugo.toml (config.toml, config/_default/) "
                           f"in {root}")
     problems += more
+    problems += _schedule_problems(values.get("digest", {}).get("schedule", {}), source, problems)
     hugo_options = values.pop("hugo", {})
     if hugo_options and hugo is None:
         problems.append(f"{CONFIG_NAME}: [hugo] is read only beside a Hugo configuration (without standalone = true)")
