@@ -192,7 +192,7 @@ def json_twins(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
         if spec.path == main[0]:
             continue  # the twin of both follows the Atom feed
         path = main_json if spec.path == main[1] else _json_path(spec.path)
-        if path in taken or (site.jekyll is not None and site.root.joinpath(path).is_file()):
+        if path in taken or _sites_own(site, path):
             continue
         taken.add(path)
         result.append(FeedSpec(path, JSON, spec.title, spec.posts, spec.history, spec.language))
@@ -294,8 +294,10 @@ def _collection_feed_specs(site: Site, documents: list[Post]) -> list[FeedSpec]:
 
 
 def _sites_own(site: Site, path: str) -> bool:
-    """Whether the site has a file of its own where a jekyll-feed feed would go: jekyll-feed then writes none."""
-    return site.root.joinpath(path).is_file()
+    """Whether a Jekyll site has a file of its own where a feed would go: jekyll-feed then writes none."""
+    from syndicate.sources.jekyll import sites_own_file
+
+    return site.jekyll is not None and sites_own_file(site.root, path)
 
 
 @lru_cache(maxsize=4096)

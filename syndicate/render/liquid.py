@@ -1091,15 +1091,11 @@ def _relative_url(value: Any, context: RenderContext) -> Any:
 
 
 def _absolute_url(value: Any, context: RenderContext) -> Any:
-    if value is None or is_undefined(value):
-        return None
-    url = _to_s(value)
-    if _is_absolute(url):
-        return url
+    relative = _relative_url(value, context)  # None, an absolute URL as it was, or a site path
     site_url = _to_s(_jekyll(context).site.get("url"))
-    if not site_url:
-        return _relative_url(url, context)
-    return _normalize_uri(site_url + _relative_url(url, context))
+    if relative is None or _is_absolute(relative) or not site_url:
+        return relative
+    return _normalize_uri(site_url + relative)
 
 
 def _strip_index(value: Any) -> Any:

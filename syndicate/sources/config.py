@@ -845,7 +845,7 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
     import yaml
 
     from syndicate.sources.jekyll import (DEFAULT_EXCLUDES, DEFAULT_INCLUDES, FEED_PATH, POSTS_LIMIT, beside,
-                                          body_inputs_digest, pages_url)
+                                          body_inputs_digest, pages_url, sites_own_file)
 
     try:
         # Jekyll accepts a key said twice (the last wins), so this does too.
@@ -961,8 +961,8 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
         else:
             jekyll["feed_path"] = feed_path
     jekyll.setdefault("feed_path", FEED_PATH)
-    if (path.parent / jekyll["feed_path"]).is_file():
-        # jekyll-feed's file_exists?: the site's own feed page is what subscribers read.
+    if sites_own_file(path.parent, jekyll["feed_path"]):
+        # The site's own feed page is what subscribers read.
         jekyll["own_feed_page"] = True
         notices.append(Notice(
             f"the site has its own feed page at {jekyll['feed_path']}, which jekyll-feed leaves alone, and so does "

@@ -166,6 +166,11 @@ def collection_permalink(permalink_style: str) -> str:
             + (":output_ext" if permalink_style.endswith(":output_ext") else ""))
 
 
+def sites_own_file(root: Path, path: str) -> bool:
+    """jekyll-feed's ``file_exists?``: the site has a file of its own where a feed would go, so no feed is written there."""
+    return (root / path).is_file()
+
+
 def beside(feed_path: str, kind: str) -> str:
     """A feed's path beside jekyll-feed's: ``feed.xml`` → ``feed.rss.xml`` (``kind`` "rss") or ``feed.atom.xml``."""
     folder, _, name = feed_path.rpartition("/")
