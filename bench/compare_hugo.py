@@ -52,7 +52,7 @@ COLUMNS = ("site", "theme", "posts", "hugo", "syndicate", "ids", "links", "title
 
 def read_config(copy: Path) -> dict:
     try:
-        return merged([(p, parse_config_file(p, p.read_text(encoding="utf-8-sig"))) for p in config_files(copy)])
+        return merged(copy, [(p, parse_config_file(p, p.read_text(encoding="utf-8-sig"))) for p in config_files(copy)])
     except (ConfigFileError, OSError, UnicodeDecodeError):
         return {}
 

@@ -319,7 +319,7 @@ def test_capitalised_keys_are_read(built):
 
 
 def test_configuration_files_are_merged_as_hugo_merges_them(built):
-    """config.json and config/_default/params.toml: the params file adds the description, the root file's keys win."""
+    """config.json and config/_default/params.toml: the params file adds the description (and wins where both set a key)."""
     feed = parse_feed(built["json-config"].site / "public" / "atom.xml")
     assert feed.feed.subtitle == "A site configured in config.json, with params beside it"
     assert feed.feed.language == "ko-KR"

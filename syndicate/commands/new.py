@@ -19,8 +19,12 @@ def new_post(site: Site, title: str, now: datetime) -> Path:
     """
     slug = slugify(title) or "post"
     day = now.astimezone(site.timezone)
+    folder = site.posts_dir
+    if site.hugo is not None and site.hugo.language_dirs:
+        # Hugo reads no page outside its languages' folders: the default language's.
+        folder = site.root / dict(site.hugo.language_dirs).get(site.hugo.default_language, site.hugo.content_dir)
     # safe_name: a 120-letter Hangul slug is more bytes than a file name may have.
-    path = site.posts_dir / safe_name(f"{day:%Y-%m-%d}-{slug}.md")
+    path = folder / safe_name(f"{day:%Y-%m-%d}-{slug}.md")
     name = shown_path(site, path)
     text = (
         "---\n"
@@ -33,7 +37,7 @@ def new_post(site: Site, title: str, now: datetime) -> Path:
         "---\n\n"
         "Write the post here, in Markdown.\n"
     )
-    site.posts_dir.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as file:
             file.write(text)

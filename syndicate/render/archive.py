@@ -15,7 +15,7 @@ from typing import Sequence
 
 from lxml import html as lxml_html
 
-from syndicate.render.digest import LABELS, Window, period_text, site_locale
+from syndicate.render.digest import LABELS, Window, in_digest_language, period_text, site_locale
 from syndicate.sources.config import Site
 
 INDEX = "digest/index.html"
@@ -78,6 +78,7 @@ def render_archive(site: Site, issues: Sequence[Issue]) -> dict[str, bytes]:
     from syndicate.render.feeds import FeedItem, render_page_feed
     from syndicate.render.jinja import environment, render_template
 
+    site = in_digest_language(site)  # the digests' language: a Hugo site's digest.language
     locale, _ = site_locale(site)  # the digest itself says when the language is unknown
     labels = LABELS.get(locale.language, LABELS["en"])
     ordered = sorted(issues, key=lambda issue: (issue.window.start, issue.window.end, issue.window.period),

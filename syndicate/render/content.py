@@ -286,7 +286,12 @@ def render_post(site: Site, post: Post) -> Rendered:
 
         return restore_shortcodes(rendered, outputs)
 
-    html = absolute_urls(markup(body), post.url)
+    base = post.url
+    if site.hugo is not None:
+        from syndicate.sources.hugo import resources_url
+
+        base = resources_url(site.hugo, post.name, post.url, meta)  # an uglyURLs bundle's files are in a folder
+    html = absolute_urls(markup(body), base)
 
     excerpt = post.excerpt
     if site.hugo is not None:

@@ -223,14 +223,14 @@ def select_posts(site: Site, published: Sequence[Post], window: Window) -> list[
     if site.hugo is not None:
         # A Hugo site's posts are its main sections' pages (mainSections, else
         # the largest section), as its theme's home page lists them: not "about";
-        # and in its default language (a multilingual site's others have their own feeds).
+        # and in one language, digest.language, else the default one (each has its own feeds).
         from syndicate.sources.hugo import main_sections, section_of
 
         hugo = site.hugo
-        own = [p for p in published if hugo.page_language(p.name) == hugo.default_language]
+        language = site.digest.language or hugo.default_language
+        own = [p for p in published if hugo.page_language(p.name) == language]
         main = main_sections(hugo, [p.name for p in own])
-        chosen = [p for p in chosen if section_of(hugo, p.name) in main
-                  and hugo.page_language(p.name) == hugo.default_language]
+        chosen = [p for p in chosen if section_of(hugo, p.name) in main and hugo.page_language(p.name) == language]
     chosen.sort(key=lambda p: (p.date, p.id), reverse=site.digest.order == "newest")
     return chosen
 
@@ -286,6 +286,20 @@ class DigestFiles:
     post_ids: tuple[str, ...]
     window: Window  # the time it covers
     notices: tuple[Notice, ...] = ()
+
+
+def in_digest_language(site: Site) -> Site:
+    """The site as its digest speaks: a Hugo site's ``digest.language`` with that language's title and languageCode.
+
+    So the subject (``{{ site.title }}``), the dates and the template's words
+    are the language of the posts (``select_posts``); any other site as it is.
+    """
+    hugo = site.hugo
+    language = site.digest.language
+    if hugo is None or not language or language == hugo.default_language:
+        return site
+    return replace(site, title=hugo.language_title(language) or site.title,
+                   language=hugo.language_code(language) or language)
 
 
 def site_locale(site: Site):
@@ -413,6 +427,7 @@ def render_digest(site: Site, rendered: Sequence[Rendered], window: Window, now:
     from syndicate.render.jinja import environment, render_string, render_template, template_path
     from syndicate.render.mail import build_message, links_for, message_id, put_merge_tags
 
+    site = in_digest_language(site)
     tool = list_tool or site.digest.list_tool
     locale, problem = site_locale(site)
     notices = [problem] if problem else []

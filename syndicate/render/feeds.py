@@ -18,7 +18,7 @@ from __future__ import annotations
 import email.utils
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from itertools import islice
@@ -76,6 +76,7 @@ class FeedSpec:
     posts: tuple[Post, ...]  # newest first, already limited
     history: History = History()
     language: str = ""  # the feed's language (a language feed's); "" for the site's
+    home: str = ""  # the page it is the feed of (its alternate link): "" for the site's home
 
 
 def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
@@ -106,7 +107,7 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
         specs += _jekyll_feed_specs(site, published)
         specs += _collection_feed_specs(site, documents)
     if site.hugo is not None:
-        specs += _hugo_feed_specs(site, documents)
+        specs = _with_language_atoms(site, specs + _hugo_feed_specs(site, documents))
 
     def author_of(post: Post) -> tuple[str, ...]:
         author = post.author or site.author
@@ -179,23 +180,27 @@ def json_twins(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
     """``specs``, each followed by its JSON Feed twin: the same posts and title, ``.json`` for ``.xml``.
 
     The main RSS and Atom feeds share one twin, ``feed.json``, after both (on a Jekyll
-    site, beside jekyll-feed's feed: ``feed.xml`` gives ``feed.json``). A twin
-    whose path another feed has, or where a Jekyll site has a file of its
-    own, is not written.
+    site, beside jekyll-feed's feed: ``feed.xml`` gives ``feed.json``; on a
+    Hugo site ``index.json``), and so do the RSS and Atom feeds of each other
+    language of a Hugo site (``en/index.json``). A twin whose path another
+    feed has, or where a Jekyll site has a file of its own, is not written.
     """
-    main = main_feed_paths(site)
-    main_json = _json_path(site.jekyll.feed_path if site.jekyll is not None else main[0])
+    pairs = feed_pairs(site)
+    main = pairs[0]
+    twins = {atom: _json_path(rss) for rss, atom in pairs[1:]}
+    twins[main[1]] = _json_path(site.jekyll.feed_path if site.jekyll is not None else main[0])
+    firsts = {rss for rss, _ in pairs}
     taken = {spec.path for spec in specs}
     result: list[FeedSpec] = []
     for spec in specs:
         result.append(spec)
-        if spec.path == main[0]:
+        if spec.path in firsts and spec.kind == RSS:
             continue  # the twin of both follows the Atom feed
-        path = main_json if spec.path == main[1] else _json_path(spec.path)
+        path = twins.get(spec.path) or _json_path(spec.path)
         if path in taken or _sites_own(site, path):
             continue
         taken.add(path)
-        result.append(FeedSpec(path, JSON, spec.title, spec.posts, spec.history, spec.language))
+        result.append(replace(spec, path=path, kind=JSON))
     return result
 
 
@@ -219,6 +224,41 @@ def main_feed_paths(site: Site) -> tuple[str, str]:
     if site.jekyll is None:
         return "feed.xml", "atom.xml"
     return site.jekyll.rss_path, site.jekyll.atom_path
+
+
+def feed_pairs(site: Site) -> list[tuple[str, str]]:
+    """The RSS and Atom feeds that are one feed in two formats: the main ones (``main_feed_paths``) first.
+
+    Then, on a multilingual Hugo site, each other language's (turned on):
+    Hugo's ``en/index.xml`` and syndicate's Atom beside it, ``en/atom.xml``,
+    where Hugo writes nothing, as ``atom.xml`` is beside ``index.xml``.
+    """
+    pairs = [main_feed_paths(site)]
+    if site.hugo is not None:
+        from syndicate.sources.hugo import ATOM_PATH, RSS_PATH
+
+        hugo = site.hugo
+        pairs += [(hugo.prefix(language) + RSS_PATH, hugo.prefix(language) + ATOM_PATH) for language in hugo.languages
+                  if language != hugo.default_language and language not in hugo.disabled_languages]
+    return pairs
+
+
+def _with_language_atoms(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
+    """``specs``, with each other language's Atom feed after its RSS one (``feed_pairs``): the same posts and title.
+
+    Both link that language's home page (``/en/``), as Hugo's RSS does.
+    """
+    from syndicate.sources.hugo import escaped
+
+    atoms = dict(feed_pairs(site)[1:])
+    result = []
+    for spec in specs:
+        if spec.kind != RSS or spec.path not in atoms:
+            result.append(spec)
+            continue
+        home = site.absolute_url(escaped(spec.path.rpartition("/")[0] + "/"))
+        result += [replace(spec, home=home), replace(spec, path=atoms[spec.path], kind=ATOM, home=home)]
+    return result
 
 
 def _hugo_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
@@ -423,7 +463,7 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
         generator.register_extension("hubs", _RssHubs, atom=False, rss=True)
         generator.hubs.hubs = site.feed.hubs
     _add_history(site, generator, spec)
-    generator.link(href=site.url, rel="alternate", type="text/html")
+    generator.link(href=spec.home or site.url, rel="alternate", type="text/html")
     _about(site, generator, spec.kind, spec.language or site.language, title)
     newest = max((p.updated or p.date for p in spec.posts), default=EPOCH)
     generator.updated(newest)
@@ -477,8 +517,8 @@ def render_json_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) ->
     and the 1.0 ``author`` go out, for readers of either version.
     """
     author = site.author or Author(site.title)
-    document: dict = {"version": JSON_FEED_VERSION, "title": plain_text(spec.title), "home_page_url": site.url,
-                      "feed_url": site.feed_url(spec.path)}
+    document: dict = {"version": JSON_FEED_VERSION, "title": plain_text(spec.title),
+                      "home_page_url": spec.home or site.url, "feed_url": site.feed_url(spec.path)}
     if plain_text(site.description):
         document["description"] = plain_text(site.description)
     if site.feed.logo:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from syndicate.render.feeds import ATOM, JSON, MEDIA_TYPES, RSS, FeedSpec, main_feed_paths
+from syndicate.render.feeds import ATOM, JSON, MEDIA_TYPES, RSS, FeedSpec, feed_pairs, main_feed_paths
 from syndicate.sources.config import (ARCHIVE_FEEDS, AUTHOR_FEEDS, CATEGORY_FEEDS, FEEDS_PAGE_TEMPLATES, LANGUAGE_FEEDS,
                                       TAG_FEEDS, Site)
 from syndicate.text import plain_text
@@ -60,15 +60,17 @@ def page_feeds(site: Site, specs: list[FeedSpec]) -> list[PageFeed]:
     """The site's feeds in ``feed_specs``' order, each with its formats: the main RSS, Atom and
     JSON Feed as one, every other feed with its JSON Feed twin."""
     main = set(main_feed_paths(site))
+    # The RSS and Atom feeds of one feed (the main ones, a Hugo language's) are one entry.
+    pair_of = {path: number for number, pair in enumerate(feed_pairs(site)) for path in pair}
     groups: list[tuple[FeedSpec, list[FeedSpec]]] = []
     for spec in specs:
-        joins = groups and (spec.kind == JSON or (spec.path in main and groups[-1][0].path in main))
+        joins = groups and (spec.kind == JSON or pair_of.get(spec.path, -1) == pair_of.get(groups[-1][0].path, -2))
         if joins:
             groups[-1][1].append(spec)
         else:
             groups.append((spec, [spec]))
     return [PageFeed(title=plain_text(first.title),
-                     kind="main" if first.path in main else _kind(first.path),
+                     kind="main" if first.path in main else "language" if first.path in pair_of else _kind(first.path),
                      links=tuple(Link(FORMAT_NAMES[spec.kind], MEDIA_TYPES[spec.kind], site.feed_url(spec.path))
                                  for spec in formats),
                      entries=tuple(Entry(post.title, post.url, post.date.astimezone(site.timezone).strftime("%Y-%m-%d"))

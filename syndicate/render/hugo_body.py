@@ -283,7 +283,7 @@ class _References:
 
     def __init__(self, site: Site, post: Post):
         self.site, self.post = site, post
-        self.content = site.root / site.hugo.content_dir
+        self.content = site.root / site.hugo.content_root(post.name)  # a language's own folder, where it has one
 
     def url(self, target: str) -> str | None:
         path, _, anchor = target.strip().partition("#")

@@ -7,6 +7,7 @@ with its name and value in one go, so a user fixes the file in one pass.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -131,6 +132,7 @@ class DigestConfig:
     schedule: Schedule | None = None
     send: bool = False
     catch_up: bool = True
+    language: str = ""  # a Hugo site's language (a key of [languages]) whose posts it holds; "": the default one
 
 
 @dataclass(frozen=True)
@@ -536,6 +538,14 @@ def _relative_dir(value: Any) -> Path:
     return Path(_nonempty_text(value))
 
 
+def _language_key(value: Any) -> str:
+    """A key of a Hugo site's ``[languages]`` ("en", "pt-br"), lower-cased as Hugo reads it."""
+    key = _nonempty_text(value).lower()
+    if not re.fullmatch(r"[\w-]+", key):
+        raise ValueError("must be one of the site's languages, a key of its [languages] such as \"en\"")
+    return key
+
+
 def _permalink(value: Any) -> str:
     pattern = _nonempty_text(value)
     pattern = PERMALINK_STYLES.get(pattern, pattern)
@@ -610,6 +620,7 @@ SCHEMA: dict[str, Any] = {
                      "days": _period_days, "start": _first_day},
         "send": _boolean,
         "catch_up": _boolean,
+        "language": _language_key,
     },
     "email": {"from": _one_line, "to": _one_line, "reply_to": _one_line, "list_id": _list_id,
               "postal_address": _text},
@@ -720,6 +731,7 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
     hugo_options = values.pop("hugo", {})
     if hugo_options and hugo is None:
         problems.append(f"{CONFIG_NAME}: [hugo] is read only beside a Hugo configuration (without standalone = true)")
+    problems += _digest_language_problems(values.get("digest", {}).get("language"), hugo)
     if problems:
         # One line per problem, but a single error: the file is fixed as a whole.
         raise ConfigError("\n".join(problems))
@@ -748,6 +760,23 @@ def load_site(root: Path, output_dir: Path | None = None) -> Site:
     return Site(root=root, config_file=source, **defaults, **values)
 
 
+def _digest_language_problems(language: str | None, hugo: dict | None) -> list[str]:
+    """``digest.language``: one of a Hugo site's languages, turned on; else the one problem saying why not."""
+    if language is None:
+        return []
+    if hugo is None:
+        return [f"{CONFIG_NAME}: digest.language is read only beside a Hugo configuration, whose languages it "
+                f"names (without standalone = true), got {_shown(language)}"]
+    languages = hugo["languages"]
+    if language not in languages:
+        return [f"{CONFIG_NAME}: digest.language must be one of the site's languages ("
+                + ", ".join(languages) + f"), got {_shown(language)}"]
+    if language in hugo.get("disabled_languages", ()):
+        return [f"{CONFIG_NAME}: digest.language names a language the site turns off (disabled or "
+                f"disableLanguages), got {_shown(language)}"]
+    return []
+
+
 def _table_at(config: Mapping, *keys: str) -> Mapping:
     """The table at ``keys`` in a configuration (``markup.goldmark.renderer``); empty when any of them is none."""
     for key in keys:
@@ -761,14 +790,16 @@ def _generator_config(root: Path) -> tuple[dict, dict | None, dict | None, list[
     Returns syndicate's options from it, the JekyllConfig or HugoConfig
     fields, the problems found, and the file to name in messages.
     """
-    from syndicate.sources.hugo import config_files
+    from syndicate.sources.hugo import config_files, environment
 
     if (root / JEKYLL_CONFIG_NAME).is_file():
         data, jekyll, problems = _read_jekyll(root / JEKYLL_CONFIG_NAME)
         return data, jekyll, None, problems, JEKYLL_CONFIG_NAME
-    hugo_files = config_files(root)
+    # The environment `hugo` builds in (production, unless HUGO_ENVIRONMENT says otherwise): its config/<env>/.
+    hugo_environment = environment(os.environ)
+    hugo_files = config_files(root, hugo_environment)
     if hugo_files:
-        data, hugo, problems = _read_hugo(root, hugo_files)
+        data, hugo, problems = _read_hugo(root, hugo_files, hugo_environment)
         return data, None, hugo, problems, hugo["config_files"][0]
     return None
 
@@ -1009,19 +1040,19 @@ def _read_jekyll(path: Path) -> tuple[dict, dict, list[str]]:
     return data, jekyll, problems
 
 
-def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
-    """Read a Hugo site's configuration as Hugo 0.111 reads it.
+def _read_hugo(root: Path, files: list[Path], environment: str) -> tuple[dict, dict, list[str]]:
+    """Read a Hugo site's configuration as Hugo 0.111 reads it, in ``environment`` (its ``config/<environment>/``).
 
     Returns the values of syndicate's own options under syndicate's names
     (checked by SCHEMA as syndicate.toml's are), the fields of the site's
     HugoConfig (with its notices), and the problems found, each naming the
     file and Hugo's key.
     """
-    from syndicate.sources.hugo import (UNLIMITED, ConfigFileError, check_permalink, date_sources, merged,
+    from syndicate.sources.hugo import (UNLIMITED, ConfigFileError, check_permalink, date_sources, key_path, merged,
                                         parse_config_file, rss_limit, scalar_params)
 
     read: list[tuple[Path, dict]] = []
-    origin: dict[str, str] = {}  # a top-level key → the file that set it, for messages
+    origin: dict[str, str] = {}  # a top-level key → the last file that set it (the one that counts), for messages
     for path in files:
         shown = path.relative_to(root).as_posix()
         try:
@@ -1029,10 +1060,10 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
         except ConfigFileError as exc:
             raise ConfigError(str(exc), shown, exc.line) from None
         read.append((path, data))
-        nested = path.parent.name == "_default" and path.stem.lower() not in ("hugo", "config")
-        for key in ([path.stem.lower()] if nested else (str(k).lower() for k in data)):
-            origin.setdefault(key, shown)
-    config = merged(read)
+        place = key_path(root, path)
+        for key in (place[:1] if place else (str(k).lower() for k in data)):
+            origin[key] = shown
+    config = merged(root, read)
     first = files[0].relative_to(root).as_posix()
     problems: list[str] = []
     notices: list[Notice] = []
@@ -1088,9 +1119,20 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
             checked(key, config[key], shown_key, _relative_dir, data, name)
     data.setdefault("posts_dir", "content")
     hugo: dict[str, Any] = {"config_files": tuple(p.relative_to(root).as_posix() for p in files),
-                            "content_dir": str(data["posts_dir"]).strip("/"),
+                            "content_dir": _folder_name(data["posts_dir"]), "environment": environment,
                             "languages": hugo_languages, "default_language": default_language,
                             "default_in_subdir": config.get("defaultcontentlanguageinsubdir") is True}
+    git_info = config.get("enablegitinfo")
+    if git_info is not None:
+        checked("enablegitinfo", git_info, "enableGitInfo", _boolean, hugo, "git_info")
+    if hugo.pop("git_info", False):
+        from syndicate.sources.gitinfo import head_commit
+
+        # The commit is an input: a new one is a new configuration (sources/inputs.py).
+        hugo["git_commit"], why = head_commit(root)
+        if why:
+            notices.append(Notice(f"enableGitInfo: {why}; lastmod (and any [frontmatter] :git date) comes from "
+                                  "the next source", origin.get("enablegitinfo", first)))
     goldmark = _table_at(config, "markup", "goldmark", "renderer")
     if goldmark.get("unsafe") is not None:
         checked("markup", goldmark["unsafe"], "markup.goldmark.renderer.unsafe", _boolean, hugo, "unsafe")
@@ -1110,6 +1152,13 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
         hugo["language_titles"], hugo["language_codes"] = (
             tuple((key, str(value[name])) for key, value in own.items() if isinstance(value.get(name), str)
                   and value[name].strip()) for name in ("title", "languagecode"))
+        folders = {}
+        for key, value in own.items():
+            if value.get("contentdir") not in (None, ""):
+                checked("languages", value["contentdir"], f"languages.{key}.contentDir", _relative_dir, folders, key)
+        if folders:
+            hugo["language_dirs"] = _language_dirs(hugo_languages, default_language, hugo["content_dir"],
+                                                   folders, origin.get("languages", first), notices)
 
     limit, key = rss_limit(config)
     if limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit <= 0):
@@ -1165,6 +1214,32 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
     hugo["notices"] = tuple(notices)
     hugo["needs"] = needs
     return data, hugo, problems
+
+
+def _folder_name(value: Any) -> str:
+    """A content folder as the site's files are named under it: "content", "content/en" (no "./", no "/" at the end)."""
+    import posixpath
+
+    return posixpath.normpath(str(value).replace("\\", "/")).strip("/")
+
+
+def _language_dirs(languages: tuple[str, ...], default: str, content_dir: str, own: dict[str, Any], where: str,
+                   notices: list[Notice]) -> tuple[tuple[str, str], ...]:
+    """Each language's content folder, its own ``contentDir`` else the site's; a notice for one inside another's.
+
+    Hugo 0.111 reads a file in both languages when one's folder holds the
+    other's (``content`` and ``content/en``), two pages at one URL;
+    syndicate reads it once, in the language of the deepest folder.
+    """
+    found = tuple((language, _folder_name(own[language]) if language in own else content_dir)
+                  for language in languages)
+    for language, folder in found:
+        outer = next(((other, place) for other, place in found if folder.startswith(place + "/")), None)
+        if outer is not None:
+            notices.append(Notice(f"{folder}, the content folder of {language}, is inside {outer[1]}, the folder "
+                                  f"of {outer[0]}: Hugo reads its pages in both languages, syndicate in {language} "
+                                  "only; give each language a folder of its own", where))
+    return found
 
 
 def _data_author(root: Path, body_inputs: str, key: str) -> dict | None:

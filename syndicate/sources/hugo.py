@@ -7,13 +7,16 @@ without showing every post again, syndicate computes what Hugo 0.111 (the
 version Debian ships, the tests' oracle) computes:
 
 - the configuration: the first of ``hugo.toml|yaml|json`` and
-  ``config.toml|yaml|json`` at the site root, the files of
-  ``config/_default/`` under it (``params.yaml`` is the ``params`` table,
-  ``hugo.*``/``config.*`` there the root), keys read whatever their case;
-- which files are pages: content files under ``content/``; ``_index.*`` is
-  a list page, not a post; ``name.LANG.md`` is ``name`` in the language
-  LANG when the site has it (another language's pages are under its prefix,
-  ``/en/``, and in its own feeds); in a leaf bundle (a folder with an ``index.*``)
+  ``config.toml|yaml|json`` at the site root, then the files of
+  ``config/_default/``, then those of ``config/<environment>/``
+  (``production`` unless ``HUGO_ENVIRONMENT`` or ``HUGO_ENV`` says
+  otherwise), each over what came before (``params.yaml`` is the ``params``
+  table, ``hugo.*``/``config.*`` there the root), keys read whatever their case;
+- which files are pages: content files under ``content/`` (or each
+  language's own ``contentDir``); ``_index.*`` is a list page, not a post;
+  ``name.LANG.md`` is ``name`` in the language LANG when the site has it,
+  else it is in its folder's language (another language's pages are under
+  its prefix, ``/en/``, and in its own feeds); in a leaf bundle (a folder with an ``index.*``)
   the index is the page and every other file, Markdown too, is one of its
   resources; a headless bundle and a page with ``_build: {list: never}``
   are in no list, so in no feed;
@@ -22,9 +25,11 @@ version Debian ships, the tests' oracle) computes:
 - URLs: the front matter's ``url``, else the section's ``[permalinks]``
   pattern with Hugo's tokens, else the page's path (``slug`` in place of the
   file name), urlized and lower-cased as Hugo does, ``.html`` for
-  ``uglyURLs``;
+  ``uglyURLs`` (a leaf bundle's resources then in a folder of the page's
+  name, ``resources_url``);
 - dates: ``date`` (else ``publishDate``, else ``lastmod``), out from
-  ``publishDate`` (else the date), gone after ``expiryDate``.
+  ``publishDate`` (else the date), gone after ``expiryDate``; with
+  ``enableGitInfo``, ``lastmod`` from git first (``syndicate.sources.gitinfo``).
 
 Nothing here reads a file but ``config_files`` and ``parse_config_file``;
 ``in_leaf_bundle`` and ``sections_of`` ask whether a folder has an
@@ -52,6 +57,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 # The project configuration files Hugo 0.111 looks for, the first found winning.
 CONFIG_NAMES = tuple(f"{stem}.{suffix}" for stem in ("hugo", "config") for suffix in ("toml", "yaml", "yml", "json"))
 CONFIG_DIR = "config/_default"
+CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
+# What a build (``hugo``, not ``hugo server``) runs in, unless HUGO_ENVIRONMENT or HUGO_ENV says otherwise.
+DEFAULT_ENVIRONMENT = "production"
 CONTENT_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 # Hugo's defaults when the configuration says nothing.
 DEFAULT_TAXONOMIES = (("category", "categories"), ("tag", "tags"))
@@ -64,12 +72,13 @@ PERMALINK_TOKEN = re.compile(r":([a-z]+)")
 KNOWN_TOKENS = frozenset({"year", "month", "monthname", "day", "weekday", "weekdayname", "yearday", "section",
                           "sections", "title", "slug", "slugorfilename", "filename"})
 # Where a page's dates come from ([frontmatter]): front-matter keys (lower-cased) or
-# Hugo's ":filename" (a YYYY-MM-DD- prefix) and ":filemodtime"; ":git" is not read.
-# Each kind's ":default" is Hugo 0.111's list (lastmod without ":git").
+# Hugo's ":filename" (a YYYY-MM-DD- prefix), ":filemodtime" and ":git" (the
+# last commit of the file, with enableGitInfo). Each kind's ":default" is Hugo
+# 0.111's list, but for lastmod's last resort, the date: an entry's updated is its date then.
 DEFAULT_DATES = (
     ("date", ("date", "publishdate", "pubdate", "published", "lastmod", "modified")),
     ("publishdate", ("publishdate", "pubdate", "published", "date")),
-    ("lastmod", ("lastmod", "modified")),
+    ("lastmod", (":git", "lastmod", "modified")),
     ("expirydate", ("expirydate", "unpublishdate")),
 )
 FILENAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[-_](.+))?")
@@ -83,6 +92,10 @@ class HugoConfig:
 
     config_files: tuple[str, ...]  # the files read, relative to the site, in the order they were merged
     content_dir: str = "content"
+    environment: str = DEFAULT_ENVIRONMENT  # whose config/<environment>/ was read
+    # Each language's content folder (its own contentDir, else content_dir), when any language has one
+    # of its own: (language, folder from the site root). Empty: every page is under content_dir.
+    language_dirs: tuple[tuple[str, str], ...] = ()
     permalinks: tuple[tuple[str, str], ...] = ()  # (section, pattern)
     ugly_urls: bool = False
     taxonomies: tuple[tuple[str, str], ...] = DEFAULT_TAXONOMIES  # (singular, plural)
@@ -108,6 +121,9 @@ class HugoConfig:
     typographer: bool = True
     # syndicate.toml's [hugo.shortcodes]: (a site's shortcode, the Jinja snippet it renders as).
     shortcodes: tuple[tuple[str, str], ...] = ()
+    # enableGitInfo: the commit the site's repository is at (its files' ":git" dates are that commit's
+    # history); "" when git info is off or cannot be had (no git, no repository).
+    git_commit: str = ""
 
     def date_sources(self, kind: str) -> tuple[str, ...]:
         """Where a page's ``kind`` of date ("date", "publishdate", "lastmod", "expirydate") comes from, in order."""
@@ -117,20 +133,42 @@ class HugoConfig:
         """The ``[permalinks]`` pattern of a (first-level) section, if the site gives one."""
         return next((pattern for name, pattern in self.permalinks if name == section), None)
 
-    def language_of(self, stem: str) -> tuple[str, str]:
+    def language_of(self, stem: str, folder_language: str | None = None) -> tuple[str, str]:
         """A content file's name (without its extension) as Hugo reads it: (its name without the language, the language).
 
         ``first.ko`` is ``first`` in Korean when ``ko`` is one of the site's
-        languages; ``release.v2`` is ``release.v2``, in the default language.
+        languages; ``release.v2`` is ``release.v2``, in its folder's language
+        (``folder_language``), else the default one.
         """
         base, dot, suffix = stem.rpartition(".")
         if dot and base and suffix.lower() in self.languages:
             return base, suffix.lower()
-        return stem, self.default_language
+        return stem, folder_language or self.default_language
 
     def page_language(self, name: str) -> str:
-        """The language of the page in the file ``name`` (``posts/first.en.md``: ``en``)."""
-        return self.language_of(Path(name).stem)[1]
+        """The language of the page in the file ``name`` (``content/en/posts/first.md``, ``…/first.en.md``: ``en``).
+
+        A language in the file's name wins over its folder's, as in Hugo 0.111.
+        """
+        return self.language_of(Path(name).stem, self.folder_language(self.content_root(name)))[1]
+
+    def content_folders(self) -> tuple[str, ...]:
+        """The folders pages are read from, relative to the site: one per language folder, none inside another."""
+        folders = sorted({folder for _, folder in self.language_dirs} or {self.content_dir})
+        return tuple(folder for folder in folders
+                     if not any(folder.startswith(other + "/") for other in folders if other != folder))
+
+    def content_root(self, name: str) -> str:
+        """The content folder of the file ``name`` (from the site root): the deepest language folder holding it."""
+        if not self.language_dirs:
+            return self.content_dir
+        holding = [folder for _, folder in self.language_dirs if name.startswith(folder + "/")]
+        return max(holding, key=len) if holding else self.content_dir
+
+    def folder_language(self, folder: str) -> str:
+        """The language of a content folder's pages that name none: the default one if it reads it, else its first."""
+        owners = [language for language, own in self.language_dirs if own == folder]
+        return self.default_language if not owners or self.default_language in owners else owners[0]
 
     def prefix(self, language: str) -> str:
         """Where a language's pages and feeds are on the site: "" for the default one (unless in a subdir), "en/"."""
@@ -156,12 +194,29 @@ class HugoConfig:
 # --- the configuration ----------------------------------------------------
 
 
-def config_files(root: Path) -> list[Path]:
-    """The files of a Hugo site's configuration, the root one first; empty when it is no Hugo site."""
+def environment(variables: Mapping[str, str]) -> str:
+    """The environment a ``hugo`` build runs in: ``HUGO_ENVIRONMENT``, else ``HUGO_ENV``, else production.
+
+    As Hugo 0.111 reads them: a ``HUGO_ENVIRONMENT`` that is set but empty
+    means production, whatever ``HUGO_ENV`` says.
+    """
+    if "HUGO_ENVIRONMENT" in variables:
+        return variables["HUGO_ENVIRONMENT"].strip() or DEFAULT_ENVIRONMENT
+    return variables.get("HUGO_ENV", "").strip() or DEFAULT_ENVIRONMENT
+
+
+def config_files(root: Path, environment: str = DEFAULT_ENVIRONMENT) -> list[Path]:
+    """The files of a Hugo site's configuration in the order Hugo merges them; empty when it is no Hugo site.
+
+    The root file, then ``config/_default/``'s files, then those of
+    ``config/<environment>/``, each folder's by name.
+    """
     found = next((root / name for name in CONFIG_NAMES if (root / name).is_file()), None)
-    folder = root / CONFIG_DIR
-    extra = sorted(p for p in folder.iterdir() if p.suffix in (".toml", ".yaml", ".yml", ".json")
-                   and p.is_file()) if folder.is_dir() else []
+    folders = [root / CONFIG_DIR]
+    if environment not in ("_default", ".", "..") and not set("/\\") & set(environment):
+        folders.append(root / "config" / environment)
+    extra = [path for folder in folders if folder.is_dir() for path in sorted(folder.iterdir())
+             if path.suffix in CONFIG_SUFFIXES and path.is_file()]
     return ([found] if found else []) + extra
 
 
@@ -213,30 +268,49 @@ def lower_keys(value: Any) -> Any:
     return value
 
 
-def merged(files: list[tuple[Path, dict]]) -> dict:
-    """The settings of a site's configuration files, merged as Hugo merges them.
+def key_path(root: Path, path: Path) -> tuple[str, ...]:
+    """Where a configuration file's settings go in the whole: () for the root table.
 
-    The root file (the first, when it is not in ``config/_default``) wins;
-    each file of ``config/_default`` fills in what is missing, under its own
-    name (``params.toml`` is ``[params]``), except ``hugo.*``/``config.*``
-    there, which are the root table.
+    The root file and a config folder's ``hugo.*``/``config.*`` are the root
+    table; another file of a config folder is the table of its name
+    (``params.toml`` is ``[params]``), and one with a language in its name
+    that language's (``params.en.toml`` is ``[languages.en.params]``,
+    ``menus.en.toml`` its ``menus``), as Hugo 0.111 places them.
+    """
+    if path.parent == root or path.stem.lower() in ("hugo", "config"):
+        return ()
+    name, dot, language = path.stem.lower().rpartition(".")
+    if not dot:
+        return (language,)
+    if name in ("params", "menu", "menus"):
+        return ("languages", language, "menus" if name.startswith("menu") else name)
+    return ("languages", language)
+
+
+def merged(root: Path, files: list[tuple[Path, dict]]) -> dict:
+    """The settings of a site's configuration files, merged as Hugo 0.111 merges them.
+
+    ``files`` in ``config_files``' order, each one's settings put over those
+    before it, table by table: ``config/_default/`` over the root file (where
+    both set a key, Hugo 0.111 takes ``config/_default/``'s), then
+    ``config/production/`` over both; in a folder, by file name.
     """
     result: dict = {}
     for path, data in files:
         data = lower_keys(data)
-        if path.parent.name == "_default" and path.stem.lower() not in ("hugo", "config"):
-            data = {path.stem.lower(): data}
-        _fill(result, data)
+        for key in reversed(key_path(root, path)):
+            data = {key: data}
+        _put(result, data)
     return result
 
 
-def _fill(target: dict, source: Mapping) -> None:
-    """Add to ``target`` what ``source`` has and it has not, table by table."""
+def _put(target: dict, source: Mapping) -> None:
+    """Put what ``source`` has over ``target``, table by table: a table merges into a table, other values replace."""
     for key, value in source.items():
-        if key not in target:
+        if isinstance(target.get(key), dict) and isinstance(value, Mapping):
+            _put(target[key], value)
+        else:
             target[key] = value
-        elif isinstance(target[key], dict) and isinstance(value, Mapping):
-            _fill(target[key], value)
 
 
 def date_sources(table: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -328,12 +402,12 @@ def has_index(hugo: HugoConfig, folder: str, stem: str) -> bool:
                for name in hugo.index_stems(stem) for suffix in CONTENT_SUFFIXES)
 
 
-def in_leaf_bundle(site_root: Path, hugo: HugoConfig, parts: list[str]) -> bool:
-    """Whether the file at ``parts`` (under the content folder) is a resource of a leaf bundle above it.
+def in_leaf_bundle(site_root: Path, hugo: HugoConfig, parts: list[str], content_dir: str | None = None) -> bool:
+    """Whether the file at ``parts`` (under its content folder, ``content_dir``) is a resource of a leaf bundle.
 
     The index itself is the bundle's page, not a resource.
     """
-    folder = os.path.join(site_root, hugo.content_dir)
+    folder = os.path.join(site_root, content_dir or hugo.content_dir)
     folders = parts[:-1]
     for depth, part in enumerate(folders):
         folder = os.path.join(folder, part)
@@ -343,11 +417,12 @@ def in_leaf_bundle(site_root: Path, hugo: HugoConfig, parts: list[str]) -> bool:
     return False
 
 
-def sections_of(site_root: Path, hugo: HugoConfig, parts: list[str]) -> list[str]:
+def sections_of(site_root: Path, hugo: HugoConfig, parts: list[str], content_dir: str | None = None) -> list[str]:
     """A page's sections, outermost first: the first folder, then each deeper folder with an ``_index.*``.
 
-    A leaf bundle's own folder is the page, not a section. A page at the
-    top of the content folder has none.
+    ``parts``: the page's path under its content folder, ``content_dir``
+    (a language's own; by default the site's). A leaf bundle's own folder
+    is the page, not a section. A page at the top of the content folder has none.
     """
     folders = parts[:-1]
     if is_bundle_index(Path(parts[-1]).stem) and folders:
@@ -355,7 +430,7 @@ def sections_of(site_root: Path, hugo: HugoConfig, parts: list[str]) -> list[str
     if not folders:
         return []
     sections = [folders[0]]
-    folder = os.path.join(site_root, hugo.content_dir, folders[0])
+    folder = os.path.join(site_root, content_dir or hugo.content_dir, folders[0])
     for part in folders[1:]:
         folder = os.path.join(folder, part)
         if not has_index(hugo, folder, "_index"):
@@ -379,7 +454,9 @@ class PagePath:
 def page_path(hugo: HugoConfig, page: PagePath, own_url: str | None) -> str:
     """A page's path on the site, without the leading "/", as Hugo 0.111 gives it."""
     if own_url is not None:
-        return own_url.strip().lstrip("/")
+        path = own_url.strip().lstrip("/")
+        # "/custom" is a folder, "/custom/", as Hugo publishes it; "/custom.html", "/a/b.v2" a file.
+        return path if not path or path.endswith("/") or "." in path.rpartition("/")[2] else path + "/"
     pattern = hugo.permalink_of(page.sections[0]) if page.sections else None
     if pattern is not None:
         path = PERMALINK_TOKEN.sub(lambda found: _token(found.group(1), page), pattern)
@@ -415,6 +492,24 @@ def _token(token: str, page: PagePath) -> str:
     return values[token]()
 
 
+def resources_url(hugo: HugoConfig, name: str, url: str, front_matter: Mapping) -> str:
+    """The URL a page's relative links and images are resolved against: where Hugo publishes its bundle's files.
+
+    The page's own URL, but for a leaf bundle on an ``uglyURLs`` site: Hugo
+    0.111 publishes ``posts/trip/index.md`` at ``posts/trip.html`` and its
+    ``photo.png`` at ``posts/trip/photo.png`` (the page's own ``<img
+    src="photo.png">`` points beside the page, where there is none), so
+    its files are resolved against ``posts/trip/``. A bundle with its own
+    ``url`` has its files where that URL is.
+    """
+    parts = content_parts(name, hugo.content_root(name)) or []
+    bundle = len(parts) > 1 and is_bundle_index(Path(name).stem)
+    own_url = any(str(key).lower() == "url" for key in front_matter)
+    if hugo.ugly_urls and bundle and not own_url and url.endswith(".html"):
+        return url[:-len(".html")] + "/"
+    return url
+
+
 def term_path(plural: str, term: str) -> str:
     """The folder of a taxonomy term's pages and feed: ``tags/two-words``."""
     return f"{urlize(plural)}/{urlize(term)}"
@@ -437,7 +532,7 @@ def listed(meta: Mapping, bundle_index: bool) -> bool:
 
 def section_of(hugo: HugoConfig, name: str) -> str:
     """The first-level section of a page (``name``: from the site root); "" for a page at the top."""
-    parts = content_parts(name, hugo.content_dir) or []
+    parts = content_parts(name, hugo.content_root(name)) or []
     return parts[0] if len(parts) > 1 else ""
 
 
@@ -471,8 +566,9 @@ def feed_groups(hugo: HugoConfig, site_root: Path, posts: list) -> list[tuple[st
     """
     groups: dict[str, tuple[str, list]] = {}
     for post in posts:
-        parts = content_parts(post.name, hugo.content_dir)
-        sections = sections_of(site_root, hugo, parts) if parts else []
+        root = hugo.content_root(post.name)
+        parts = content_parts(post.name, root)
+        sections = sections_of(site_root, hugo, parts, root) if parts else []
         paths = []
         if sections:
             paths.append(("/".join(urlize(s) for s in sections), sections[-1]))

@@ -11,7 +11,10 @@ input               what it is                                            how a 
 code                every module of the syndicate package                 ``fingerprint``: all is redone
 libraries           ``LIBRARIES``, the installed copies                   ``fingerprint``
 configuration       the ``Site`` read from syndicate.toml / _config.yml    ``fingerprint``
-                    or a Hugo site's hugo.toml, config/_default/
+                    or a Hugo site's hugo.toml, config/_default/,
+                    config/<environment>/ (HUGO_ENVIRONMENT, HUGO_ENV)
+git commit          with Hugo's enableGitInfo: the commit the site's      ``fingerprint``
+                    repository is at (``HugoConfig.git_commit``)
 posts               every file in the posts folder (``posts.post_files``)  each file's stat, then its bytes
 first-seen dates    ``.syndicate/first-seen.json``: dateless posts' dates  its stat (last run); each post's
                                                                           date (posts index)
@@ -35,8 +38,16 @@ Its posts are in every ``_posts`` folder of the site (``posts.walk_posts_folder`
 
 A Hugo site's configuration files (``HugoConfig.config_files``) are read
 into the Site on every run, as ``_config.yml`` is: an edit to any of them
-that changes a value syndicate uses changes the fingerprint. Its bodies
-read nothing but their own file (shortcodes do not run).
+that changes a value syndicate uses changes the fingerprint, and so does
+another environment (``HugoConfig.environment``: which ``config/<env>/`` is
+read). Its bodies read nothing but their own file (shortcodes do not run).
+
+With ``enableGitInfo``, a page's ``lastmod`` is its file's last commit
+(``syndicate.sources.gitinfo``), which no stat of the file shows: the commit
+the repository is at is read with the configuration on every run (one
+``git rev-parse``), into ``HugoConfig.git_commit``, so a new commit changes
+the fingerprint and every post is read again, its dates from the new history
+(tests/test_hugo_languages.py commits with no file changed, and compares).
 """
 
 from __future__ import annotations

@@ -583,12 +583,13 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
     Hugo's ``<guid>``.
     """
     from syndicate.sources.hugo import (FILENAME_DATE, PagePath, content_parts, escaped, is_bundle_index, listed,
-                                        lower_keys, page_path, sections_of)
+                                        lower_keys, page_path, resources_url, sections_of)
 
     hugo, tz = site.hugo, site.timezone
     meta = lower_keys(front_matter)
-    parts = content_parts(name, hugo.content_dir) or [path.name]
-    stem, language = hugo.language_of(path.stem)
+    root = hugo.content_root(name)
+    parts = content_parts(name, root) or [path.name]
+    stem, language = hugo.language_of(path.stem, hugo.folder_language(root))
     bundle = is_bundle_index(stem) and len(parts) > 1
     if not listed(meta, bundle) or language in hugo.disabled_languages:
         return None, []
@@ -615,6 +616,12 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
                 return _front_matter_date("file name", named.group(1), tz)
             if source == ":filemodtime":
                 return datetime.fromtimestamp(path.stat().st_mtime, tz)
+            if source == ":git" and hugo.git_commit:
+                from syndicate.sources.gitinfo import last_commits
+
+                found = last_commits(site.root, hugo.git_commit).get(name)
+                if found is not None:
+                    return found.astimezone(tz)  # in the site's zone, as every date of a post
             if not source.startswith(":") and meta.get(source) not in (None, ""):
                 return _front_matter_date(source, meta[source], tz)
         return None
@@ -632,7 +639,7 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
         slug = named.group(2)  # Hugo's :filename: the slug is the name after its date
     own_url = _str_field(meta, "url")
     folders = parts[:-2] if bundle else parts[:-1]
-    sections = sections_of(site.root, hugo, parts)
+    sections = sections_of(site.root, hugo, parts, root)
     relative = page_path(hugo, PagePath(tuple(sections), tuple(folders), filename, slug, title, moment), own_url)
     url = site.absolute_url(escaped(relative if own_url is not None else hugo.prefix(language) + relative))
     categories = _first_terms(_terms(meta, "categories"), "categories", name, notices) \
@@ -645,6 +652,9 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
         meta["image"] = images[0]
     elif isinstance(images, str) and images.strip():
         meta["image"] = images
+    image = meta.get("image")
+    if isinstance(image, str) and not image.startswith("/") and not urlsplit(image).scheme:
+        meta["image"] = join_url(resources_url(hugo, name, url, meta), image)  # a bundle's file, where Hugo puts it
     return _post_with(site, meta, notices, meta.get("author"), dict(
         source=path, name=name, title=title, date=moment, date_origin=origin, updated=first_date("lastmod"),
         url=url, id=url, slug=slugify(slug if slug is not None else filename) or "post",
@@ -711,8 +721,9 @@ def walk_posts_folder(site: Site, stats: bool = False) -> Iterator[tuple[str, li
     Jekyll reads (``jekyll_posts_folders``), the one at the root first.
     """
     if site.jekyll is None:
-        _refuse_a_folder_outside(site)
-        yield from _walk(str(site.posts_dir), stats)
+        for folder in posts_folders(site):
+            _refuse_a_folder_outside(site, folder)
+            yield from _walk(str(folder), stats)
         return
     for folder, relative in jekyll_posts_folders(site):
         yield from _walk(folder, stats, site if site.jekyll.exclusions_under(relative) else None, relative)
@@ -724,18 +735,29 @@ def walk_posts_folder(site: Site, stats: bool = False) -> Iterator[tuple[str, li
             yield from _walk(str(folder), stats, site if site.jekyll.exclusions_under(relative) else None, relative)
 
 
-def _refuse_a_folder_outside(site: Site) -> None:
-    """ConfigError when the posts folder is (or is in) a link to a folder outside the site.
+def posts_folders(site: Site) -> list[Path]:
+    """The folders a site's posts are in, outside Jekyll's ``_posts``: the posts folder, or a Hugo site's language folders.
+
+    A multilingual Hugo site whose languages have folders of their own
+    (``[languages.en] contentDir``) has its pages there, and only there.
+    """
+    if site.hugo is not None and site.hugo.language_dirs:
+        return [site.root / folder for folder in site.hugo.content_folders()]
+    return [site.posts_dir]
+
+
+def _refuse_a_folder_outside(site: Site, folder: Path) -> None:
+    """ConfigError when a posts folder is (or is in) a link to a folder outside the site.
 
     As for a link to a single post (``load_post``): a cloned site must not
     publish ~/.ssh through posts -> /home/someone. A link to a folder
     inside the site is read; links to folders within the posts folder are
     never entered (``_walk``).
     """
-    real = os.path.realpath(site.posts_dir)
+    real = os.path.realpath(folder)
     # A posts_dir the configuration sets outside the site ("../shared") is the owner's choice, not a link's.
-    if real != os.path.abspath(site.posts_dir) and not Path(real).is_relative_to(os.path.realpath(site.root)):
-        raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} is a link to a folder outside "
+    if real != os.path.abspath(folder) and not Path(real).is_relative_to(os.path.realpath(site.root)):
+        raise ConfigError(f"posts folder {shown_path(site, folder)} is a link to a folder outside "
                           "the site folder; not read")
 
 
@@ -868,8 +890,9 @@ def post_files(site: Site) -> Iterator[Path]:
     Hidden files and editor leftovers are left out, and so are links to
     folders and folders that cannot be listed, without a word.
     """
-    if site.jekyll is None and not site.posts_dir.is_dir():
-        raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
+    if site.jekyll is None and not any(folder.is_dir() for folder in posts_folders(site)):
+        # A Hugo language's folder that does not exist holds no page, as in Hugo; but not one does: a mistake.
+        raise ConfigError(f"posts folder {shown_path(site, posts_folders(site)[0])} does not exist")
     if site.jekyll is not None and next(jekyll_posts_folders(site), None) is None:
         # Not one _posts folder anywhere in the site: a mistake, not an empty blog.
         raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
@@ -952,8 +975,9 @@ def _hugo_resource(site: Site, path: Path, name: str) -> bool:
 
     if path.suffix.lower() not in POST_SUFFIXES:
         return True
-    parts = content_parts(name, site.hugo.content_dir)
-    return parts is not None and in_leaf_bundle(site.root, site.hugo, parts)
+    root = site.hugo.content_root(name)
+    parts = content_parts(name, root)
+    return parts is not None and in_leaf_bundle(site.root, site.hugo, parts, root)
 
 
 def _front_matter(site: Site, text: str, name: str) -> tuple[dict, str, int, Notice | None]:
