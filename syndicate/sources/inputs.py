@@ -36,7 +36,14 @@ Its posts are in every ``_posts`` folder of the site (``posts.walk_posts_folder`
 A Hugo site's configuration files (``HugoConfig.config_files``) are read
 into the Site on every run, as ``_config.yml`` is: an edit to any of them
 that changes a value syndicate uses changes the fingerprint. Its bodies
-read nothing but their own file (shortcodes do not run).
+read nothing else but the pages ``ref`` and ``relref`` name (shortcodes do not run).
+
+Other posts a body names: Jekyll's ``{% post_url %}`` and ``{% link %}``,
+Hugo's ``ref`` and ``relref`` put another file's URL into the body. The
+rendered body keeps each name with the URL it got (``Rendered.links``); a
+kept body is used (posts index, last run's details) only while every name
+still gets that URL (``content.links_hold``), so editing one post's slug or
+permalink renders the bodies that link to it again.
 """
 
 from __future__ import annotations
