@@ -360,7 +360,7 @@ def page_values(name: str, front: dict) -> dict[str, Any]:
 
 def context_for(source: Path, name: str, **changes: Any) -> JekyllContext:
     values = dict(root=source, site=site_values(source), page=page_values(name, FRONT_MATTER),
-                  posts=site_posts(source), source=f"_posts/{name}.html", line_offset=9)
+                  posts=site_posts(source).get, source=f"_posts/{name}.html", line_offset=9)
     return JekyllContext(**{**values, **changes})
 
 

@@ -45,7 +45,7 @@ from typing import Any, Iterator, Mapping, NamedTuple
 
 from syndicate.sources.config import Author, Site
 from syndicate.render import content
-from syndicate.render.content import Rendered, render_post
+from syndicate.render.content import Rendered, links_hold, render_post
 from syndicate.errors import Notice, PostError
 from syndicate.sources.postfile import MAX_POST_BYTES
 from syndicate.sources.posts import POST_SUFFIXES, Post, post_of, shown_path, load_post
@@ -182,12 +182,17 @@ def decode_post(data: Mapping, site: Site, source: Path | None = None) -> tuple[
 
 def rendered_data(rendered: Rendered) -> dict:
     """A rendered body (not its post) as JSON data: the posts index and the last run's details keep it so."""
-    return {"html": rendered.html, "excerpt": rendered.excerpt, "notices": [n.data() for n in rendered.notices]}
+    data = {"html": rendered.html, "excerpt": rendered.excerpt, "notices": [n.data() for n in rendered.notices]}
+    if rendered.links:
+        data["links"] = [list(link) for link in rendered.links]
+    return data
 
 
 def rendered_from(post: Post, data: Mapping) -> Rendered:
     """``post`` with the body ``rendered_data`` kept. Raises on malformed data."""
-    return Rendered(post, str(data["html"]), str(data["excerpt"]), tuple(Notice.from_data(n) for n in data["notices"]))
+    links = tuple((str(name), None if url is None else str(url)) for name, url in data.get("links", ()))
+    return Rendered(post, str(data["html"]), str(data["excerpt"]), tuple(Notice.from_data(n) for n in data["notices"]),
+                    links)
 
 
 _POST_FIELDS = dataclasses.fields(Post)
@@ -327,13 +332,13 @@ def render_in_workers(site: Site, posts: list[Post]) -> Iterator[Rendered | Post
         yield result if isinstance(result, PostError) else Rendered(post, *result)
 
 
-def _render_to_send(site: Site, post: Post) -> tuple[str, str, tuple[Notice, ...]] | PostError:
+def _render_to_send(site: Site, post: Post) -> tuple | PostError:
     """``render_post`` in a worker process: the body alone goes back, not a copy of the post."""
     try:
         rendered = render_post(site, post)
     except PostError as exc:
         return exc
-    return rendered.html, rendered.excerpt, rendered.notices
+    return rendered.html, rendered.excerpt, rendered.notices, rendered.links
 
 
 # --- the index ----------------------------------------------------------------
@@ -497,9 +502,10 @@ class PostsIndex:
         kept = entry.get("rendered") if entry else None
         if isinstance(kept, dict) and kept.get("key") == _body_key(post):
             try:
-                return rendered_from(post, kept)
+                rendered = rendered_from(post, kept)
             except (AttributeError, KeyError, TypeError, ValueError):
-                pass
+                return None
+            return rendered if links_hold(self.site, rendered) else None
         return None
 
     def _keep_body(self, post: Post, rendered: Rendered) -> Rendered:

@@ -23,7 +23,7 @@ from syndicate.incremental import lastrun
 from syndicate.incremental.cache import rendered_data, rendered_from
 from syndicate.outcome import Outcome
 from syndicate.pipeline import feed_pages, remove_emptied_feeds, write_outputs
-from syndicate.render.content import Rendered, render_post
+from syndicate.render.content import Rendered, links_hold, render_post
 from syndicate.sources.config import Site
 from syndicate.sources.posts import Loaded, Post, ignored_file, load_post, newest_first, shown_path
 from syndicate.write.files import output_path
@@ -328,7 +328,7 @@ def _bodies(site: Site, last: lastrun.Details, changes: _Changes, candidates: di
             continue
         post = candidates[name]
         body = None if name in changes.fresh else kept_body(last.bodies.get(name), post)
-        if body is None:
+        if body is None or not links_hold(site, body):
             try:
                 body = render_post(site, post)
             except PostError:

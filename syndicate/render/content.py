@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 from syndicate.sources.config import Site
@@ -32,6 +32,49 @@ class Rendered:
     html: str  # the full body, URLs absolute, XML-safe
     excerpt: str  # plain text
     notices: tuple[Notice, ...] = ()
+    # The posts the body names ({% post_url %}, {% link %}, {{< ref >}}), each with the URL it got (None: not
+    # found). A kept body holds only while they get the same (links_hold).
+    links: tuple[tuple[str, str | None], ...] = ()
+
+
+class NamedLinks:
+    """A body's look-up of the posts it names by file (``named_posts``), remembering each answer."""
+
+    def __init__(self, look_up: Callable[[], Callable[[str], str | None]]):
+        self._make, self._look_up = look_up, None
+        self.answers: dict[str, str | None] = {}
+
+    def get(self, name: str) -> str | None:
+        if name not in self.answers:
+            self._look_up = self._look_up or self._make()
+            self.answers[name] = self._look_up(name)
+        return self.answers[name]
+
+
+def named_posts(site: Site, post: Post) -> Callable[[str], str | None]:
+    """How ``post``'s body finds the URL of a post it names: Jekyll's ``post_url``/``link``, Hugo's ``ref``."""
+    if site.jekyll is not None:
+        from syndicate.render.jekyll_body import named_posts as jekyll_named
+
+        return jekyll_named(site)
+    if site.hugo is not None:
+        from syndicate.render.hugo_body import named_posts as hugo_named
+
+        return hugo_named(site, post)
+    return lambda name: None
+
+
+def links_hold(site: Site, rendered: Rendered) -> bool:
+    """Whether every post a kept body names still gets the URL the body was rendered with.
+
+    A body is kept while its own file and the site's inputs are unchanged;
+    one that links to another post by name must be rendered again when that
+    post's URL changed (its slug or permalink edited, the post gone or new).
+    """
+    if not rendered.links:
+        return True
+    look_up = named_posts(site, rendered.post)
+    return all(look_up(name) == url for name, url in rendered.links)
 
 
 @lru_cache(maxsize=1)
@@ -259,6 +302,7 @@ def render_post(site: Site, post: Post) -> Rendered:
     meta, body, body_line = split_front_matter(text, post.name, last_key_wins=site.jekyll is not None,
                                                space_first=site.hugo is not None)
     notices: list[Notice] = []
+    links = NamedLinks(lambda: named_posts(site, post))
     body, removed = clean_text(body)
     if removed:
         notices.append(Notice(f"removed {removed} control character(s) from the body", post.name))
@@ -266,7 +310,7 @@ def render_post(site: Site, post: Post) -> Rendered:
         # Liquid first, as Jekyll renders a post (render.jekyll_body).
         from syndicate.render.jekyll_body import jekyll_liquid
 
-        body, more = jekyll_liquid(site, post, meta, body, body_line)
+        body, more = jekyll_liquid(site, post, meta, body, body_line, links.get)
         notices += more
     outputs: list[str] = []  # a Hugo page's {{< … >}} shortcodes' outputs, put in place once the body is rendered
     if site.hugo is not None:
@@ -275,7 +319,7 @@ def render_post(site: Site, post: Post) -> Rendered:
 
         inline = _hugo_markdown(site.hugo.unsafe, site.hugo.typographer).renderInline
         body, more, outputs = hugo_shortcodes(site, post, meta, body, body_line, lambda text: inline(text).strip(),
-                                              lambda text: _markup(site, text, post.body_format))
+                                              lambda text: _markup(site, text, post.body_format), links.get)
         notices += more
 
     def markup(text: str) -> str:
@@ -303,7 +347,7 @@ def render_post(site: Site, post: Post) -> Rendered:
         excerpt = html_to_text(_markup(site, head, post.body_format))
     if not excerpt:
         excerpt = first_paragraph(html)
-    return Rendered(post, html, excerpt, tuple(notices))
+    return Rendered(post, html, excerpt, tuple(notices), tuple(sorted(links.answers.items())))
 
 
 def _markup(site: Site, body: str, body_format: str) -> str:

@@ -258,13 +258,16 @@ def restore_shortcodes(html_text: str, outputs: list[str]) -> str:
 
 
 def hugo_shortcodes(site: Site, post: Post, meta: Mapping, body: str, body_line: int,
-                    inline_markdown: Callable[[str], str], markdown: Callable[[str], str]
-                    ) -> tuple[str, list[Notice], list[str]]:
-    """``render_shortcodes`` of a page's body, with a warning at the first shortcode that cannot run, counting them."""
+                    inline_markdown: Callable[[str], str], markdown: Callable[[str], str],
+                    named: Callable[[str], str | None]) -> tuple[str, list[Notice], list[str]]:
+    """``render_shortcodes`` of a page's body, with a warning at the first shortcode that cannot run, counting them.
+
+    ``named`` finds the URL of a page that ``ref`` and ``relref`` name (``named_posts``).
+    """
     if "{{" not in body:
         return body, [], []
     params = {**dict(site.hugo.params), **{str(key).lower(): value for key, value in meta.items()}}
-    body, left_out, outputs = render_shortcodes(body, Page(params, inline_markdown, _References(site, post).url,
+    body, left_out, outputs = render_shortcodes(body, Page(params, inline_markdown, named,
                                                            markdown, dict(site.hugo.shortcodes)))
     if not left_out:
         return body, [], outputs
@@ -273,6 +276,11 @@ def hugo_shortcodes(site: Site, post: Post, meta: Mapping, body: str, body_line:
     why = f" (its [hugo.shortcodes] snippet failed: {why})" if why else ""
     return body, [Notice(f"Hugo shortcode {tag} cannot run here{why}; left out, its inner text kept{more}",
                          post.name, body_line + line - 1)], outputs
+
+
+def named_posts(site: Site, post: Post) -> Callable[[str], str | None]:
+    """``ref``/``relref``'s look-up for ``post``'s body: a page's path or name → its URL (``_References``)."""
+    return _References(site, post).url
 
 
 class _References:

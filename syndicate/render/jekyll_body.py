@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from syndicate.errors import Notice, PostError
@@ -22,9 +22,12 @@ from syndicate.sources.jekyll import POSTS_FOLDER, site_variables
 from syndicate.sources.posts import POST_SUFFIXES, Post, load_post, walk_posts_folder
 
 
-def jekyll_liquid(site: Site, post: Post, meta: Mapping[str, Any], body: str, body_line: int
-                  ) -> tuple[str, list[Notice]]:
-    """A Jekyll post's body with its Liquid rendered, and the warnings that gave; Markdown is the caller's."""
+def jekyll_liquid(site: Site, post: Post, meta: Mapping[str, Any], body: str, body_line: int,
+                  named: Callable[[str], str | None]) -> tuple[str, list[Notice]]:
+    """A Jekyll post's body with its Liquid rendered, and the warnings that gave; Markdown is the caller's.
+
+    ``named`` finds the URL of a post or page that ``post_url`` and ``link`` name (``named_posts``).
+    """
     if meta.get("render_with_liquid") is False or ("{{" not in body and "{%" not in body):
         return body, []
     # Imported only for a body with Liquid in it: python-liquid takes a fifth of
@@ -32,9 +35,14 @@ def jekyll_liquid(site: Site, post: Post, meta: Mapping[str, Any], body: str, bo
     from syndicate.render.liquid import JekyllContext, render_liquid
 
     context = JekyllContext(root=site.root, site=_site_variables(site), page=_page(site, post, meta),
-                            posts=_Documents(site), source=post.name, line_offset=body_line,
+                            posts=named, source=post.name, line_offset=body_line,
                             markdownify=kramdown_html)
     return render_liquid(body, context)
+
+
+def named_posts(site: Site) -> Callable[[str], str | None]:
+    """``post_url`` and ``link``'s look-up: a post's name or a file's path → its URL path (``_Documents``)."""
+    return _Documents(site).get
 
 
 def prepare(site: Site) -> None:

@@ -113,8 +113,8 @@ class JekyllContext:
     page: Mapping[str, Any]  # page.*: front matter plus url, date, title, categories, tags, path, id
     # "2026-11-01-hello" (or "sub/2026-11-01-hello") and site paths such as
     # "_posts/2026-11-01-hello.md" or "about.md" -> URL as Jekyll's page.url,
-    # without the baseurl (post_url and link add it, as Jekyll does).
-    posts: Mapping[str, str]
+    # without the baseurl (post_url and link add it, as Jekyll does); None: no such file.
+    posts: Callable[[str], Optional[str]]
     source: str  # the post's name for messages: "_posts/2026-11-01-hello.md"
     line_offset: int = 1  # the file line where the body starts
     markdownify: Optional[Callable[[str], str]] = None  # default: CommonMark with raw HTML
@@ -891,7 +891,7 @@ def _write_document_url(context: RenderContext, buffer: Any, token: Token, keys:
                         missing: str) -> int:
     """``post_url`` and ``link``: the URL the first of ``keys`` finds, with the baseurl; else the warning ``missing``."""
     posts = context.env.jekyll.posts
-    url = posts.get(keys[0]) or posts.get(keys[1])
+    url = posts(keys[0]) or posts(keys[1])
     if url is None:
         context.env.notice(missing, token)
         return 0

@@ -40,7 +40,8 @@ A Hugo site's configuration files (``HugoConfig.config_files``) are read
 into the Site on every run, as ``_config.yml`` is: an edit to any of them
 that changes a value syndicate uses changes the fingerprint, and so does
 another environment (``HugoConfig.environment``: which ``config/<env>/`` is
-read). Its bodies read nothing but their own file (shortcodes do not run).
+read). Its bodies read nothing else but the pages ``ref`` and ``relref``
+name (shortcodes do not run).
 
 With ``enableGitInfo``, a page's ``lastmod`` is its file's last commit
 (``syndicate.sources.gitinfo``), which no stat of the file shows: the commit
@@ -48,6 +49,13 @@ the repository is at is read with the configuration on every run (one
 ``git rev-parse``), into ``HugoConfig.git_commit``, so a new commit changes
 the fingerprint and every post is read again, its dates from the new history
 (tests/test_hugo_languages.py commits with no file changed, and compares).
+
+Other posts a body names: Jekyll's ``{% post_url %}`` and ``{% link %}``,
+Hugo's ``ref`` and ``relref`` put another file's URL into the body. The
+rendered body keeps each name with the URL it got (``Rendered.links``); a
+kept body is used (posts index, last run's details) only while every name
+still gets that URL (``content.links_hold``), so editing one post's slug or
+permalink renders the bodies that link to it again.
 """
 
 from __future__ import annotations
