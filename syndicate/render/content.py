@@ -129,11 +129,13 @@ def safe_srcset(value: str, data_images: bool = False) -> str | None:
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
-def absolute_urls(html: str, base: str) -> str:
+def absolute_urls(html: str, base: str, keep_fragments: bool = False) -> str:
     """Rewrite every relative URL in an HTML fragment against ``base``.
 
     Readers and mail clients show a post away from the site, where a relative
-    image or link would be broken.
+    image or link would be broken. With ``keep_fragments``, a link within the
+    body (``href="#fn:1"``, a footnote's) stays as written, as Hugo's feeds
+    keep it.
     """
     if not html.strip():
         return ""
@@ -143,7 +145,7 @@ def absolute_urls(html: str, base: str) -> str:
             continue  # comments and processing instructions
         for attribute in URL_ATTRIBUTES:
             value = element.get(attribute)
-            if value is not None:
+            if value is not None and not (keep_fragments and value.startswith("#")):
                 element.set(attribute, join_url(base, value))
         for attribute in SRCSET_ATTRIBUTES:
             value = element.get(attribute)
@@ -315,9 +317,10 @@ def render_post(site: Site, post: Post) -> Rendered:
     outputs: list[str] = []  # a Hugo page's {{< … >}} shortcodes' outputs, put in place once the body is rendered
     if site.hugo is not None:
         # Shortcodes first, as Hugo renders a page (render.hugo_body).
+        from syndicate.render.goldmark import goldmark
         from syndicate.render.hugo_body import hugo_shortcodes
 
-        inline = _hugo_markdown(site.hugo.unsafe, site.hugo.typographer).renderInline
+        inline = goldmark(site.hugo.goldmark).renderInline
         body, more, outputs = hugo_shortcodes(site, post, meta, body, body_line, lambda text: inline(text).strip(),
                                               lambda text: _markup(site, text, post.body_format), links.get)
         notices += more
@@ -335,7 +338,7 @@ def render_post(site: Site, post: Post) -> Rendered:
         from syndicate.sources.hugo import resources_url
 
         base = resources_url(site.hugo, post.name, post.url, meta)  # an uglyURLs bundle's files are in a folder
-    html = absolute_urls(markup(body), base)
+    html = absolute_urls(markup(body), base, keep_fragments=site.hugo is not None)
 
     excerpt = post.excerpt
     if site.hugo is not None:
@@ -357,47 +360,10 @@ def _markup(site: Site, body: str, body_format: str) -> str:
 
         return kramdown_html(body)
     if site.hugo is not None and body_format == "markdown":
-        return _hugo_markdown(site.hugo.unsafe, site.hugo.typographer).render(body)
+        from syndicate.render.goldmark import goldmark
+
+        return goldmark(site.hugo.goldmark).render(body)
     return to_html(body, body_format)
-
-
-RAW_HTML_OMITTED = "<!-- raw HTML omitted -->"
-
-
-# goldmark's typographer, besides curly quotes: dashes, ellipses and angle quotes ("(c)" stays);
-# an apostrophe before a number ('90s) is a closing quote.
-TYPOGRAPHER = re.compile(r"---|--|\.\.\.|<<|>>|(?<![^\s(\[])'(?=\d)")
-TYPOGRAPHER_CHARACTERS = {"---": "\u2014", "--": "\u2013", "...": "\u2026", "<<": "\u00ab", ">>": "\u00bb",
-                          "'": "\u2019"}
-
-
-def _typographer(state) -> None:
-    """A markdown-it core rule after its smart quotes: goldmark's other typographer substitutions, in text only."""
-    for token in state.tokens:
-        for child in token.children or ():
-            if child.type == "text":
-                child.content = TYPOGRAPHER.sub(lambda found: TYPOGRAPHER_CHARACTERS[found[0]], child.content)
-
-
-@lru_cache(maxsize=4)
-def _hugo_markdown(unsafe: bool, typographer: bool = True):
-    """CommonMark as goldmark renders it with Hugo's settings.
-
-    Without ``renderer.unsafe`` (Hugo's default) raw HTML is omitted as Hugo
-    omits it; with ``extensions.typographer`` (Hugo's default) quotes are
-    curly and ``--``, ``---``, ``...``, ``<<``, ``>>`` become – — … « ».
-    """
-    if unsafe and not typographer:
-        return _markdown()
-    markdown = _commonmark()
-    if not unsafe:
-        markdown.add_render_rule("html_block", lambda *_: RAW_HTML_OMITTED + "\n")
-        markdown.add_render_rule("html_inline", lambda *_: RAW_HTML_OMITTED)
-    if typographer:
-        markdown.options["typographer"] = True
-        markdown.enable("smartquotes")
-        markdown.core.ruler.push("hugo_typographer", _typographer)
-    return markdown
 
 
 def missing_alt_text(post: Post, html: str) -> list[Notice]:
@@ -442,6 +408,10 @@ def prepare(site: Site) -> None:
     import lxml.html  # noqa: F401
 
     _markdown()
+    if site.hugo is not None:
+        from syndicate.render.goldmark import goldmark
+
+        goldmark(site.hugo.goldmark)
     if site.jekyll is not None:
         from syndicate.render.jekyll_body import prepare as prepare_jekyll
 

@@ -2,7 +2,7 @@
 
 Shortcodes are Go templates, Hugo's own and the site's (``layouts/shortcodes/``).
 Hugo 0.111's built-in ones that a feed can show are rendered here:
-``figure``, ``highlight``, ``param``, and the embeds (``youtube``,
+``figure``, ``highlight``, ``param``, ``details`` (Hugo 0.140's), and the embeds (``youtube``,
 ``vimeo``, ``gist``, ``tweet``/``x``, ``instagram``) as a link with its
 title, since feed readers drop iframes and scripts. A site's own shortcode
 cannot run: its tags go and its inner text stays, with a warning naming
@@ -110,6 +110,17 @@ def _highlight(args: Arguments, inner: str, page: Page) -> str:
     return f"<pre><code{css}>{html.escape(inner.strip(chr(10)))}</code></pre>"
 
 
+def _details(args: Arguments, inner: str, page: Page) -> str:
+    """``details`` (built in since Hugo 0.140), as its embedded template writes it: a ``<details>`` element
+    with ``class``, ``name``, ``open`` and ``title``, its ``summary`` (default "Details") rendered as inline
+    Markdown, then the inner content as Markdown."""
+    attributes = "".join(f' {name}="{_attribute(args.get(name))}"' for name in ("class", "name") if args.get(name))
+    attributes += " open" if args.get("open") in ("true", "1") else ""
+    attributes += f' title="{_attribute(args.get("title"))}"' if args.get("title") else ""
+    summary = page.inline_markdown(args.get("summary") or "Details")
+    return f"<details{attributes}>\n  <summary>{summary}</summary>\n  {page.markdown(inner).strip()}\n</details>"
+
+
 def _param(args: Arguments, inner: str, page: Page) -> str:
     """``param``: the page's front-matter value of that name, else the site's ``params``, as text."""
     value = page.params.get(args.get("", 0).lower())
@@ -173,6 +184,7 @@ def _snippet(args: Arguments, inner: str, page: Page, source: str) -> str:
 
 
 BUILT_IN: dict[str, Renderer] = {
+    "details": _details,
     "figure": _figure,
     "highlight": _highlight,
     "param": _param,
@@ -185,7 +197,7 @@ BUILT_IN: dict[str, Renderer] = {
     "x": _embed("https://x.com/{user}/status/{id}", "Post by @{user}"),
     "instagram": _embed("https://www.instagram.com/p/{id}/", "Instagram post"),
 }
-PAIRED = frozenset({"highlight"})  # built-ins whose inner content is theirs, not the page's
+PAIRED = frozenset({"details", "highlight"})  # built-ins whose inner content is theirs, not the page's
 
 
 def render_shortcodes(body: str, page: Page) -> tuple[str, list[tuple[int, str, str]], list[str]]:

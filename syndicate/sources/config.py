@@ -1048,8 +1048,8 @@ def _read_hugo(root: Path, files: list[Path], environment: str) -> tuple[dict, d
     HugoConfig (with its notices), and the problems found, each naming the
     file and Hugo's key.
     """
-    from syndicate.sources.hugo import (UNLIMITED, ConfigFileError, check_permalink, date_sources, key_path, merged,
-                                        parse_config_file, rss_limit, scalar_params)
+    from syndicate.sources.hugo import (GOLDMARK_SETTINGS, UNLIMITED, ConfigFileError, Goldmark, check_permalink,
+                                        date_sources, key_path, merged, parse_config_file, rss_limit, scalar_params)
 
     read: list[tuple[Path, dict]] = []
     origin: dict[str, str] = {}  # a top-level key → the last file that set it (the one that counts), for messages
@@ -1133,15 +1133,18 @@ def _read_hugo(root: Path, files: list[Path], environment: str) -> tuple[dict, d
         if why:
             notices.append(Notice(f"enableGitInfo: {why}; lastmod (and any [frontmatter] :git date) comes from "
                                   "the next source", origin.get("enablegitinfo", first)))
-    goldmark = _table_at(config, "markup", "goldmark", "renderer")
-    if goldmark.get("unsafe") is not None:
-        checked("markup", goldmark["unsafe"], "markup.goldmark.renderer.unsafe", _boolean, hugo, "unsafe")
-    typographer = _table_at(config, "markup", "goldmark", "extensions").get("typographer")
-    if isinstance(typographer, Mapping):  # Hugo 0.112's table: disable = true turns it off
-        disable = typographer.get("disable")
-        typographer = not disable if isinstance(disable, bool) else disable
-    if typographer is not None:
-        checked("markup", typographer, "markup.goldmark.extensions.typographer", _boolean, hugo, "typographer")
+    goldmark: dict[str, Any] = {}
+    for setting in GOLDMARK_SETTINGS:
+        *tables, name = setting.metadata["key"].lower().split(".")
+        value = _table_at(config, "markup", "goldmark", *tables).get(name)
+        if isinstance(value, Mapping):  # Hugo 0.112's tables (typographer): disable = true turns it off
+            disable = value.get("disable")
+            value = not disable if isinstance(disable, bool) else disable
+        if value is not None:
+            choices = setting.metadata["choices"]
+            checked("markup", value, "markup.goldmark." + setting.metadata["key"],
+                    _one_of(*choices) if choices else _boolean, goldmark, setting.name)
+    hugo["goldmark"] = Goldmark(**goldmark)
     if isinstance(languages, dict):
         # Each language's own title and languageCode: its feeds' (/en/index.xml's).
         own = {str(key).lower(): value for key, value in languages.items() if isinstance(value, dict)}

@@ -43,7 +43,7 @@ import os
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
@@ -86,6 +86,41 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
           "november", "december")
 
 
+def _goldmark(key: str, default: Any, *choices: str) -> Any:
+    """A ``Goldmark`` setting: its key under ``markup.goldmark`` as Hugo's documentation spells it, its default."""
+    return field(default=default, metadata={"key": key, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Goldmark:
+    """The ``markup.goldmark`` settings that change a body, each with Hugo 0.111's default.
+
+    Each is declared here once: ``config`` reads every field at its key
+    (a true/false, or one of its choices), and ``render.goldmark`` renders
+    with them.
+    """
+
+    unsafe: bool = _goldmark("renderer.unsafe", False)  # raw HTML kept (else "<!-- raw HTML omitted -->")
+    hard_wraps: bool = _goldmark("renderer.hardWraps", False)  # a line break is a <br>
+    xhtml: bool = _goldmark("renderer.xhtml", False)  # <br />, <hr />, <input … />
+    typographer: bool = _goldmark("extensions.typographer", True)  # curly quotes, dashes, ellipses
+    linkify: bool = _goldmark("extensions.linkify", True)  # bare URLs, www. and e-mail addresses as links
+    linkify_protocol: str = _goldmark("extensions.linkifyProtocol", "https", "https", "http")  # www.x's scheme
+    footnote: bool = _goldmark("extensions.footnote", True)
+    definition_list: bool = _goldmark("extensions.definitionList", True)
+    task_list: bool = _goldmark("extensions.taskList", True)
+    strikethrough: bool = _goldmark("extensions.strikethrough", True)
+    table: bool = _goldmark("extensions.table", True)
+    auto_heading_id: bool = _goldmark("parser.autoHeadingID", True)
+    auto_heading_id_type: str = _goldmark("parser.autoHeadingIDType", "github", "github", "github-ascii",
+                                          "blackfriday")
+    attribute_title: bool = _goldmark("parser.attribute.title", True)  # ## Title {#id .class}
+    attribute_block: bool = _goldmark("parser.attribute.block", False)  # {.class} under a paragraph, list…
+
+
+GOLDMARK_SETTINGS = tuple(fields(Goldmark))
+
+
 @dataclass(frozen=True)
 class HugoConfig:
     """What a Hugo site's configuration says beyond syndicate's own options."""
@@ -115,10 +150,8 @@ class HugoConfig:
     # Each language's own title and languageCode ([languages.en] title, languageCode), where it sets them.
     language_titles: tuple[tuple[str, str], ...] = ()
     language_codes: tuple[tuple[str, str], ...] = ()
-    # markup.goldmark.renderer.unsafe: raw HTML in Markdown kept (else omitted, Hugo's default).
-    unsafe: bool = False
-    # markup.goldmark.extensions.typographer (a table with "disable" in later Hugo): curly quotes, dashes.
-    typographer: bool = True
+    # markup.goldmark: how a body's Markdown is rendered.
+    goldmark: Goldmark = Goldmark()
     # syndicate.toml's [hugo.shortcodes]: (a site's shortcode, the Jinja snippet it renders as).
     shortcodes: tuple[tuple[str, str], ...] = ()
     # enableGitInfo: the commit the site's repository is at (its files' ":git" dates are that commit's

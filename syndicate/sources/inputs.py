@@ -69,7 +69,7 @@ from syndicate import __version__
 from syndicate.sources.config import Site
 
 # Libraries (their import names) whose upgrade can change what a post reads as or an output's bytes.
-LIBRARIES = ("feedgen", "lxml", "markdown_it", "nh3", "yaml", "frontmatter")
+LIBRARIES = ("feedgen", "lxml", "markdown_it", "mdit_py_plugins", "nh3", "yaml", "frontmatter")
 PACKAGE = Path(__file__).resolve().parent.parent
 FIRST_SEEN = "first-seen.json"
 
