@@ -1017,8 +1017,9 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
     HugoConfig (with its notices), and the problems found, each naming the
     file and Hugo's key.
     """
-    from syndicate.sources.hugo import (UNLIMITED, ConfigFileError, check_permalink, date_sources, merged,
-                                        parse_config_file, rss_limit, scalar_params)
+    from syndicate.sources.hugo import (UNLIMITED, ConfigFileError, check_permalink, date_sources, disabled_kinds,
+                                        kinds_without_rss, list_titles, merged, parse_config_file, rss_limit,
+                                        scalar_params)
 
     read: list[tuple[Path, dict]] = []
     origin: dict[str, str] = {}  # a top-level key → the file that set it, for messages
@@ -1149,6 +1150,9 @@ def _read_hugo(root: Path, files: list[Path]) -> tuple[dict, dict, list[str]]:
                             f"tag = \"tags\", got {_shown(taxonomies)}")
         else:
             hugo["taxonomies"] = tuple(sorted((singular, plural.lower()) for singular, plural in taxonomies.items()))
+    hugo["no_rss"], hugo["terms_disabled"] = kinds_without_rss(config), "term" in disabled_kinds(config)
+    # The titles of the sections' (and terms') _index files, their feeds' titles: read with the configuration.
+    hugo["list_titles"] = list_titles(root, hugo["content_dir"], hugo_languages, default_language)
     sections = params.get("mainsections", config.get("mainsections"))
     if sections is not None:
         sections = [sections] if isinstance(sections, str) else sections

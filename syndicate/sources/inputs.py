@@ -35,7 +35,9 @@ Its posts are in every ``_posts`` folder of the site (``posts.walk_posts_folder`
 
 A Hugo site's configuration files (``HugoConfig.config_files``) are read
 into the Site on every run, as ``_config.yml`` is: an edit to any of them
-that changes a value syndicate uses changes the fingerprint. Its bodies
+that changes a value syndicate uses changes the fingerprint. So are the
+titles of its list pages' ``_index.*`` files (``HugoConfig.list_titles``),
+which title its section and term feeds: those files are no posts. Its bodies
 read nothing but their own file (shortcodes do not run).
 """
 
