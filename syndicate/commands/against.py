@@ -40,6 +40,12 @@ def check_against(site: Site, now: datetime, feed: str, progress=None) -> Outcom
 
     old = parse_feed(read_feed(feed), feed)
     _, published, outcome = read_for_check(site, now, progress)
+    if site.hugo is not None:
+        from syndicate.sources.hugo import page_order
+
+        # Hugo's home feed: its pages in Hugo's order, without those out of the site's lists (_build.list).
+        published = sorted((post for post in published if post.hugo is None or post.hugo.lists == "always"),
+                           key=page_order)
     compare(old, published, feed, outcome)
     return outcome
 
@@ -56,6 +62,12 @@ def compare(old: list[OldEntry], published: list[Post], feed: str, outcome: Outc
     old_ids = {entry.id for entry in old}
     same = moved = 0
     for entry in old:
+        if not entry.id and not entry.link and entry.title:
+            # Hugo's item of a page it never renders (_build.render: never): no id, written alike by syndicate.
+            post = by_title.get(_words(entry.title))
+            if post is not None and post.hugo is not None and not post.hugo.rendered:
+                same += 1
+                continue
         post = by_id.get(entry.id)
         if post is not None:
             same += 1

@@ -44,6 +44,7 @@ from stat import S_ISREG
 from typing import Any, Iterator, Mapping, NamedTuple
 
 from syndicate.sources.config import Author, Site
+from syndicate.sources.hugo import HugoPage
 from syndicate.render import content
 from syndicate.render.content import Rendered, links_hold, render_post
 from syndicate.errors import Notice, PostError
@@ -119,6 +120,9 @@ def _encode(value: Any, site: Site) -> Any:
         return {"author": [value.name, value.email]}
     if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
         return list(value)
+    if isinstance(value, HugoPage):
+        return {"hugo": [value.weight, value.link_title, [[plural, list(terms)] for plural, terms in value.terms],
+                         value.lists, value.rendered]}
     raise TypeError(f"cannot keep a {type(value).__name__} in the posts index")
 
 
@@ -137,6 +141,10 @@ def _decode(value: Any, site: Site, source: Path | None) -> Any:
         if kind == "author":
             name, email = data
             return Author(name, email)
+        if kind == "hugo":
+            weight, link_title, terms, lists, rendered = data
+            return HugoPage(weight, link_title, tuple((plural, tuple(found)) for plural, found in terms), lists,
+                            rendered)
         raise ValueError(kind)
     return value
 

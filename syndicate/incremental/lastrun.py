@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from syndicate.sources.config import FEEDS_PAGE_TEMPLATES, Site
 from syndicate.errors import Notice
@@ -259,7 +259,7 @@ class Details:
     feeds: dict[str, tuple[str, ...]]  # each feed (relative to the output folder) → its posts' names
     # Each feed that has more posts than are kept → the (stamp, id) of its
     # last kept one: every post of the feed at or above it is kept.
-    cuts: dict[str, tuple[int, str]]
+    cuts: dict[str, tuple]  # each feed's: partial._key of its last post kept
     bodies: dict[str, bytes]  # the feeds' posts with their rendered bodies, a line of JSON each (partial.body_entry)
     body_notices: dict[str, list[Notice]]  # the warnings rendering each feed post's body gave
     # Each feed whose RFC 5005 history (feeds.History) is not the default → its fields, as a list.
@@ -296,7 +296,7 @@ def details(site: Site, record: dict | None, posts: bool = True) -> Details | No
             {name: [Notice.from_data(item) for item in listed] for name, listed in data[key].items()}
             for key in ("notices", "body_notices"))
         feeds = {path: tuple(names) for path, names in data["feeds"].items()}
-        cuts = {path: (int(stamp_), str(id_)) for path, (stamp_, id_) in data["cuts"].items()}
+        cuts = {path: _tupled(key) for path, key in data["cuts"].items()}
         histories = {path: list(fields) for path, fields in data["histories"].items()}
         count = len(data["bodies"])
         head, *rest = files.split(b"\n")
@@ -310,6 +310,11 @@ def details(site: Site, record: dict | None, posts: bool = True) -> Details | No
     except (KeyError, TypeError, ValueError, AttributeError, OSError):
         return None
     return Details(tuple(lines), tuple(zip(*columns)), kept, notices, feeds, cuts, bodies, body_notices, histories)
+
+
+def _tupled(value: Any) -> Any:
+    """A feed's cut as JSON keeps it (lists) back as the key it was (tuples): (stamp, id), or a Hugo page's rank."""
+    return tuple(_tupled(item) for item in value) if isinstance(value, list) else value
 
 
 def _record_check(data: dict) -> str:

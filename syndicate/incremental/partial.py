@@ -72,8 +72,7 @@ def histories(specs: list) -> dict[str, list]:
     return {spec.path: list(astuple(spec.history)) for spec in specs if spec.history != History()}
 
 
-def _reach(site: Site, published: list[Post], cuts: dict[str, tuple[int, str]]
-           ) -> tuple[set[str], dict[str, tuple[int, str]]]:
+def _reach(site: Site, published: list[Post], cuts: dict[str, tuple]) -> tuple[set[str], dict[str, tuple]]:
     """The posts the details keep, and each feed's cut.
 
     ``published`` are newest first; a post's ``_key`` is its place in that
@@ -88,7 +87,7 @@ def _reach(site: Site, published: list[Post], cuts: dict[str, tuple[int, str]]
 
     wide = site.feed.limit + RESERVE
     kept: set[str] = set()
-    new_cuts: dict[str, tuple[int, str]] = {}
+    new_cuts: dict[str, tuple] = {}
     for spec in feed_specs(replace(site, feed=replace(site.feed, limit=wide)), published):
         kept.update(post.name for post in spec.posts)
         if spec.history.archive:
@@ -101,8 +100,15 @@ def _reach(site: Site, published: list[Post], cuts: dict[str, tuple[int, str]]
     return kept, new_cuts
 
 
-def _key(post: Post) -> tuple[int, str]:
-    """A post's (date as ``lastrun.stamp``, id): the order of the feeds, ``posts.newest_first``'s."""
+def _key(post: Post) -> tuple:
+    """A post's place in the feeds, highest first: (date as ``lastrun.stamp``, id), ``posts.newest_first``'s order.
+
+    A Hugo site's feeds are in Hugo's order (``hugo.page_rank``).
+    """
+    if post.hugo is not None:
+        from syndicate.sources.hugo import page_rank
+
+        return page_rank(post)
     return lastrun.stamp(post.date), post.id
 
 

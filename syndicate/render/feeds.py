@@ -50,6 +50,8 @@ HISTORY_NAMESPACE = "http://purl.org/syndication/history/1.0"
 # The date of a feed with no entries: fixed, so an empty feed is byte-stable,
 # and not before 1990, which the W3C validator calls implausible.
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+# Hugo's date of a page with no date (Go's zero time), which its RSS prints: "Mon, 01 Jan 0001".
+YEAR_ONE = datetime(1, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,18 @@ class FeedSpec:
     history: History = History()
     language: str = ""  # the feed's language (a language feed's); "" for the site's
     home: str = ""  # the page it is the feed of (its alternate link): "" for the site's home
+    # Hugo's feed of a taxonomy's terms (tags/index.xml): its items, each a term; ``posts`` are then the
+    # pages each term's title and date come from, so that a change to any of them renders it again.
+    terms: tuple[TermItem, ...] | None = None
+
+
+@dataclass(frozen=True)
+class TermItem:
+    """An item of Hugo's feed of a taxonomy's terms: the term's page and its newest page's date."""
+
+    title: str
+    url: str
+    date: datetime | None  # None: its pages have no date (Hugo's year 1)
 
 
 def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
@@ -95,14 +109,26 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
     if site.jekyll is not None and site.jekyll.collections:
         # feed.collections: other collections' documents are only in their own feeds.
         published = [post for post in documents if post.collection == "posts"]
+    hugo_home = None
     if site.hugo is not None:
-        # A multilingual Hugo site: the other languages' pages are only in their own feeds (/en/index.xml).
-        published = [post for post in documents if site.hugo.page_language(post.name) == site.hugo.default_language]
+        from syndicate.sources.hugo import page_order
+
+        # Hugo's order. A multilingual site's other languages' pages are only in their own feeds
+        # (/en/index.xml); pages out of the site's lists (_build.list) only in their section's or terms'.
+        documents = sorted(documents, key=page_order)
+        listed = [post for post in documents if site.hugo.page_language(post.name) == site.hugo.default_language
+                  and (post.hugo is None or post.hugo.lists == "always")]
+        hugo_home = tuple(listed[:limit]) if site.hugo.writes_rss("home") else None
+        published = [post for post in listed if _has_page(post)]  # a page never rendered is only in Hugo's RSS
     main = tuple(published[:limit])
     rss_path, atom_path = main_feed_paths(site)
     archives = _archive_specs(site, published, rss_path) if site.feed.archives and len(published) > limit else []
     history = History(complete=len(published) <= limit, prev=archives[-1].path if archives else "")
-    specs = [FeedSpec(rss_path, RSS, site.title, main, history), FeedSpec(atom_path, ATOM, site.title, main, history)]
+    specs = [FeedSpec(rss_path, RSS, site.title if site.hugo is None else _hugo_home_title(site, site.title),
+                      main if hugo_home is None else hugo_home, history),
+             FeedSpec(atom_path, ATOM, site.title, main, history)]
+    if site.hugo is not None and hugo_home is None:
+        specs = specs[1:]  # Hugo writes no RSS of its home page (disableKinds, [outputs]); the Atom feed stays
     if site.jekyll is not None:
         specs += _jekyll_feed_specs(site, published)
         specs += _collection_feed_specs(site, documents)
@@ -197,11 +223,17 @@ def json_twins(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
         if spec.path in firsts and spec.kind == RSS:
             continue  # the twin of both follows the Atom feed
         path = twins.get(spec.path) or _json_path(spec.path)
-        if path in taken or _sites_own(site, path):
-            continue
+        if path in taken or _sites_own(site, path) or spec.terms is not None:
+            continue  # a list of terms has no posts to give
         taken.add(path)
-        result.append(replace(spec, path=path, kind=JSON))
+        posts = tuple(post for post in spec.posts if _has_page(post))  # an item with no URL is no JSON Feed item
+        result.append(replace(spec, path=path, kind=JSON, posts=posts))
     return result
+
+
+def _has_page(post: Post) -> bool:
+    """Whether a post has a page: on a Hugo site, one with ``_build.render: never`` (or headless) has none."""
+    return post.hugo is None or post.hugo.rendered
 
 
 def _json_path(path: str) -> str:
@@ -250,41 +282,110 @@ def _with_language_atoms(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
     """
     from syndicate.sources.hugo import escaped
 
+    hugo = site.hugo
     atoms = dict(feed_pairs(site)[1:])
+    titles = {hugo.prefix(language) + "index.xml": hugo.language_title(language) or site.title
+              for language in hugo.languages}
     result = []
     for spec in specs:
         if spec.kind != RSS or spec.path not in atoms:
             result.append(spec)
             continue
         home = site.absolute_url(escaped(spec.path.rpartition("/")[0] + "/"))
-        result += [replace(spec, home=home), replace(spec, path=atoms[spec.path], kind=ATOM, home=home)]
+        # As the main Atom feed: titled as the site (the language) is, without the pages never rendered.
+        posts = tuple(post for post in spec.posts if _has_page(post))
+        result += [replace(spec, home=home), replace(spec, path=atoms[spec.path], kind=ATOM, home=home,
+                                                     title=titles.get(spec.path, spec.title), posts=posts)]
     return result
 
 
-def _hugo_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
-    """Hugo's RSS feeds of each section, tag and category, and of each other language, where Hugo 0.111 writes them.
+def _hugo_feed_specs(site: Site, documents: list[Post]) -> list[FeedSpec]:
+    """Hugo's RSS feeds of each section, each term of each taxonomy, each taxonomy's terms, each other language.
 
-    A section's feed (``posts/index.xml``) has the posts right in it, not
-    those of a nested section, which has its own; a term's
-    (``tags/two-words/index.xml``) the posts that have it, however its
-    case is written. Each with Hugo's limit, as the home feed. A
+    Where Hugo 0.111 writes them, with its titles, in its order
+    (``documents`` are): a section's feed (``posts/index.xml``) has the
+    pages right in it, not those of a nested section, which has its own; a
+    term's (``series/two-words/index.xml``) the pages that have it, however
+    its case is written; a taxonomy's (``tags/index.xml``) its terms
+    (``_term_list_spec``). Each with Hugo's limit, as the home feed. A kind
+    of page without RSS (``disableKinds``, ``[outputs]``) has none. A
     multilingual site's other languages have the same feeds of their own
     pages under their prefix (``en/index.xml``, ``en/tags/diary/index.xml``),
     titled with the language's ``title`` and in its ``languageCode``.
     """
-    from syndicate.sources.hugo import feed_groups
+    from syndicate.sources.hugo import SECTION, feed_groups, section_title, urlize
 
     hugo, limit = site.hugo, site.feed.limit
     specs: list[FeedSpec] = []
     for language in (language for language in hugo.languages if language not in hugo.disabled_languages):
-        posts = [post for post in published if hugo.page_language(post.name) == language]
+        posts = [post for post in documents if hugo.page_language(post.name) == language]
         prefix, title = hugo.prefix(language), hugo.language_title(language) or site.title
         own = "" if language == hugo.default_language else hugo.language_code(language) or language
-        if language != hugo.default_language:  # the default language's is the main feed (main_feed_paths)
-            specs.append(FeedSpec(prefix + "index.xml", RSS, title, tuple(posts[:limit]), language=own))
-        specs += [FeedSpec(prefix + path, RSS, f"{label} on {title}", tuple(members[:limit]), language=own)
-                  for path, label, members in feed_groups(hugo, site.root, posts)]
-    return specs
+
+        def titled(label: str) -> str:
+            """Hugo's RSS template: "Label on Site", the site's title alone for a page without a title (or with it)."""
+            return f"{label} on {title}" if label and label != title else title
+
+        if language != hugo.default_language and hugo.writes_rss("home"):  # the default language's is the main feed
+            home = [post for post in posts if post.hugo is None or post.hugo.lists == "always"]
+            specs.append(FeedSpec(prefix + "index.xml", RSS, _hugo_home_title(site, title, language),
+                                  tuple(home[:limit]), language=own))
+        groups = feed_groups(hugo, site.root, posts)
+        for group in groups:
+            if hugo.writes_rss(group.kind):
+                label = hugo.list_title(group.folder, language,
+                                        section_title(group.label) if group.kind == SECTION else group.label)
+                specs.append(FeedSpec(f"{prefix}{group.folder}/index.xml", RSS, titled(label),
+                                      tuple(group.posts[:limit]), language=own))
+        if hugo.writes_rss("section"):
+            # A section with an _index file and no page of its own still has its (empty) feed in Hugo.
+            taken = {group.folder for group in groups} | {urlize(plural) for _, plural in hugo.taxonomies}
+            specs += [FeedSpec(f"{prefix}{folder}/index.xml", RSS, titled(label), (), language=own)
+                      for folder, lang, label in hugo.list_titles
+                      if lang == language and folder and folder.split("/")[0] not in taken and folder not in taken]
+        if hugo.writes_rss("taxonomy"):
+            specs += [_term_list_spec(site, plural, [] if hugo.terms_disabled else
+                                      [group for group in groups if group.plural == plural], prefix, language,
+                                      titled, own) for _, plural in hugo.taxonomies]
+    return sorted(specs, key=lambda spec: spec.path)
+
+
+def _hugo_home_title(site: Site, title: str, language: str = "") -> str:
+    """The title of Hugo's home feed in a language: "Home on Site" when content/_index.md titles the home page."""
+    home = site.hugo.list_title("", language or site.hugo.default_language, title)
+    return f"{home} on {title}" if home and home != title else title
+
+
+def _term_list_spec(site: Site, plural: str, groups: list, prefix: str, language: str, titled, own: str) -> FeedSpec:
+    """Hugo's feed of a taxonomy's terms (``tags/index.xml``): an item per term, as Hugo 0.111 writes it.
+
+    Each item is the term's page: its title, its URL as link and guid, the
+    date of its newest page (year 1 when none has a date, or the term holds a "/"), no description;
+    in Hugo's order of pages (newest first, then by title), limited as any
+    feed. The spec's posts are the pages each item comes from: the newest
+    page of each term and the one that spells it (the first by path).
+    """
+    from syndicate.sources.hugo import YEAR_ONE_SECONDS, collation_key, escaped, page_seconds, term_path, urlize
+
+    hugo = site.hugo
+    items: list[tuple[tuple, TermItem, tuple[Post, ...]]] = []
+    for group in groups:
+        newest = max(group.posts, key=page_seconds)
+        # Hugo 0.111 gives a term with a "/" ("CI/CD": categories/ci/cd/) no date in this list: year 1.
+        seconds = YEAR_ONE_SECONDS if "/" in urlize(group.label) else page_seconds(newest)
+        label = hugo.list_title(group.folder, language, group.label)
+        speller = min(group.posts, key=lambda post: post.name)
+        folder = prefix + term_path(plural, group.label)
+        url = site.absolute_url(escaped(folder + (".html" if hugo.ugly_urls else "/")))
+        item = TermItem(label, url, None if seconds == YEAR_ONE_SECONDS else newest.date)
+        items.append(((-seconds, collation_key(label), folder), item, (newest, speller)))
+    items.sort(key=lambda found: found[0])
+    chosen = items[:site.feed.limit]
+    posts = tuple(dict.fromkeys(post for _, _, pages in chosen for post in pages))
+    default = " ".join(word[:1].upper() + word[1:] for word in plural.split(" "))  # Hugo's title of "tags"
+    return FeedSpec(f"{prefix}{urlize(plural)}/index.xml", RSS, titled(hugo.list_title(urlize(plural), language,
+                                                                                          default)),
+                    posts, language=own, terms=tuple(item for _, item, _ in chosen))
 
 
 def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
@@ -360,6 +461,15 @@ class _AtomLinks(BaseEntryExtension):
         namespace = etree.QName(entry).namespace
         for attributes in self.links:
             etree.SubElement(entry, etree.QName(namespace, "link") if namespace else "link", attributes)
+        return entry
+
+
+class _NoPage(BaseEntryExtension):
+    """The empty ``<link>`` and ``<guid>`` of Hugo's RSS item for a page it never renders (feedgen writes no empty ones)."""
+
+    def extend_rss(self, entry):
+        for name in ("link", "guid"):
+            etree.SubElement(entry, name).text = ""
         return entry
 
 
@@ -468,7 +578,14 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     newest = max((p.updated or p.date for p in spec.posts), default=EPOCH)
     generator.updated(newest)
     generator.lastBuildDate(newest)
-    for post in spec.posts:
+    if spec.terms is not None:
+        for term in spec.terms:
+            entry = generator.add_entry(order="append")
+            entry.guid(term.url, permalink=True)
+            entry.title(term.title)
+            entry.link(href=term.url)
+            entry.published(term.date or YEAR_ONE)
+    for post in spec.posts if spec.terms is None else ():
         _add_entry(site, generator, post, bodies[post.name], spec.kind, spec.language or site.language)
     if spec.kind == RSS:
         return _hex_references(generator.rss_str(pretty=True))
@@ -569,13 +686,19 @@ def _json_item(site: Site, post: Post, rendered: Rendered, feed_author: Author, 
 def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rendered,
                kind_of_feed: str, feed_language: str) -> None:
     entry = generator.add_entry(order="append")
-    if post.id == post.url:
+    if post.hugo is not None and not post.hugo.rendered:
+        # Hugo's RSS: a page never rendered has an empty link and guid (only RSS holds it: _has_page).
+        entry.register_extension("no_page", _NoPage, atom=False, rss=True)
+    elif post.id == post.url:
         entry.guid(post.id, permalink=True)
     else:
         entry.id(post.id)  # also sets the RSS guid, with isPermaLink="false"
     entry.title(post.title)
-    entry.link(href=post.url, rel="alternate")
-    entry.published(post.date)
+    if post.hugo is None or post.hugo.rendered:
+        entry.link(href=post.url, rel="alternate")
+    # Hugo dates a page without a date in year 1, and its RSS says so; Atom keeps when syndicate first saw it.
+    dateless = post.hugo is not None and post.date_origin == "first seen" and kind_of_feed == RSS
+    entry.published(YEAR_ONE if dateless else post.date)
     entry.updated(post.updated or post.date)
     author = post.author or site.author
     if author:

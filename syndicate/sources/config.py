@@ -1049,7 +1049,8 @@ def _read_hugo(root: Path, files: list[Path], environment: str) -> tuple[dict, d
     file and Hugo's key.
     """
     from syndicate.sources.hugo import (GOLDMARK_SETTINGS, UNLIMITED, ConfigFileError, Goldmark, check_permalink,
-                                        date_sources, key_path, merged, parse_config_file, rss_limit, scalar_params)
+                                        date_sources, disabled_kinds, key_path, kinds_without_rss, list_titles,
+                                        merged, parse_config_file, rss_limit, scalar_params)
 
     read: list[tuple[Path, dict]] = []
     origin: dict[str, str] = {}  # a top-level key → the last file that set it (the one that counts), for messages
@@ -1201,6 +1202,9 @@ def _read_hugo(root: Path, files: list[Path], environment: str) -> tuple[dict, d
                             f"tag = \"tags\", got {_shown(taxonomies)}")
         else:
             hugo["taxonomies"] = tuple(sorted((singular, plural.lower()) for singular, plural in taxonomies.items()))
+    hugo["no_rss"], hugo["terms_disabled"] = kinds_without_rss(config), "term" in disabled_kinds(config)
+    # The titles of the sections' (and terms') _index files, their feeds' titles: read with the configuration.
+    hugo["list_titles"] = list_titles(root, hugo["content_dir"], hugo_languages, default_language)
     sections = params.get("mainsections", config.get("mainsections"))
     if sections is not None:
         sections = [sections] if isinstance(sections, str) else sections

@@ -31,9 +31,12 @@ version Debian ships, the tests' oracle) computes:
   ``publishDate`` (else the date), gone after ``expiryDate``; with
   ``enableGitInfo``, ``lastmod`` from git first (``syndicate.sources.gitinfo``).
 
-Nothing here reads a file but ``config_files`` and ``parse_config_file``;
-``in_leaf_bundle`` and ``sections_of`` ask whether a folder has an
-``index.*`` or ``_index.*``.
+Nothing here reads a file but ``config_files``, ``parse_config_file`` and
+``list_titles`` (the ``_index.*`` files' titles, read with the
+configuration); ``in_leaf_bundle`` and ``sections_of`` ask whether a folder
+has an ``index.*`` or ``_index.*``. Hugo's feeds of sections and terms, their
+titles and the order of their pages are ``feed_groups``, ``section_title``
+and ``page_order``.
 """
 
 from __future__ import annotations
@@ -157,6 +160,11 @@ class HugoConfig:
     # enableGitInfo: the commit the site's repository is at (its files' ":git" dates are that commit's
     # history); "" when git info is off or cannot be had (no git, no repository).
     git_commit: str = ""
+    # The kinds of list pages ("home", "section", "taxonomy", "term") with no RSS feed: disableKinds, [outputs].
+    no_rss: tuple[str, ...] = ()
+    terms_disabled: bool = False  # disableKinds = ["term"]: no term pages, so none in a taxonomy's feed of terms
+    # Each list page's _index file: (its folder under the content folder, its language, its title or "").
+    list_titles: tuple[tuple[str, str, str], ...] = ()
 
     def date_sources(self, kind: str) -> tuple[str, ...]:
         """Where a page's ``kind`` of date ("date", "publishdate", "lastmod", "expirydate") comes from, in order."""
@@ -222,6 +230,15 @@ class HugoConfig:
     def taxonomy(self, plural: str) -> bool:
         """Whether the site has the taxonomy ``plural`` ("tags", "categories"): Hugo writes its feeds."""
         return any(name == plural for _, name in self.taxonomies)
+
+    def writes_rss(self, kind: str) -> bool:
+        """Whether Hugo writes the RSS feeds of a kind of list page: "home", "section", "taxonomy", "term"."""
+        return kind not in self.no_rss
+
+    def list_title(self, folder: str, language: str, default: str) -> str:
+        """A list page's title: its ``_index`` file's (none there: ""), else ``default``, as Hugo titles it."""
+        return next((title for where, lang, title in self.list_titles if where == folder and lang == language),
+                    default)
 
 
 # --- the configuration ----------------------------------------------------
@@ -548,21 +565,6 @@ def term_path(plural: str, term: str) -> str:
     return f"{urlize(plural)}/{urlize(term)}"
 
 
-def listed(meta: Mapping, bundle_index: bool) -> bool:
-    """Whether a page is in Hugo's lists (its feeds among them): not headless, not ``_build.list: never``.
-
-    Hugo 0.111 reads ``headless`` on a leaf bundle only; ``build`` is the
-    newer name of ``_build``.
-    """
-    if bundle_index and meta.get("headless") is True:
-        return False
-    for key in ("_build", "build"):
-        options = meta.get(key)
-        if isinstance(options, Mapping) and str(options.get("list", "")).lower() in ("never", "false"):
-            return False
-    return True
-
-
 def section_of(hugo: HugoConfig, name: str) -> str:
     """The first-level section of a page (``name``: from the site root); "" for a page at the top."""
     parts = content_parts(name, hugo.content_root(name)) or []
@@ -590,25 +592,250 @@ RSS_PATH = "index.xml"
 ATOM_PATH = "atom.xml"
 
 
-def feed_groups(hugo: HugoConfig, site_root: Path, posts: list) -> list[tuple[str, str, list]]:
-    """Hugo's feeds besides the home one: (path, label, posts in ``posts``' order), sorted by path.
+def feed_groups(hugo: HugoConfig, site_root: Path, posts: list) -> list[FeedGroup]:
+    """Hugo's feeds of sections and terms: one per section with a page, one per term of each of the site's taxonomies.
 
-    Every section with a post gets one, and every term of the site's
-    ``tags`` and ``categories`` taxonomies; terms that urlize alike
-    ("Python", "python") share one, labelled as the newest post writes it.
+    ``posts`` are in Hugo's order (``page_order``); each group keeps it. A
+    section's feed has the pages listed in it (``list: local`` too, not
+    ``list: never``); a term's every page that has the term, whatever its
+    ``list`` (Hugo 0.111 lists them there all). Terms that urlize alike
+    ("Python", "python") share one feed, labelled as the first page by its
+    file's path writes it. Sorted by path.
     """
-    groups: dict[str, tuple[str, list]] = {}
-    for post in posts:
+    groups: dict[str, FeedGroup] = {}
+    for post in sorted(posts, key=lambda post: post.name):  # the first spelling of a term is by path
+        page = post.hugo or PAGE
         root = hugo.content_root(post.name)
         parts = content_parts(post.name, root)
         sections = sections_of(site_root, hugo, parts, root) if parts else []
-        paths = []
-        if sections:
-            paths.append(("/".join(urlize(s) for s in sections), sections[-1]))
-        for plural, terms in (("categories", post.categories), ("tags", post.tags)):
-            paths += [(term_path(plural, term), term) for term in terms if urlize(term)]
-        for folder, label in dict(paths).items():
-            group = groups.setdefault(folder + "/index.xml", (label, []))
-            group[1].append(post)
-    return [(path, label, members) for path, (label, members) in sorted(groups.items())]
+        found = []
+        if sections and page.lists != "never":
+            found.append(("/".join(urlize(s) for s in sections), sections[-1], SECTION, ""))
+        for plural, terms in page.terms:
+            found += [(term_path(plural, term), term, TERM, plural) for term in terms if urlize(term)]
+        for folder, label, kind, plural in found:
+            group = groups.setdefault(folder, FeedGroup(folder, label, kind, plural, []))
+            if post not in group.posts:
+                group.posts.append(post)
+    for group in groups.values():
+        group.posts.sort(key=page_order)
+    return [groups[folder] for folder in sorted(groups)]
 
+
+@dataclass
+class FeedGroup:
+    """One of Hugo's feeds of a list page: a section's or a term's."""
+
+    folder: str  # where it is on the site: "posts", "tags/two-words"
+    label: str  # the section's folder name, or the term as first written
+    kind: str  # SECTION or TERM
+    plural: str  # a term's taxonomy ("tags"); "" for a section
+    posts: list  # in Hugo's order
+
+
+SECTION, TERM = "section", "term"
+
+
+@dataclass(frozen=True)
+class HugoPage:
+    """What Hugo's lists and feeds need of a page beyond a Post's own fields."""
+
+    weight: int = 0  # front matter weight; 0 (unset) sorts after every weighted page
+    link_title: str = ""  # linkTitle, else the title: Hugo's order breaks ties in date by it
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (taxonomy, the page's terms) for each of the site's taxonomies
+    lists: str = "always"  # _build.list: "local" (its section's and terms' feeds), "never" (its terms' feeds only)
+    rendered: bool = True  # _build.render: never (or headless): no page; Hugo's feeds give it an empty link
+
+
+PAGE = HugoPage()
+# Hugo's date of a page without one: year 1 (Go's zero time.Time), as seconds since 1970.
+YEAR_ONE_SECONDS = -62135596800
+
+
+def page_seconds(post) -> int:
+    """A page's date as Hugo compares dates: whole seconds; year 1 for one with no date (syndicate's "first seen")."""
+    return YEAR_ONE_SECONDS if post.date_origin == "first seen" else int(post.date.timestamp())
+
+
+def collation_key(text: str) -> tuple[str, str, str]:
+    """Text in about the order Hugo's collator (Unicode's) puts it: letters before case, then accents, lower case first.
+
+    Not all of Unicode's collation: punctuation and digits come in code point order.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return base.casefold(), decomposed.casefold(), text.swapcase()
+
+
+def page_order(post) -> tuple:
+    """Hugo's default order of pages (``DefaultPageSort``), as a sort key: first is first.
+
+    Weighted pages first, by weight (a weight of 0 is none); then the newest,
+    to the second; then by linkTitle (else title) as Hugo's collator orders
+    text; then by the file's path.
+    """
+    page = post.hugo or PAGE
+    return (page.weight == 0, page.weight, -page_seconds(post), collation_key(page.link_title or post.title),
+            post.name.lower(), post.name)
+
+
+def page_rank(post) -> tuple:
+    """``page_order`` reversed, for comparisons that keep the highest: ``a < b`` when ``a`` comes after ``b``.
+
+    Numbers are negated; text becomes its negated code points and a 1
+    after them, so that a prefix still comes first.
+    """
+    def reverse(text: str) -> tuple[int, ...]:
+        return (*(-ord(character) for character in text), 1)
+
+    unweighted, weight, seconds, title, lower, name = page_order(post)
+    return (-unweighted, -weight, -seconds, tuple(reverse(part) for part in title), reverse(lower), reverse(name))
+
+
+def front_matter_weight(value: Any) -> int:
+    """A page's ``weight`` as Hugo casts it to a whole number; 0 (none) when it is not a number."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return 0
+    return 0
+
+
+def build_options(meta: Mapping, bundle_index: bool) -> tuple[str, bool]:
+    """A page's ``_build`` options as Hugo 0.111 reads them: (``list``: "always", "local", "never"; rendered).
+
+    ``list: false`` is "never", ``true`` "always"; ``render: never`` or
+    ``false`` is not rendered (``link``: its permalink stays). A headless leaf
+    bundle is neither listed nor rendered. ``build`` is the newer name of
+    ``_build`` (Hugo 0.111 reads only ``_build``).
+    """
+    lists, rendered = "always", True
+    if bundle_index and meta.get("headless") is True:
+        return "never", False
+    for key in ("_build", "build"):
+        options = meta.get(key)
+        if not isinstance(options, Mapping):
+            continue
+        value = str(options.get("list", "")).lower()
+        if value in ("never", "false"):
+            lists = "never"
+        elif value == "local":
+            lists = "local"
+        if str(options.get("render", "")).lower() in ("never", "false"):
+            rendered = False
+    return lists, rendered
+
+
+def _kind_names(value: Any) -> set[str]:
+    """Kinds (or output formats) as a setting lists them, lower-cased; ``taxonomyTerm`` is Hugo's older ``taxonomy``."""
+    values = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    return {"taxonomy" if str(item).lower() == "taxonomyterm" else str(item).lower() for item in values}
+
+
+def disabled_kinds(config: Mapping) -> set[str]:
+    """``disableKinds``: the kinds of pages (and "rss") Hugo makes none of."""
+    return _kind_names(config.get("disablekinds"))
+
+
+def kinds_without_rss(config: Mapping) -> tuple[str, ...]:
+    """The kinds of list pages Hugo writes no RSS feed for: ``disableKinds`` (``RSS``: all), ``[outputs]`` without RSS."""
+    names = _kind_names
+    off = disabled_kinds(config)
+    if "rss" in off:
+        return FEED_KINDS
+    outputs = config.get("outputs")
+    if isinstance(outputs, Mapping):
+        off |= {kind for kind in names(list(outputs)) if "rss" not in names(outputs.get(kind) or
+                                                                             outputs.get("taxonomyterm"))}
+    return tuple(kind for kind in FEED_KINDS if kind in off)
+
+
+FEED_KINDS = ("home", "section", "taxonomy", "term")
+
+
+def list_titles(root: Path, content_dir: str, languages: tuple[str, ...],
+                default_language: str) -> tuple[tuple[str, str, str], ...]:
+    """Every list page's title: (its folder as on the site, its language, the title of its ``_index`` file or "").
+
+    A section's feed is titled by it (``content/posts/_index.md``), as a
+    term's (``content/tags/diary/_index.md``) and a taxonomy's. An
+    ``_index`` file whose front matter does not parse counts as untitled.
+    """
+    from syndicate.errors import PostError
+    from syndicate.sources.postfile import read_post_head, split_front_matter
+
+    top = root / content_dir
+    found = []
+    for folder, _, files in sorted(os.walk(top)):
+        for file in sorted(files):
+            stem, suffix = os.path.splitext(file)
+            base, _, language = stem.partition(".")
+            if base != "_index" or suffix.lower() not in CONTENT_SUFFIXES:
+                continue
+            language = language.lower() if language.lower() in languages else default_language
+            where = "/".join(urlize(part) for part in Path(folder).relative_to(top).parts)
+            try:
+                meta = lower_keys(split_front_matter(read_post_head(Path(folder, file), file), file,
+                                                     space_first=True)[0])
+            except (PostError, OSError):
+                meta = {}
+            title = meta.get("title")
+            found.append((where, language, title.strip() if isinstance(title, str) else ""))
+    return tuple(found)
+
+
+# flect's (Hugo's pluralizer's) rules, as English has them: (singular ending, plural ending), longest first.
+# A word that already ends in a plural form is left as it is; a section's
+# name becomes its feed's title so: "post" → "Posts", "diary" → "Diaries".
+PLURAL_WORDS = {
+    "aircraft": "aircraft", "alias": "aliases", "analysis": "analyses", "axis": "axes", "basis": "bases",
+    "bus": "buses", "crisis": "crises", "curriculum": "curriculums", "datum": "data", "deer": "deer",
+    "equipment": "equipment", "fish": "fish", "focus": "foci", "foot": "feet", "fungus": "fungi", "goose": "geese",
+    "human": "humans", "index": "indices", "information": "information", "jeans": "jeans", "matrix": "matrices",
+    "medium": "media", "money": "money", "mouse": "mice", "news": "news", "ox": "oxen", "photo": "photos",
+    "piano": "pianos", "police": "police", "quiz": "quizzes", "rice": "rice", "series": "series", "sheep": "sheep",
+    "species": "species", "status": "statuses", "syllabus": "syllabi", "thesis": "theses", "tooth": "teeth",
+    "vertex": "vertices", "wife": "wives", "wolf": "wolves", "half": "halves", "fez": "fezzes", "genus": "genera",
+    "cactus": "cacti", "criterion": "criteria", "phenomenon": "phenomena", "virus": "viri", "hero": "heroes",
+    "campus": "campuses", "child": "children", "person": "people",
+}
+PLURAL_ENDINGS = sorted([
+    ("person", "people"), ("campus", "campuses"), ("child", "children"), ("movie", "movies"), ("media", "media"),
+    ("actus", "acti"), ("irus", "iri"), ("atum", "ata"), ("ium", "ia"), ("man", "men"), ("box", "boxes"),
+    ("ouse", "ouses"), ("oose", "eese"), ("ife", "ives"), ("afe", "aves"), ("lf", "lves"), ("rf", "rves"),
+    ("quy", "quies"), ("ch", "ches"), ("sh", "shes"), ("ss", "sses"), ("tz", "tzes"), ("zz", "zzes"),
+    ("ex", "ices"), ("io", "ios"), ("o", "oes"), ("x", "xes"), ("isis", "ises"), ("tus", "tuses"),
+    *((consonant + "y", consonant + "ies") for consonant in "bcdfghjklmnpqrstvwxz"),
+], key=lambda rule: -len(rule[0]))
+
+
+def pluralized(word: str) -> str:
+    """A name made plural as Hugo 0.111's pluralizer (gobuffalo/flect) makes it, for its last word.
+
+    A known word keeps its capital ("Photo" → "Photos"); an ending rule
+    replaces the ending as written in lower case ("Box" → "boxes", as Hugo).
+    """
+    last = re.split(r"[\s]+|(?<=[^\W_])(?=[A-Z])", word.strip())[-1] if word.strip() else ""
+    lower = last.lower()
+    if not last or lower in PLURAL_WORDS.values():
+        return word
+    head = word[:len(word) - len(last)]
+    if lower in PLURAL_WORDS:
+        plural = PLURAL_WORDS[lower]
+        return head + (plural[:1].upper() + plural[1:] if last[:1].isupper() else plural)
+    for singular, plural in PLURAL_ENDINGS:
+        if lower.endswith(plural):
+            return word
+        if lower.endswith(singular):
+            return head + last[:len(last) - len(singular)] + plural
+    return word if lower.endswith("s") else word + "s"
+
+
+def section_title(name: str) -> str:
+    """A section's title when its ``_index`` file gives none (or it has none): its folder's name, capitalised, plural."""
+    return pluralized(name[:1].upper() + name[1:])

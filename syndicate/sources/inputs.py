@@ -40,7 +40,9 @@ A Hugo site's configuration files (``HugoConfig.config_files``) are read
 into the Site on every run, as ``_config.yml`` is: an edit to any of them
 that changes a value syndicate uses changes the fingerprint, and so does
 another environment (``HugoConfig.environment``: which ``config/<env>/`` is
-read). Its bodies read nothing else but the pages ``ref`` and ``relref``
+read). So are the titles of its list pages' ``_index.*`` files
+(``HugoConfig.list_titles``), which title its section and term feeds: those
+files are no posts. Its bodies read nothing else but the pages ``ref`` and ``relref``
 name (shortcodes do not run).
 
 With ``enableGitInfo``, a page's ``lastmod`` is its file's last commit

@@ -11,7 +11,7 @@ import json
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -64,6 +64,7 @@ class Post:
     collection: str = "posts"  # on a Jekyll site, another collection's document (only in that collection's feeds)
     publish_date: datetime | None = None  # out from then, not from its date (Hugo's publishDate)
     expiry_date: datetime | None = None  # out of every output after then (Hugo's expiryDate)
+    hugo: HugoPage | None = None  # on a Hugo site: its weight, terms, _build options (sources.hugo)
     # Front matter "syndicate: {feeds: false, digest: false, flags: [...]}" (``_routing``).
     in_feeds: bool = True  # in the feeds (false: in none of them)
     in_digest: bool = True  # in the digest
@@ -454,6 +455,7 @@ def _post_with(site: Site, meta: Mapping, notices: list[Notice], author_value: A
     fields.setdefault("collection", "posts")
     fields.setdefault("publish_date", None)
     fields.setdefault("expiry_date", None)
+    fields.setdefault("hugo", None)
     return post_of(fields), notices
 
 
@@ -578,12 +580,14 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
     Front-matter keys are read whatever their case; ``load_post`` has
     checked that the file is a page (not a leaf bundle's resource, not an
     ``_index``). A page in no list (a headless bundle, ``_build: {list:
-    never}``) is no post: None. Its URL is ``url``, else the section's
+    never}``) is still in its terms' feeds, as in Hugo 0.111's, and in no other
+    output (``HugoPage.lists``). Its URL is ``url``, else the section's
     permalink, else its path (``hugo.page_path``); its feed id is that URL,
-    Hugo's ``<guid>``.
+    Hugo's ``<guid>`` (empty in Hugo's feeds for a page never rendered).
     """
-    from syndicate.sources.hugo import (FILENAME_DATE, PagePath, content_parts, escaped, is_bundle_index, listed,
-                                        lower_keys, page_path, resources_url, sections_of)
+    from syndicate.sources.hugo import (FILENAME_DATE, HugoPage, PagePath, build_options, content_parts, escaped,
+                                        front_matter_weight, is_bundle_index, lower_keys, page_path, resources_url,
+                                        sections_of)
 
     hugo, tz = site.hugo, site.timezone
     meta = lower_keys(front_matter)
@@ -591,8 +595,9 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
     parts = content_parts(name, root) or [path.name]
     stem, language = hugo.language_of(path.stem, hugo.folder_language(root))
     bundle = is_bundle_index(stem) and len(parts) > 1
-    if not listed(meta, bundle) or language in hugo.disabled_languages:
+    if language in hugo.disabled_languages:
         return None, []
+    lists, rendered = build_options(meta, bundle)
     if language != hugo.default_language:
         meta["lang"] = hugo.language_code(language) or language  # its feeds' (/en/index.xml's) language
     notices: list[Notice] = []
@@ -628,10 +633,12 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
 
     moment, origin = first_date("date"), "file name" if dated else "front matter"
     if moment is None:
-        # Hugo dates such a page in year 1; syndicate dates it when first seen, as elsewhere.
+        # Hugo dates such a page in year 1, last in its feeds, and so do Hugo's feeds here (hugo.page_order);
+        # the Atom feed and the digest date it when first seen, as elsewhere.
         moment, origin = first_seen.get(name, now).astimezone(tz), "first seen"
         if not draft:
-            notices.append(Notice(f"no date in front matter; dated {moment.isoformat()}, when first seen", name))
+            notices.append(Notice(f"no date in front matter; last in Hugo's feeds, dated year 1 there as Hugo does, "
+                                  f"and {moment.isoformat()} (when first seen) in the Atom feed", name))
     publish_date = first_date("publishdate")
 
     slug = _str_field(meta, "slug")
@@ -645,6 +652,11 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
     categories = _first_terms(_terms(meta, "categories"), "categories", name, notices) \
         if hugo.taxonomy("categories") else ()
     tags = _first_terms(_terms(meta, "tags"), "tags", name, notices) if hugo.taxonomy("tags") else ()
+    # Every taxonomy's terms, each as written once (Hugo's term feeds); tags and categories are the Post's too.
+    terms = tuple((plural, tuple(dict.fromkeys(_terms(meta, plural)))) for _, plural in hugo.taxonomies)
+    link_title = _str_field(meta, "linktitle")
+    page = HugoPage(front_matter_weight(meta.get("weight")), plain_text(link_title) if link_title else title,
+                    tuple((plural, found) for plural, found in terms if found), lists, rendered)
     excerpt = _str_field(meta, "summary")  # Hugo's .Summary: its description is no summary
     excerpt = plain_text(excerpt) if excerpt is not None else None
     images = meta.get("images")
@@ -655,13 +667,17 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
     image = meta.get("image")
     if isinstance(image, str) and not image.startswith("/") and not urlsplit(image).scheme:
         meta["image"] = join_url(resources_url(hugo, name, url, meta), image)  # a bundle's file, where Hugo puts it
-    return _post_with(site, meta, notices, meta.get("author"), dict(
+    post, notices = _post_with(site, meta, notices, meta.get("author"), dict(
         source=path, name=name, title=title, date=moment, date_origin=origin, updated=first_date("lastmod"),
         url=url, id=url, slug=slugify(slug if slug is not None else filename) or "post",
         body_format=POST_SUFFIXES[path.suffix.lower()], categories=categories, tags=tags, excerpt=excerpt or None,
         draft=draft, body_line=body_line, publish_date=publish_date if publish_date != moment else None,
-        expiry_date=first_date("expirydate"),
+        expiry_date=first_date("expirydate"), hugo=page,
     ))
+    if lists != "always" or not rendered:
+        # Not in the site's own lists: in Hugo's feeds of its section or terms only, never in the digest.
+        post = replace(post, in_digest=False)
+    return post, notices
 
 
 def _jekyll_date(key: str, value: Any, tz: Any) -> datetime:
