@@ -110,7 +110,7 @@ def summary_text(value: str) -> str:
 def entry_fields(entry) -> dict:
     """What a reader keeps of an entry, as feedparser reads it from either feed."""
     return {
-        "guid": entry.get("id", ""),  # Hugo's item of a page never rendered: an empty guid and link
+        "guid": entry.get("id", ""),
         "link": entry.get("link", ""),
         "title": entry.title,
         "published": datetime(*entry.published_parsed[:6], tzinfo=timezone.utc),
@@ -119,9 +119,11 @@ def entry_fields(entry) -> dict:
 
 
 def entries(path: Path) -> list[dict]:
+    """A feed's entries, but Hugo's items of a page it never renders (an empty guid and link), which syndicate
+    leaves out: there is no page to link, and no id a reader could keep."""
     feed = parse_feed(path)
     assert feed.bozo == 0, feed.get("bozo_exception")
-    return [entry_fields(entry) for entry in feed.entries]
+    return [entry_fields(entry) for entry in feed.entries if entry.get("id") or entry.get("link")]
 
 
 def post_feeds(public: Path, generator: str = "Hugo") -> list[str]:

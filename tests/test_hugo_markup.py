@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from syndicate.cli import cli
-from syndicate.render.content import render_post
+from syndicate.render.content import absolute_urls, render_post
 from syndicate.render.goldmark import goldmark, heading_id
 from syndicate.render.hugo_body import Page, render_shortcodes, restore_shortcodes
 from syndicate.sources.config import load_site
@@ -65,11 +65,12 @@ def site_with(tmp_path: Path, settings: str) -> Path:
 
 
 def assert_bodies_are_hugos(site: Path, oracle: Path) -> None:
+    """Our bodies are Hugo's pages, links within a page (footnotes) made absolute as in every feed."""
     ours = bodies(site)
     assert len(ours) >= 10
     for path, html_text in ours.items():
         page = (oracle / path / "index.html").read_text(encoding="utf-8")
-        assert canonical(html_text) == canonical(page), path
+        assert canonical(html_text) == canonical(absolute_urls(page, load_site(site).url + path)), path
 
 
 @pytest.fixture(scope="module")
@@ -174,15 +175,16 @@ def entry(site: Path, title: str, feed: str = "index.xml"):
 
 
 @pytest.mark.parametrize("feed", ["index.xml", "atom.xml"])
-def test_footnote_links_in_a_feed_are_the_bodys_own_as_hugo_writes_them(built, feed):
-    """``#fn:1`` stays a link within the entry (Hugo's ``.Content`` keeps it as written); other links are absolute."""
+def test_footnote_links_in_a_feed_lead_to_the_posts_page(built, feed):
+    """``#fn:1`` is the post's page with that fragment: a reader resolves a bare one against the feed, or drops ids."""
     html_text = entry(built, "Footnotes", feed).content[0].value
     root = lxml.html.fragment_fromstring(html_text, create_parent="div")
     links = [a.get("href") for a in root.iter("a")]
-    assert links[:3] == ["#fn:1", "#fn:2", "#fn:1"]
-    assert {"#fnref:1", "#fnref1:1", "#fnref:2", "https://example.com/note"} <= set(links)
+    page = "https://goldmark.example.org/posts/footnotes/"
+    assert links[:3] == [page + "#fn:1", page + "#fn:2", page + "#fn:1"]
+    assert {page + "#fnref:1", page + "#fnref1:1", page + "#fnref:2", "https://example.com/note"} <= set(links)
     ids = {element.get("id") for element in root.iter()}
-    assert {"fnref:1", "fnref1:1", "fn:1", "fn:2"} <= ids  # every link leads somewhere in the entry
+    assert {"fnref:1", "fnref1:1", "fn:1", "fn:2"} <= ids  # the ids stay, as on the page
 
 
 def test_footnote_links_in_a_digest_lead_to_the_posts_page(tmp_path):

@@ -63,7 +63,8 @@ def compare(old: list[OldEntry], published: list[Post], feed: str, outcome: Outc
     same = moved = 0
     for entry in old:
         if not entry.id and not entry.link and entry.title:
-            # Hugo's item of a page it never renders (_build.render: never): no id, written alike by syndicate.
+            # Hugo's item of a page it never renders (_build.render: never): no id or link, nothing a
+            # reader could show again; syndicate leaves it out (feeds._rendered).
             post = by_title.get(_words(entry.title))
             if post is not None and post.hugo is not None and not post.hugo.rendered:
                 same += 1

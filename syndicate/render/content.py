@@ -129,13 +129,13 @@ def safe_srcset(value: str, data_images: bool = False) -> str | None:
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
-def absolute_urls(html: str, base: str, keep_fragments: bool = False) -> str:
+def absolute_urls(html: str, base: str) -> str:
     """Rewrite every relative URL in an HTML fragment against ``base``.
 
     Readers and mail clients show a post away from the site, where a relative
-    image or link would be broken. With ``keep_fragments``, a link within the
-    body (``href="#fn:1"``, a footnote's) stays as written, as Hugo's feeds
-    keep it.
+    image or link would be broken. A link within the body (``href="#fn:1"``,
+    a footnote's) becomes the post's page with that fragment: readers resolve
+    a bare fragment against the feed, or drop the ids it points to.
     """
     if not html.strip():
         return ""
@@ -145,7 +145,7 @@ def absolute_urls(html: str, base: str, keep_fragments: bool = False) -> str:
             continue  # comments and processing instructions
         for attribute in URL_ATTRIBUTES:
             value = element.get(attribute)
-            if value is not None and not (keep_fragments and value.startswith("#")):
+            if value is not None:
                 element.set(attribute, join_url(base, value))
         for attribute in SRCSET_ATTRIBUTES:
             value = element.get(attribute)
@@ -338,7 +338,7 @@ def render_post(site: Site, post: Post) -> Rendered:
         from syndicate.sources.hugo import resources_url
 
         base = resources_url(site.hugo, post.name, post.url, meta)  # an uglyURLs bundle's files are in a folder
-    html = absolute_urls(markup(body), base, keep_fragments=site.hugo is not None)
+    html = absolute_urls(markup(body), base)
 
     excerpt = post.excerpt
     if site.hugo is not None:

@@ -332,17 +332,13 @@ def _post_view(site: Site, rendered: Rendered, locale, link: Callable[[str], str
     """The template's view of one post; ``link`` adds the UTM parameters to a URL."""
     from babel.dates import format_date
 
-    from syndicate.render.content import absolute_urls
     from syndicate.render.images import image_size
     from syndicate.render.inline import CONTENT_WIDTH, image_sources, in_column, sanitise_body
 
     post = rendered.post
     body = image = None
     if site.digest.full_content:
-        # A link within the body (a Hugo footnote's "#fn:1") leads to the post's page: in a digest of
-        # several posts, and in mail clients that drop ids, it would lead nowhere.
-        html = absolute_urls(rendered.html, post.url) if 'href="#' in rendered.html else rendered.html
-        body = Markup(sanitise_body(html, lambda url: image_size(site, url), post.title))
+        body = Markup(sanitise_body(rendered.html, lambda url: image_size(site, url), post.title))
     if post.image and (body is None or post.image not in image_sources(body)):
         image = post.image  # not shown twice when the body has it
     size = image_size(site, image) if image else None

@@ -118,8 +118,8 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
         documents = sorted(documents, key=page_order)
         listed = [post for post in documents if site.hugo.page_language(post.name) == site.hugo.default_language
                   and (post.hugo is None or post.hugo.lists == "always")]
-        hugo_home = tuple(listed[:limit]) if site.hugo.writes_rss("home") else None
-        published = [post for post in listed if _has_page(post)]  # a page never rendered is only in Hugo's RSS
+        hugo_home = _rendered(listed[:limit]) if site.hugo.writes_rss("home") else None
+        published = [post for post in listed if _has_page(post)]  # a page never rendered is in no feed
     main = tuple(published[:limit])
     rss_path, atom_path = main_feed_paths(site)
     archives = _archive_specs(site, published, rss_path) if site.feed.archives and len(published) > limit else []
@@ -226,14 +226,24 @@ def json_twins(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
         if path in taken or _sites_own(site, path) or spec.terms is not None:
             continue  # a list of terms has no posts to give
         taken.add(path)
-        posts = tuple(post for post in spec.posts if _has_page(post))  # an item with no URL is no JSON Feed item
-        result.append(replace(spec, path=path, kind=JSON, posts=posts))
+        result.append(replace(spec, path=path, kind=JSON))
     return result
 
 
 def _has_page(post: Post) -> bool:
     """Whether a post has a page: on a Hugo site, one with ``_build.render: never`` (or headless) has none."""
     return post.hugo is None or post.hugo.rendered
+
+
+def _rendered(posts: list[Post]) -> tuple[Post, ...]:
+    """A Hugo feed's pages, cut to its limit already, less those with no page (``_has_page``).
+
+    Hugo's RSS lists such a page with an empty link and guid, which no
+    validator passes and no reader can tell apart from a new item (its
+    content is ours, not Hugo's): it is left out. Cut first, so that no older
+    page takes its place as a newcomer.
+    """
+    return tuple(post for post in posts if _has_page(post))
 
 
 def _json_path(path: str) -> str:
@@ -292,10 +302,9 @@ def _with_language_atoms(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
             result.append(spec)
             continue
         home = site.absolute_url(escaped(spec.path.rpartition("/")[0] + "/"))
-        # As the main Atom feed: titled as the site (the language) is, without the pages never rendered.
-        posts = tuple(post for post in spec.posts if _has_page(post))
+        # Titled as the main Atom feed is: the site's (the language's) title.
         result += [replace(spec, home=home), replace(spec, path=atoms[spec.path], kind=ATOM, home=home,
-                                                     title=titles.get(spec.path, spec.title), posts=posts)]
+                                                     title=titles.get(spec.path, spec.title))]
     return result
 
 
@@ -329,14 +338,14 @@ def _hugo_feed_specs(site: Site, documents: list[Post]) -> list[FeedSpec]:
         if language != hugo.default_language and hugo.writes_rss("home"):  # the default language's is the main feed
             home = [post for post in posts if post.hugo is None or post.hugo.lists == "always"]
             specs.append(FeedSpec(prefix + "index.xml", RSS, _hugo_home_title(site, title, language),
-                                  tuple(home[:limit]), language=own))
+                                  _rendered(home[:limit]), language=own))
         groups = feed_groups(hugo, site.root, posts)
         for group in groups:
             if hugo.writes_rss(group.kind):
                 label = hugo.list_title(group.folder, language,
                                         section_title(group.label) if group.kind == SECTION else group.label)
                 specs.append(FeedSpec(f"{prefix}{group.folder}/index.xml", RSS, titled(label),
-                                      tuple(group.posts[:limit]), language=own))
+                                      _rendered(group.posts[:limit]), language=own))
         if hugo.writes_rss("section"):
             # A section with an _index file and no page of its own still has its (empty) feed in Hugo.
             taken = {group.folder for group in groups} | {urlize(plural) for _, plural in hugo.taxonomies}
@@ -461,15 +470,6 @@ class _AtomLinks(BaseEntryExtension):
         namespace = etree.QName(entry).namespace
         for attributes in self.links:
             etree.SubElement(entry, etree.QName(namespace, "link") if namespace else "link", attributes)
-        return entry
-
-
-class _NoPage(BaseEntryExtension):
-    """The empty ``<link>`` and ``<guid>`` of Hugo's RSS item for a page it never renders (feedgen writes no empty ones)."""
-
-    def extend_rss(self, entry):
-        for name in ("link", "guid"):
-            etree.SubElement(entry, name).text = ""
         return entry
 
 
@@ -686,16 +686,12 @@ def _json_item(site: Site, post: Post, rendered: Rendered, feed_author: Author, 
 def _add_entry(site: Site, generator: FeedGenerator, post: Post, rendered: Rendered,
                kind_of_feed: str, feed_language: str) -> None:
     entry = generator.add_entry(order="append")
-    if post.hugo is not None and not post.hugo.rendered:
-        # Hugo's RSS: a page never rendered has an empty link and guid (only RSS holds it: _has_page).
-        entry.register_extension("no_page", _NoPage, atom=False, rss=True)
-    elif post.id == post.url:
+    if post.id == post.url:
         entry.guid(post.id, permalink=True)
     else:
         entry.id(post.id)  # also sets the RSS guid, with isPermaLink="false"
     entry.title(post.title)
-    if post.hugo is None or post.hugo.rendered:
-        entry.link(href=post.url, rel="alternate")
+    entry.link(href=post.url, rel="alternate")
     # Hugo dates a page without a date in year 1, and its RSS says so; Atom keeps when syndicate first saw it.
     dateless = post.hugo is not None and post.date_origin == "first seen" and kind_of_feed == RSS
     entry.published(YEAR_ONE if dateless else post.date)
