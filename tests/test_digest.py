@@ -11,7 +11,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from syndicate.render.plain import LIST_ITEM, wrap
 from syndicate.text import display_width
@@ -301,13 +301,16 @@ WORDS = st.lists(st.one_of(st.text(alphabet="가나다라마바사아자차카�
 
 
 @given(WORDS)
+@example(["-", "가", "https://news.example.com/news/2026/11/16/a-very-long-url-that-never-breaks.html"])
 def test_wrap_keeps_every_word_and_fits_lines_unless_a_word_cannot(words):
     wrapped = wrap(" ".join(words), 72)
     assert wrapped.split() == words
     for line in wrapped.split("\n"):
-        # Only one word too long for a line may overrun it, after a list item's marker ("- https://…").
+        # Only one word too long for a line may overrun it, after a list item's marker ("- https://…")
+        # or the indent its next lines hang from ("  https://…").
         marker = LIST_ITEM.match(line)
-        assert display_width(line) <= 72 or " " not in line[marker.end() if marker else 0:]
+        start = marker.end() if marker else len(line) - len(line.lstrip(" "))
+        assert display_width(line) <= 72 or " " not in line[start:]
 
 
 @pytest.mark.parametrize("language, read_more, unsubscribe", [

@@ -186,7 +186,13 @@ def test_other_languages_have_their_own_feeds(built):
 ])
 def test_language_settings_put_the_feeds_where_hugo_does(tmp_path, old, new, present, absent):
     """``defaultContentLanguageInSubdir``, ``disabled``, ``disableLanguages``: Hugo's feeds, entry by entry."""
-    site = edited_copy(tmp_path, "multilingual", old, new)
+    assert_edited_feeds_are_hugos(tmp_path, "multilingual", old, new, present, absent)
+
+
+def assert_edited_feeds_are_hugos(tmp_path: Path, name: str, old: str, new: str, present: str, absent: str) -> Path:
+    """The fixture ``name`` with ``new`` for ``old`` in its hugo.toml, built by Hugo and by syndicate: Hugo writes
+    ``present`` and not ``absent``, and syndicate the same feeds, entry by entry. Returns the site."""
+    site = edited_copy(tmp_path, name, old, new)
     hugo_build(site, tmp_path / "oracle")
     hugo_build(site, site / "public")
     result = syndicate_build(site)
@@ -196,6 +202,7 @@ def test_language_settings_put_the_feeds_where_hugo_does(tmp_path, old, new, pre
     assert post_feeds(site / "public", "syndicate") == feeds
     for path in feeds:
         assert entries(site / "public" / path) == entries(tmp_path / "oracle" / path), path
+    return site
 
 
 def test_a_digest_of_a_multilingual_site_is_in_its_default_language(tmp_path):

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 
 from syndicate.cli import cli
 from tests.conftest import age, parse_feed
-from tests.test_hugo import (NAMES, NOW, SITES, built, edited_copy, entries, hugo_build,  # noqa: F401 (a fixture)
-                              post_feeds, syndicate_build)
+from tests.test_hugo import (NAMES, NOW, SITES, assert_edited_feeds_are_hugos, built,  # noqa: F401 (a fixture)
+                              edited_copy, entries, hugo_build, post_feeds, syndicate_build)
 
 YEAR_ONE = datetime(1, 1, 1, tzinfo=timezone.utc)
 TITLE = 'title = "Feeds Fixture"\n'  # where a top-level key goes in the fixture's hugo.toml
@@ -148,16 +148,7 @@ def test_build_options_choose_feeds_as_hugo(feeds):
 ])
 def test_only_the_feeds_hugo_writes(tmp_path, old, new, present, absent):
     """``disableKinds``, ``[outputs]`` without RSS, a ``[taxonomies]`` without tags: Hugo's feeds, entry by entry."""
-    site = edited_copy(tmp_path, "feeds", old, new)
-    hugo_build(site, tmp_path / "oracle")
-    hugo_build(site, site / "public")
-    result = syndicate_build(site)
-    assert result.exit_code == 0, result.output
-    found = post_feeds(tmp_path / "oracle")
-    assert present in found and absent not in found
-    assert post_feeds(site / "public", "syndicate") == found
-    for path in found:
-        assert entries(site / "public" / path) == entries(tmp_path / "oracle" / path), path
+    site = assert_edited_feeds_are_hugos(tmp_path, "feeds", old, new, present, absent)
     assert (site / "public" / "atom.xml").is_file()  # syndicate's own feed stays
 
 
