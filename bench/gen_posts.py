@@ -167,37 +167,52 @@ def jekyll_constructs(rng: random.Random, index: int) -> list[str]:
     ][: rng.randint(2, 5)]
 
 
-def generate(out: Path, count: int, seed: int = 1, jekyll: bool = False) -> list[Path]:
+HUGO_BUNDLE_SHARE = 0.1  # with --hugo, the posts that are leaf bundles (a folder with index.md and a picture)
+
+
+def generate(out: Path, count: int, seed: int = 1, jekyll: bool = False, hugo: bool = False) -> list[Path]:
     """Write the site into ``out`` (emptied first); return the post paths, oldest first.
 
     ``jekyll``: no syndicate.toml, so the site is read as Jekyll reads it
     (``_config.yml``, Liquid and kramdown), jekyll-feed's category feeds on,
     and a share of posts (``JEKYLL_SHARE``) with Liquid and kramdown in their
     bodies. The other posts are the same bytes as without it.
+
+    ``hugo``: the same posts as a Hugo site's pages, read as Hugo reads them:
+    ``hugo.toml`` (``[services.rss] limit = 20``, so that its feeds hold as
+    many posts as the other sites'), ``content/posts/<slug>.md``, a share
+    (``HUGO_BUNDLE_SHARE``) as leaf bundles, and Hugo's feeds of the section,
+    every tag and every category.
     """
     rng = random.Random(seed)
     extra = random.Random(seed + 1)  # for the Jekyll constructs: the other posts keep their bytes
     writers = {False: Writer(rng, ENGLISH, False), True: Writer(rng, KOREAN, True)}
     if out.exists():
         shutil.rmtree(out)
-    posts_dir = out / "_posts"
+    posts_dir = out / ("content/posts" if hugo else "_posts")
     posts_dir.mkdir(parents=True)
-    (out / "_config.yml").write_text(
-        "title: Bench News 벤치 뉴스\n"
-        f"url: {SITE_URL.rstrip('/')}\n"
-        "baseurl: ''\n"
-        "description: A generated news blog for syndicate's benchmark.\n"
-        "lang: ko\n"
-        "timezone: Asia/Seoul\n"
-        "permalink: date\n"
-        "markdown: kramdown\n"
-        + ("author:\n  name: Bench Newsroom\n  email: news@example.com\n"
-           f"feed:\n  posts_limit: 20\n  categories: [{', '.join(CATEGORIES)}]\n" if jekyll else ""),
-        encoding="utf-8")
+    if hugo:
+        (out / "hugo.toml").write_text(
+            'baseURL = "https://news.example.com/"\ntitle = "Bench News 벤치 뉴스"\nlanguageCode = "ko"\n'
+            'timeZone = "Asia/Seoul"\n[params]\ndescription = "A generated news blog for syndicate\'s benchmark."\n'
+            '[services.rss]\nlimit = 20\n', encoding="utf-8")
+    else:
+        (out / "_config.yml").write_text(
+            "title: Bench News 벤치 뉴스\n"
+            f"url: {SITE_URL.rstrip('/')}\n"
+            "baseurl: ''\n"
+            "description: A generated news blog for syndicate's benchmark.\n"
+            "lang: ko\n"
+            "timezone: Asia/Seoul\n"
+            "permalink: date\n"
+            "markdown: kramdown\n"
+            + ("author:\n  name: Bench Newsroom\n  email: news@example.com\n"
+               f"feed:\n  posts_limit: 20\n  categories: [{', '.join(CATEGORIES)}]\n" if jekyll else ""),
+            encoding="utf-8")
     # A Jekyll site keeps _config.yml, and syndicate.toml adds what Jekyll has
     # no key for; the other site is configured by syndicate.toml alone.
     digest = '[digest]\nunsubscribe_url = "https://news.example.com/unsubscribe"\n'
-    (out / "syndicate.toml").write_text(digest if jekyll else (
+    (out / "syndicate.toml").write_text(digest if jekyll or hugo else (
         "standalone = true  # syndicate's own rules, not _config.yml's\n"
         'title = "Bench News 벤치 뉴스"\n'
         f'url = "{SITE_URL}"\n'
@@ -241,12 +256,19 @@ def generate(out: Path, count: int, seed: int = 1, jekyll: bool = False) -> list
             lines.append(f"image: '/assets/img/{rng.randint(1, 400):03d}.png'")
         lines.append(f"author: {_yaml_string(rng.choice(AUTHORS))}")
         if rng.random() < 0.01 and ordinary:
-            lines.append("published: false")
+            lines.append("draft: true" if hugo else "published: false")  # Hugo's "published" is a date
         lines.append("---")
         text = "\n".join(lines) + "\n" + body(rng, writer, links, index, more=not with_excerpt and rng.random() < 0.3)
         if jekyll and extra.random() < JEKYLL_SHARE:
             text += "\n" + "\n\n".join(jekyll_constructs(extra, index)) + "\n"
         path = posts_dir / f"{moment:%Y-%m-%d}-{slug}.md"
+        if hugo and extra.random() < HUGO_BUNDLE_SHARE:
+            path = posts_dir / slug / "index.md"
+            path.parent.mkdir()
+            (path.parent / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+            text += "\n![A picture of the bundle](photo.png)\n"
+        elif hugo:
+            path = posts_dir / f"{slug}.md"
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
@@ -257,12 +279,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="the site folder to write (emptied first)")
     parser.add_argument("count", type=int, help="how many posts")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--jekyll", action="store_true",
-                        help="no syndicate.toml: read as Jekyll reads it, a fifth of the posts with Liquid and kramdown")
+    flavour = parser.add_mutually_exclusive_group()
+    flavour.add_argument("--jekyll", action="store_true",
+                         help="no syndicate.toml: read as Jekyll reads it, a fifth of the posts with Liquid and kramdown")
+    flavour.add_argument("--hugo", action="store_true",
+                         help="the same posts as a Hugo site (hugo.toml, content/posts/, a tenth as leaf bundles)")
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error("count must be at least 1")
-    generate(args.out, args.count, args.seed, args.jekyll)
+    generate(args.out, args.count, args.seed, args.jekyll, args.hugo)
     return 0
 
 

@@ -8,7 +8,9 @@ runs (sizes above ``--single-above`` run once, as the table says):
 
   floor          read every post and parse its front matter with PyYAML's C
                  loader, in a bare Python process: what any tool must pay
-  build, cold    ``syndicate build`` with no output folder and no state
+  build, cold    ``syndicate build`` with no output folder and no state; and
+                 of the same posts as a Jekyll site and as a Hugo site (the
+                 Hugo site's "nothing changed" too)
   build, nothing changed / one post changed
                  ``syndicate build`` again (the last run's record answers), and
                  after one recent post's body changed
@@ -95,11 +97,11 @@ checked_out = time.time() - 60
 names = sorted(os.listdir(folder))
 for name in names:
     os.utime(os.path.join(folder, name), (checked_out, checked_out))
-print(max(name for name in names if name < today))
+print(max((name for name in names if name < today), default=""))  # a Hugo site's names are no dates
 """
 
 
-def generate_site(site: Path, size: int, seed: int, jekyll: bool = False) -> Path:
+def generate_site(site: Path, size: int, seed: int, flavour: str = "") -> Path:
     """Generate the site; return the post to edit.
 
     Both happen in child processes: a child forked from a large parent starts
@@ -107,10 +109,11 @@ def generate_site(site: Path, size: int, seed: int, jekyll: bool = False) -> Pat
     parent must stay small.
     """
     subprocess.run([sys.executable, str(Path(__file__).with_name("gen_posts.py")), str(site), str(size),
-                    "--seed", str(seed), *(["--jekyll"] if jekyll else [])], check=True)
-    found = subprocess.run([sys.executable, "-c", PREPARE, str(site / "_posts"), NOW[:10]],
+                    "--seed", str(seed), *([f"--{flavour}"] if flavour else [])], check=True)
+    posts = site / ("content/posts" if flavour == "hugo" else "_posts")
+    found = subprocess.run([sys.executable, "-c", PREPARE, str(posts), NOW[:10]],
                            check=True, capture_output=True, text=True)
-    return site / "_posts" / found.stdout.strip()
+    return posts / found.stdout.strip()
 
 
 def reset_outputs(site: Path) -> None:
@@ -152,14 +155,21 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
 
     # The same posts read by Jekyll's rules (_config.yml alone): URLs, ids,
     # dates as Ruby reads them, and Liquid and kramdown in a fifth of them.
-    jekyll_site = work / f"site-{size}-jekyll"
-    generate_site(jekyll_site, size, seed, jekyll=True)
-    cold = []
-    for _ in range(repeat):
-        reset_outputs(jekyll_site)
-        cold.append(run_child(syndicate("build", "--site", str(jekyll_site), *now, "-q")))
-    results["build, cold, Jekyll site"] = cold
-    shutil.rmtree(jekyll_site, ignore_errors=True)
+    # And as a Hugo site's pages (hugo.toml, content/posts/, a tenth as leaf
+    # bundles): Hugo's rules, goldmark, and its feeds of every tag and category.
+    for flavour, name in (("jekyll", "Jekyll"), ("hugo", "Hugo")):
+        other_site = work / f"site-{size}-{flavour}"
+        generate_site(other_site, size, seed, flavour)
+        cold = []
+        for _ in range(repeat):
+            reset_outputs(other_site)
+            cold.append(run_child(syndicate("build", "--site", str(other_site), *now, "-q")))
+        results[f"build, cold, {name} site"] = cold
+        if flavour == "hugo":
+            run_child(syndicate("build", "--site", str(other_site), *now, "-q"))  # fills the posts index
+            results["build, nothing changed, Hugo site"] = [
+                run_child(syndicate("build", "--site", str(other_site), *now, "-q")) for _ in range(repeat)]
+        shutil.rmtree(other_site, ignore_errors=True)
 
     # build again: the last run's record (syndicate.incremental.lastrun) answers for every post.
     results["build, nothing changed"] = [

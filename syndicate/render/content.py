@@ -259,7 +259,10 @@ def embeds_as_links(html: str) -> str:
     return serialise_children(root)
 
 
-@lru_cache(maxsize=512)
+# One run renders each body once, and the feeds it is in (the home feed, a section's, a tag's, each in
+# RSS, Atom and JSON Feed) take it each: a bound smaller than the posts in feeds (every page, on a Hugo
+# site without an rssLimit) would clean each body again for every feed.
+@lru_cache(maxsize=None)
 def feed_html(html: str) -> str:
     """A rendered body as feed entries carry it: safe markup, nothing of the text lost.
 

@@ -48,6 +48,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote
@@ -411,6 +412,7 @@ def check_permalink(pattern: Any) -> str:
 # --- pages ----------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # a site's sections and terms recur on many pages
 def urlize(text: str) -> str:
     """A path part as Hugo makes it (``MakePathSanitized``): spaces become "-", other punctuation goes, lower case.
 
@@ -603,7 +605,8 @@ def feed_groups(hugo: HugoConfig, site_root: Path, posts: list) -> list[FeedGrou
     file's path writes it. Sorted by path.
     """
     groups: dict[str, FeedGroup] = {}
-    for post in sorted(posts, key=lambda post: post.name):  # the first spelling of a term is by path
+    spellers: dict[str, str] = {}  # each group's page whose spelling labels it: the first by path
+    for post in posts:  # in Hugo's order, which each group keeps
         page = post.hugo or PAGE
         root = hugo.content_root(post.name)
         parts = content_parts(post.name, root)
@@ -614,11 +617,14 @@ def feed_groups(hugo: HugoConfig, site_root: Path, posts: list) -> list[FeedGrou
         for plural, terms in page.terms:
             found += [(term_path(plural, term), term, TERM, plural) for term in terms if urlize(term)]
         for folder, label, kind, plural in found:
-            group = groups.setdefault(folder, FeedGroup(folder, label, kind, plural, []))
-            if post not in group.posts:
+            group = groups.get(folder)
+            if group is None:
+                group = groups[folder] = FeedGroup(folder, label, kind, plural, [])
+                spellers[folder] = post.name
+            elif post.name < spellers[folder]:
+                group.label, spellers[folder] = label, post.name
+            if not group.posts or group.posts[-1] is not post:  # once, if two of its terms urlize alike
                 group.posts.append(post)
-    for group in groups.values():
-        group.posts.sort(key=page_order)
     return [groups[folder] for folder in sorted(groups)]
 
 
