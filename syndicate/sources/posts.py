@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from stat import S_ISDIR
-from typing import Any, Iterable, Iterator, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple
 from urllib.parse import quote, urlsplit
 
 from syndicate.sources.config import EMAIL_ADDRESS, Author, Site, language_tag
@@ -24,6 +24,9 @@ from syndicate.errors import ConfigError, Notice, PostError
 from syndicate.sources.postfile import post_head_of, read_post_head, split_front_matter, value_kind
 from syndicate.sources.safe_yaml import DUPLICATE_KEY
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
+
+if TYPE_CHECKING:
+    from syndicate.sources.hugo import HugoPage
 
 POST_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 # Jekyll's post file name: 2024-05-01-my-post.md
