@@ -471,10 +471,39 @@ def test_a_site_without_a_title_is_titled_by_its_host(tmp_path):
     assert parse_feed(site / "public" / "index.xml").feed.title == "Home on blog.example.org"  # as Hugo's template
 
 
+FLAT_PERMALINKS = '[permalinks]\nposts = "/:year/:month/:slug/"\n'
+
+
+@pytest.mark.parametrize("new", [
+    '[permalinks.page]\nposts = "/:year/:month/:slug/"\n',  # Hugo 0.115's table of pages' patterns
+    '[permalinks.page]\nposts = "/:year/:month/:slug/"\n[permalinks.term]\ntags = "/topic/:slug/"\n',
+])
+def test_hugo_0115_permalinks_by_kind_give_the_pages_the_same_urls(built, tmp_path, new):
+    """``[permalinks.page]`` is 0.111's flat table (Hugo 0.111 cannot build it: compared with its build of the
+    flat one); a table that moves list pages is a warning, their feeds staying where 0.111 writes them."""
+    site = edited_copy(tmp_path, "blog", FLAT_PERMALINKS, new)
+    result = syndicate_build(site)
+    assert result.exit_code == 0, result.output
+    assert ("permalinks.term (Hugo 0.115) moves list pages" in result.stderr) == ("term" in new)
+    for path in post_feeds(built["blog"].oracle):
+        assert entries(site / "public" / path) == entries(built["blog"].oracle / path), path
+
+
+def test_hugo_0144_contentbasename_is_the_file_or_bundle_name(tmp_path):
+    """``:contentbasename`` (Hugo 0.144) names what ``:filename`` does in 0.111: compared with 0.111's build of that."""
+    oracle = edited_copy(tmp_path / "oracle", "blog", "/:year/:month/:slug/", "/:year/:filename/")
+    hugo_build(oracle, tmp_path / "hugo-public")
+    site = edited_copy(tmp_path / "ours", "blog", "/:year/:month/:slug/", "/:year/:contentbasename/")
+    assert syndicate_build(site).exit_code == 0
+    urls = [entry["link"] for entry in entries(site / "public" / "index.xml")]
+    assert urls == [entry["link"] for entry in entries(tmp_path / "hugo-public" / "index.xml")]
+    assert any(url.endswith("/bundle/") for url in urls)  # the leaf bundle's folder, not its slug
+
+
 @pytest.mark.parametrize("old, new, expected", [
     ('baseURL = "https://blog.example.org/"\n', "", "hugo.toml: baseURL is required"),
     ("/:year/:month/:slug/", "/:author/:slug/",
-     "hugo.toml: permalinks.posts has :author, which Hugo 0.111 does not know"),
+     "hugo.toml: permalinks.posts has :author, which Hugo does not know"),
     ('"Asia/Seoul"', '"Mars/Olympus"', "hugo.toml: timeZone must be an IANA time zone"),
     ('languageCode = "en-us"', "languageCode = ", "hugo.toml:3: not valid TOML"),
     ("[params]", '[services]\nrss = { limit = "ten" }\n[params]',

@@ -1048,9 +1048,9 @@ def _read_hugo(root: Path, files: list[Path], environment: str) -> tuple[dict, d
     HugoConfig (with its notices), and the problems found, each naming the
     file and Hugo's key.
     """
-    from syndicate.sources.hugo import (GOLDMARK_SETTINGS, UNLIMITED, ConfigFileError, Goldmark, check_permalink,
-                                        date_sources, disabled_kinds, key_path, kinds_without_rss, list_titles,
-                                        merged, parse_config_file, rss_limit, scalar_params)
+    from syndicate.sources.hugo import (GOLDMARK_SETTINGS, PERMALINK_KINDS, UNLIMITED, ConfigFileError, Goldmark,
+                                        check_permalink, date_sources, disabled_kinds, key_path, kinds_without_rss,
+                                        list_titles, merged, parse_config_file, rss_limit, scalar_params)
 
     read: list[tuple[Path, dict]] = []
     origin: dict[str, str] = {}  # a top-level key → the last file that set it (the one that counts), for messages
@@ -1187,14 +1187,25 @@ def _read_hugo(root: Path, files: list[Path], environment: str) -> tuple[dict, d
             problems.append(f"{origin.get('permalinks', first)}: permalinks must be a table of sections and "
                             f"patterns, got {_shown(permalinks)}")
         else:
+            where = origin.get("permalinks", first)
+            # Hugo 0.115's tables by kind ([permalinks.page] posts = …) beside, or instead of, 0.111's flat one.
+            kinds = {kind: table for kind, table in permalinks.items()
+                     if kind in PERMALINK_KINDS and isinstance(table, dict)}
+            flat = {f"permalinks.{section}": pattern for section, pattern in permalinks.items() if section not in kinds}
+            pages = {**flat, **{f"permalinks.page.{section}": pattern
+                                for section, pattern in kinds.get("page", {}).items()}}
             patterns = []
-            for section, pattern in sorted(permalinks.items()):
+            for key, pattern in sorted(pages.items()):
                 try:
-                    patterns.append((section, check_permalink(pattern)))
+                    patterns.append((key.rpartition(".")[2], check_permalink(pattern)))
                 except ValueError as exc:
-                    problems.append(f"{origin.get('permalinks', first)}: permalinks.{section} {exc}, "
-                                    f"got {_shown(pattern)}")
+                    problems.append(f"{where}: {key} {exc}, got {_shown(pattern)}")
             hugo["permalinks"] = tuple(patterns)
+            moved = [kind for kind in PERMALINK_KINDS[1:] if kinds.get(kind)]
+            if moved:
+                notices.append(Notice(f"permalinks.{moved[0]} (Hugo 0.115) moves list pages and their feeds; "
+                                      "syndicate writes those feeds where Hugo 0.111 does (/posts/index.xml, "
+                                      "/tags/<tag>/index.xml), not at the moved paths", where))
     taxonomies = config.get("taxonomies")
     if taxonomies is not None:
         if not isinstance(taxonomies, dict) or not all(isinstance(v, str) for v in taxonomies.values()):

@@ -71,10 +71,15 @@ SUMMARY_LENGTH = 70
 # services.rss.limit (rssLimit) of -1 or 0: every page. A feed's limit is a
 # number everywhere else (the incremental layer adds to it), so "every" is this.
 UNLIMITED = 2 ** 31 - 1
-# The tokens of [permalinks] patterns Hugo 0.111 knows (it refuses others).
+# The tokens of [permalinks] patterns Hugo 0.111 knows (it refuses others), and Hugo 0.144's two, which name
+# what :filename does (a leaf bundle's folder, else the file's name): sites built by a newer Hugo use them.
 PERMALINK_TOKEN = re.compile(r":([a-z]+)")
 KNOWN_TOKENS = frozenset({"year", "month", "monthname", "day", "weekday", "weekdayname", "yearday", "section",
-                          "sections", "title", "slug", "slugorfilename", "filename"})
+                          "sections", "title", "slug", "slugorfilename", "filename", "contentbasename",
+                          "slugorcontentbasename"})
+# Hugo 0.115's [permalinks] tables by kind of page: "page" holds the sections' patterns of pages, as the
+# flat table does; the others move list pages (and their feeds), which syndicate leaves where 0.111 has them.
+PERMALINK_KINDS = ("page", "section", "taxonomy", "term")
 # Where a page's dates come from ([frontmatter]): front-matter keys (lower-cased) or
 # Hugo's ":filename" (a YYYY-MM-DD- prefix), ":filemodtime" and ":git" (the
 # last commit of the file, with enableGitInfo). Each kind's ":default" is Hugo
@@ -399,12 +404,12 @@ def rss_limit(config: Mapping) -> tuple[Any, str]:
 
 
 def check_permalink(pattern: Any) -> str:
-    """A ``[permalinks]`` pattern; ValueError naming a token Hugo 0.111 does not know."""
+    """A ``[permalinks]`` pattern; ValueError naming a token Hugo does not know."""
     if not isinstance(pattern, str) or not pattern.strip():
         raise ValueError("must be a URL pattern such as \"/:year/:month/:slug/\"")
     unknown = [token for token in PERMALINK_TOKEN.findall(pattern) if token not in KNOWN_TOKENS]
     if unknown:
-        raise ValueError(f"has :{unknown[0]}, which Hugo 0.111 does not know (it knows "
+        raise ValueError(f"has :{unknown[0]}, which Hugo does not know (it knows "
                          + ", ".join(":" + t for t in sorted(KNOWN_TOKENS)) + ")")
     return pattern.strip()
 
@@ -540,6 +545,8 @@ def _token(token: str, page: PagePath) -> str:
         "slug": lambda: urlize(page.slug) if page.slug else urlize(page.title),
         "slugorfilename": lambda: urlize(page.slug) if page.slug else urlize(page.filename),
         "filename": lambda: urlize(page.filename),
+        "contentbasename": lambda: urlize(page.filename),
+        "slugorcontentbasename": lambda: urlize(page.slug) if page.slug else urlize(page.filename),
     }
     return values[token]()
 
