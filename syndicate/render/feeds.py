@@ -290,11 +290,11 @@ def _with_language_atoms(site: Site, specs: list[FeedSpec]) -> list[FeedSpec]:
 
     Both link that language's home page (``/en/``), as Hugo's RSS does.
     """
-    from syndicate.sources.hugo import escaped
+    from syndicate.sources.hugo import RSS_PATH, escaped
 
     hugo = site.hugo
     atoms = dict(feed_pairs(site)[1:])
-    titles = {hugo.prefix(language) + "index.xml": hugo.language_title(language) or site.title
+    titles = {hugo.prefix(language) + RSS_PATH: hugo.language_title(language) or site.title
               for language in hugo.languages}
     result = []
     for spec in specs:
