@@ -561,6 +561,24 @@ def test_no_git_is_one_warning_and_the_next_source(tmp_path, hugo_env):
     assert our_dates(site, "updated")["/posts/one/"] == "2023-06-01T10:00:00+00:00"
 
 
+def test_a_repository_git_cannot_read_is_one_warning_in_gits_words(tmp_path, hugo_env):
+    """Not "no commit yet" for every failure (a broken config, a repository another user owns): git's own line."""
+    site = git_site(tmp_path)
+    (tmp_path / "repo" / ".git" / "config").write_text("[core\n", encoding="utf-8")
+    warnings = [line for line in build(site).stderr.splitlines() if "enableGitInfo" in line]
+    assert len(warnings) == 1 and "git rev-parse failed (fatal: bad config line 1" in warnings[0], warnings
+    assert our_dates(site, "updated")["/posts/one/"] == "2023-06-01T10:00:00+00:00"
+
+
+def test_an_empty_repository_has_no_commit_yet(tmp_path, hugo_env):
+    site = tmp_path / "site"
+    for name, text in GIT_SITE.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+    git(site, "init", "-q")
+    assert "enableGitInfo: its git repository has no commit yet; lastmod" in build(site).stderr
+
+
 def test_git_info_off_runs_no_git(tmp_path, hugo_env):
     """Without enableGitInfo, ``:git`` in the sources gives nothing and git is never asked."""
     site = git_site(tmp_path)

@@ -49,7 +49,11 @@ def head_commit(root: Path) -> tuple[str, str]:
         return done.stdout.strip(), ""
     if "not a git repository" in done.stderr:
         return "", "the site is in no git repository"
-    return "", "its git repository has no commit yet"
+    if "Needed a single revision" in done.stderr:
+        return "", "its git repository has no commit yet"
+    # Anything else (git refusing a repository another user owns, a broken one): git's own words.
+    said = next((line.strip() for line in done.stderr.splitlines() if line.strip()), "")
+    return "", f"git rev-parse failed ({said[:200] or f'exit status {done.returncode}'})"
 
 
 @lru_cache(maxsize=4)
