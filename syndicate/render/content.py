@@ -79,10 +79,6 @@ def links_hold(site: Site, rendered: Rendered) -> bool:
 
 @lru_cache(maxsize=1)
 def _markdown():
-    return _commonmark()
-
-
-def _commonmark():
     from markdown_it import MarkdownIt
 
     # CommonMark passes raw HTML through; tables and strikethrough are what
