@@ -41,11 +41,10 @@ def check_against(site: Site, now: datetime, feed: str, progress=None) -> Outcom
     old = parse_feed(read_feed(feed), feed)
     _, published, outcome = read_for_check(site, now, progress)
     if site.hugo is not None:
-        from syndicate.sources.hugo import page_order
+        from syndicate.sources.hugo import in_site_lists, page_order
 
         # Hugo's home feed: its pages in Hugo's order, without those out of the site's lists (_build.list).
-        published = sorted((post for post in published if post.hugo is None or post.hugo.lists == "always"),
-                           key=page_order)
+        published = sorted(filter(in_site_lists, published), key=page_order)
     compare(old, published, feed, outcome)
     return outcome
 

@@ -111,13 +111,13 @@ def feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
         published = [post for post in documents if post.collection == "posts"]
     hugo_home = None
     if site.hugo is not None:
-        from syndicate.sources.hugo import page_order
+        from syndicate.sources.hugo import in_site_lists, page_order
 
         # Hugo's order. A multilingual site's other languages' pages are only in their own feeds
         # (/en/index.xml); pages out of the site's lists (_build.list) only in their section's or terms'.
         documents = sorted(documents, key=page_order)
-        listed = [post for post in documents if site.hugo.page_language(post.name) == site.hugo.default_language
-                  and (post.hugo is None or post.hugo.lists == "always")]
+        listed = [post for post in documents
+                  if site.hugo.page_language(post.name) == site.hugo.default_language and in_site_lists(post)]
         hugo_home = _rendered(listed[:limit]) if site.hugo.writes_rss("home") else None
         published = [post for post in listed if _has_page(post)]  # a page never rendered is in no feed
     main = tuple(published[:limit])
@@ -322,7 +322,7 @@ def _hugo_feed_specs(site: Site, documents: list[Post]) -> list[FeedSpec]:
     pages under their prefix (``en/index.xml``, ``en/tags/diary/index.xml``),
     titled with the language's ``title`` and in its ``languageCode``.
     """
-    from syndicate.sources.hugo import SECTION, feed_groups, section_title, urlize
+    from syndicate.sources.hugo import SECTION, feed_groups, in_site_lists, section_title, urlize
 
     hugo, limit = site.hugo, site.feed.limit
     specs: list[FeedSpec] = []
@@ -336,7 +336,7 @@ def _hugo_feed_specs(site: Site, documents: list[Post]) -> list[FeedSpec]:
             return f"{label} on {title}" if label and label != title else title
 
         if language != hugo.default_language and hugo.writes_rss("home"):  # the default language's is the main feed
-            home = [post for post in posts if post.hugo is None or post.hugo.lists == "always"]
+            home = [post for post in posts if in_site_lists(post)]
             specs.append(FeedSpec(prefix + "index.xml", RSS, _hugo_home_title(site, title, language),
                                   _rendered(home[:limit]), language=own))
         groups = feed_groups(hugo, site.root, posts)
@@ -578,15 +578,16 @@ def render_feed(site: Site, spec: FeedSpec, bodies: dict[str, Rendered]) -> byte
     newest = max((p.updated or p.date for p in spec.posts), default=EPOCH)
     generator.updated(newest)
     generator.lastBuildDate(newest)
-    if spec.terms is not None:
+    if spec.terms is None:
+        for post in spec.posts:
+            _add_entry(site, generator, post, bodies[post.name], spec.kind, spec.language or site.language)
+    else:
         for term in spec.terms:
             entry = generator.add_entry(order="append")
             entry.guid(term.url, permalink=True)
             entry.title(term.title)
             entry.link(href=term.url)
             entry.published(term.date or YEAR_ONE)
-    for post in spec.posts if spec.terms is None else ():
-        _add_entry(site, generator, post, bodies[post.name], spec.kind, spec.language or site.language)
     if spec.kind == RSS:
         return _hex_references(generator.rss_str(pretty=True))
     return generator.atom_str(pretty=True)

@@ -18,8 +18,9 @@ version Debian ships, the tests' oracle) computes:
   else it is in its folder's language (another language's pages are under
   its prefix, ``/en/``, and in its own feeds); in a leaf bundle (a folder with an ``index.*``)
   the index is the page and every other file, Markdown too, is one of its
-  resources; a headless bundle and a page with ``_build: {list: never}``
-  are in no list, so in no feed;
+  resources; a page with ``_build: {list: never}`` is only in its terms'
+  feeds, ``list: local`` only in its section's and terms', and a headless
+  bundle or a page with ``render: never`` in none;
 - a page's section: the first folder under ``content/``, or a deeper folder
   with an ``_index.*`` (a nested section);
 - URLs: the front matter's ``url``, else the section's ``[permalinks]``
@@ -459,12 +460,12 @@ def has_index(hugo: HugoConfig, folder: str, stem: str) -> bool:
                for name in hugo.index_stems(stem) for suffix in CONTENT_SUFFIXES)
 
 
-def in_leaf_bundle(site_root: Path, hugo: HugoConfig, parts: list[str], content_dir: str | None = None) -> bool:
+def in_leaf_bundle(site_root: Path, hugo: HugoConfig, parts: list[str], content_dir: str) -> bool:
     """Whether the file at ``parts`` (under its content folder, ``content_dir``) is a resource of a leaf bundle.
 
     The index itself is the bundle's page, not a resource.
     """
-    folder = os.path.join(site_root, content_dir or hugo.content_dir)
+    folder = os.path.join(site_root, content_dir)
     folders = parts[:-1]
     for depth, part in enumerate(folders):
         folder = os.path.join(folder, part)
@@ -474,11 +475,11 @@ def in_leaf_bundle(site_root: Path, hugo: HugoConfig, parts: list[str], content_
     return False
 
 
-def sections_of(site_root: Path, hugo: HugoConfig, parts: list[str], content_dir: str | None = None) -> list[str]:
+def sections_of(site_root: Path, hugo: HugoConfig, parts: list[str], content_dir: str) -> list[str]:
     """A page's sections, outermost first: the first folder, then each deeper folder with an ``_index.*``.
 
     ``parts``: the page's path under its content folder, ``content_dir``
-    (a language's own; by default the site's). A leaf bundle's own folder
+    (``HugoConfig.content_root``: a language's own, else the site's). A leaf bundle's own folder
     is the page, not a section. A page at the top of the content folder has none.
     """
     folders = parts[:-1]
@@ -487,7 +488,7 @@ def sections_of(site_root: Path, hugo: HugoConfig, parts: list[str], content_dir
     if not folders:
         return []
     sections = [folders[0]]
-    folder = os.path.join(site_root, content_dir or hugo.content_dir, folders[0])
+    folder = os.path.join(site_root, content_dir, folders[0])
     for part in folders[1:]:
         folder = os.path.join(folder, part)
         if not has_index(hugo, folder, "_index"):
@@ -657,10 +658,15 @@ class HugoPage:
     link_title: str = ""  # linkTitle, else the title: Hugo's order breaks ties in date by it
     terms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (taxonomy, the page's terms) for each of the site's taxonomies
     lists: str = "always"  # _build.list: "local" (its section's and terms' feeds), "never" (its terms' feeds only)
-    rendered: bool = True  # _build.render: never (or headless): no page; Hugo's feeds give it an empty link
+    rendered: bool = True  # _build.render: never (or headless): no page, in no feed of ours
 
 
 PAGE = HugoPage()
+
+
+def in_site_lists(post) -> bool:
+    """Whether a page is in the site's own lists (its home feed): ``_build.list`` is neither local nor never."""
+    return post.hugo is None or post.hugo.lists == "always"
 # Hugo's date of a page without one: year 1 (Go's zero time.Time), as seconds since 1970.
 YEAR_ONE_SECONDS = -62135596800
 
