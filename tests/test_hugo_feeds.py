@@ -216,3 +216,21 @@ def test_a_section_retitled_in_its_index_file_retitles_its_feed(tmp_path):
     index.write_text(index.read_text(encoding="utf-8").replace("title: Writing", "title: Essays"), encoding="utf-8")
     assert syndicate_build(site).exit_code == 0
     assert parse_feed(site / "public" / "posts" / "index.xml").feed.title == "Essays on Feeds Fixture"
+
+
+@pytest.mark.parametrize("taxonomy", ["tags", "series"])
+def test_a_page_in_more_than_a_hundred_terms_keeps_the_first_hundred(tmp_path, taxonomy):
+    """As on every site (README, "Repaired with a warning"): each term is a feed, so a post keeps 100 of each
+    taxonomy's, with one warning naming the file, on a Hugo site's own taxonomies too."""
+    site = tmp_path / "site"
+    (site / "content" / "posts").mkdir(parents=True)
+    (site / "hugo.toml").write_text('baseURL = "https://terms.example.org/"\ntitle = "Terms"\n'
+                                    '[taxonomies]\ntag = "tags"\nseries = "series"\n', encoding="utf-8")
+    terms = ", ".join(f"term{number:03d}" for number in range(101))
+    (site / "content" / "posts" / "many.md").write_text(
+        f"---\ntitle: Many\ndate: 2024-01-01\n{taxonomy}: [{terms}]\n---\nBody.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--site", str(site), "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert f"content/posts/many.md: warning: 101 {taxonomy}; only the first 100 are kept" in result.stderr
+    feeds = sorted(path.parent.name for path in (site / "public" / taxonomy).glob("*/index.xml"))
+    assert feeds == [f"term{number:03d}" for number in range(100)]

@@ -652,14 +652,13 @@ def _build_hugo_post(site: Site, path: Path, name: str, front_matter: Mapping, b
     sections = sections_of(site.root, hugo, parts, root)
     relative = page_path(hugo, PagePath(tuple(sections), tuple(folders), filename, slug, title, moment), own_url)
     url = site.absolute_url(escaped(relative if own_url is not None else hugo.prefix(language) + relative))
-    categories = _first_terms(_terms(meta, "categories"), "categories", name, notices) \
-        if hugo.taxonomy("categories") else ()
-    tags = _first_terms(_terms(meta, "tags"), "tags", name, notices) if hugo.taxonomy("tags") else ()
-    # Every taxonomy's terms, each as written once (Hugo's term feeds); tags and categories are the Post's too.
-    terms = tuple((plural, tuple(dict.fromkeys(_terms(meta, plural)))) for _, plural in hugo.taxonomies)
+    # Every taxonomy's terms (each a feed of Hugo's), as many as a post may have; tags and categories
+    # are the Post's too, when the site has those taxonomies.
+    terms = {plural: _first_terms(_terms(meta, plural), plural, name, notices) for _, plural in hugo.taxonomies}
+    categories, tags = terms.get("categories", ()), terms.get("tags", ())
     link_title = _str_field(meta, "linktitle")
     page = HugoPage(front_matter_weight(meta.get("weight")), plain_text(link_title) if link_title else title,
-                    tuple((plural, found) for plural, found in terms if found), lists, rendered)
+                    tuple((plural, found) for plural, found in terms.items() if found), lists, rendered)
     excerpt = _str_field(meta, "summary")  # Hugo's .Summary: its description is no summary
     excerpt = plain_text(excerpt) if excerpt is not None else None
     images = meta.get("images")
