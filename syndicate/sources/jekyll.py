@@ -792,19 +792,21 @@ def parse_time(text: str, tz: Any) -> datetime:
         hour_number = hour_number % 12 + (12 if half in "Pp" else 0)
     moment = datetime(int(year), int(month), int(day), hour_number, int(minute or 0), int(second or 0),
                       int((fraction or "0")[:6].ljust(6, "0")))
-    offset = _zone_offset(zone) if zone else None
-    return moment.replace(tzinfo=tz if offset is None else timezone(offset))
+    fixed = _fixed_zone(zone) if zone else None
+    return moment.replace(tzinfo=tz if fixed is None else fixed)
 
 
-def _zone_offset(zone: str) -> timedelta | None:
-    """``Time.zone_offset``: "+09:00", "-0800", "+09", or a name it knows; None for any other."""
+# A site's posts are written in a few zones: each is read once.
+@lru_cache(maxsize=64)
+def _fixed_zone(zone: str) -> timezone | None:
+    """``Time.zone_offset``: "+09:00", "-0800", "+09", or a name it knows, as a zone; None for any other."""
     numeric = NUMERIC_ZONE.fullmatch(zone)
     if numeric:
         sign = -1 if numeric.group(1) == "-" else 1
-        return sign * timedelta(hours=int(numeric.group(2)), minutes=int(numeric.group(4) or 0),
-                                seconds=int(numeric.group(5) or 0))
+        return timezone(sign * timedelta(hours=int(numeric.group(2)), minutes=int(numeric.group(4) or 0),
+                                         seconds=int(numeric.group(5) or 0)))
     hours = ZONE_HOURS.get(zone.upper())
-    return None if hours is None else timedelta(hours=hours)
+    return None if hours is None else timezone(timedelta(hours=hours))
 
 
 def post_time(value: Any, tz: Any) -> datetime:

@@ -181,7 +181,11 @@ def _terms(meta: Mapping, *keys: str) -> tuple[str, ...]:
     Terms are plain text like titles: "R&amp;D" is "R&D".
     """
     words = (word for key in keys for word in _words(meta.get(key), key))
-    return tuple(dict.fromkeys(term for term in map(plain_text, words) if term))
+    return tuple(dict.fromkeys(term for term in map(_term_text, words) if term))
+
+
+# Posts share their categories and tags: each one's text is made once.
+_term_text = lru_cache(maxsize=4096)(plain_text)
 
 
 PERMALINK_PART = re.compile(r":(output_ext|categories|short_year|short_day|i_month|i_day|y_day|"
