@@ -186,4 +186,9 @@ def main():
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    cli(prog_name="syndicate")
+    try:
+        cli(prog_name="syndicate")
+    finally:
+        # Python collects cycles once more as it exits, walking every object
+        # the run still holds (tens of thousands of posts' values); frozen, they are skipped.
+        gc.freeze()
