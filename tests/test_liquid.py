@@ -193,8 +193,7 @@ CASES = [
     case("cgi-escape", '{{ "a b&c=d/é?~*+" | cgi_escape }}'),
     case("uri-escape", '{{ "foo, bar \\baz?/é%41[x]" | uri_escape }}'),
     case("markdownify", '{{ "**bold** and _em_" | markdownify }}'),
-    case("markdownify-heading", '{{ "## A title" | markdownify }}',
-         xfail="kramdown gives headings an id; the default markdownify is CommonMark (the caller may pass kramdown's)"),
+    case("markdownify-heading", '{{ "## A title" | markdownify }}'),
     case("smartify", "{% capture s %}He said \"hello\" -- it's 'fine'... right?{% endcapture %}{{ s | smartify }}"),
     case("slugify-modes", '{% assign s = "The _config.yml file? Ünïcode, I say!" %}{{ s | slugify }}|'
                           '{{ s | slugify: "raw" }}|{{ s | slugify: "pretty" }}|{{ s | slugify: "ascii" }}|'

@@ -35,8 +35,7 @@ def jekyll_liquid(site: Site, post: Post, meta: Mapping[str, Any], body: str, bo
     from syndicate.render.liquid import JekyllContext, render_liquid
 
     context = JekyllContext(root=site.root, site=_site_variables(site), page=_page(site, post, meta),
-                            posts=named, source=post.name, line_offset=body_line,
-                            markdownify=kramdown_html)
+                            posts=named, source=post.name, line_offset=body_line)
     return render_liquid(body, context)
 
 

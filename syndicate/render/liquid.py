@@ -50,10 +50,9 @@ Different from Jekyll, on purpose:
 - Dates are shown in ``site.timezone``, UTC when it is not set (Jekyll uses the
   machine's zone then).
 
-Known differences (strict xfails in the tests): Liquid 5.4 ignores
+Known difference (a strict xfail in the tests): Liquid 5.4 ignores
 ``reversed`` after ``limit:``/``offset:`` (``for i in a limit:2 reversed``),
-python-liquid does not; the default ``markdownify`` is CommonMark, so headings
-get no kramdown ``id`` (pass kramdown's converter as ``markdownify``).
+python-liquid does not. ``markdownify`` reads Markdown as kramdown does (render.kramdown).
 ``smartify`` follows kramdown's SmartyPants for quotes, dashes and ellipses,
 not for every corner of its quote rules.
 
@@ -117,7 +116,7 @@ class JekyllContext:
     posts: Callable[[str], Optional[str]]
     source: str  # the post's name for messages: "_posts/2026-11-01-hello.md"
     line_offset: int = 1  # the file line where the body starts
-    markdownify: Optional[Callable[[str], str]] = None  # default: CommonMark with raw HTML
+    markdownify: Optional[Callable[[str], str]] = None  # default: kramdown's reading (render.kramdown), as Jekyll's
     environment: str = "production"  # jekyll.environment (JEKYLL_ENV)
 
 
@@ -1207,15 +1206,10 @@ def _smartify(value: Any) -> str:
     return smartify(_to_s(value))
 
 
-@lru_cache(maxsize=1)
-def _commonmark() -> Callable[[str], str]:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render
-
-
 def _markdownify(value: Any, *, context: RenderContext) -> str:
-    convert = _jekyll(context).markdownify or _commonmark()
+    from syndicate.render.kramdown import kramdown_html
+
+    convert = _jekyll(context).markdownify or kramdown_html
     return convert(_to_s(value))
 
 
