@@ -1147,8 +1147,9 @@ def _append(state: StateInline, text: str) -> None:
 
 
 # Text runs up to markdown-it's terminator characters and also up to quotes and
-# dots, where kramdown's smart quotes and "..." start.
-_TEXT_END = re.compile(r"[\n!#$%&*+\-:<=>@\[\\\]^_`{}~\"'.]")
+# "...", where kramdown's smart quotes and ellipsis start. Not to every ".":
+# sentences would be cut at each full stop, and every rule asked about it.
+_TEXT_END = re.compile(r"[\n!#$%&*+\-:<=>@\[\\\]^_`{}~\"']|\.\.\.")
 
 
 def _plain_text(state: StateInline, silent: bool) -> bool:
