@@ -179,6 +179,16 @@ def _is_code(state: StateBlock, line: int) -> bool:
     return state.sCount[line] - state.blkIndent >= 4
 
 
+def _starts_with(state: StateBlock, line: int, marks: str) -> bool:
+    """Whether a line's first character after its indentation is one of ``marks``.
+
+    Every block rule is asked at every block's first line: this test, before
+    a rule reads the line (``_raw``), turns most of them away at once.
+    """
+    position = state.bMarks[line] + state.tShift[line]
+    return position < state.eMarks[line] and state.src[position] in marks
+
+
 def _previous_sibling(state: StateBlock) -> int | None:
     """Index of the opening (or only) token of the block before, in this container."""
     tokens = state.tokens
@@ -403,7 +413,8 @@ def _paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
 def _link_definition(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """``[id]: url "title"``; unlike CommonMark the last definition of an id wins."""
-    found = None if silent else re.match(r" {0,3}\[([^\n\]]+)\]:", _raw(state, start))
+    found = None if silent or not _starts_with(state, start, "[") else re.match(r" {0,3}\[([^\n\]]+)\]:",
+                                                                                  _raw(state, start))
     if not found:
         return rules_block.reference(state, start, end, silent)
     references = state.env.setdefault("references", {})
@@ -470,7 +481,7 @@ def _first_list_line(indentation: int, content: str) -> tuple[str, int]:
 
 
 def _list(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if _is_code(state, start):
+    if _is_code(state, start) or not _starts_with(state, start, "+*-0123456789"):
         return False
     first = LIST_START.match(_raw(state, start))
     if not first:
@@ -624,7 +635,7 @@ _QUOTE_MARK = re.compile(r" {0,3}> ?")
 
 def _blockquote(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """``>`` lines, and the lines after them up to a blank line, an IAL or a block-level HTML tag."""
-    if _is_code(state, start) or not _QUOTE_MARK.match(_raw(state, start)):
+    if _is_code(state, start) or not _starts_with(state, start, ">") or not _QUOTE_MARK.match(_raw(state, start)):
         return False
     if silent:
         return True
@@ -648,7 +659,7 @@ FENCE_OPEN = re.compile(r" {0,3}(([~`])[~`]{2,})[ \t\r\f\v]*?((\S+?)(?:\?\S*)?)?
 
 def _fence(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """A fenced code block, only when it is closed; the language is the info up to a ``?``."""
-    if _is_code(state, start):
+    if _is_code(state, start) or not _starts_with(state, start, "~`"):
         return False
     text = _raw(state, start)
     if silent:
@@ -668,7 +679,7 @@ def _fence(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
 def _atx_heading(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """``# Heading``: the hashes at the start of the line, then a space or tab."""
-    found = re.match(r"(#{1,6})[\t ]+(.*)$", _raw(state, start))
+    found = None if not _starts_with(state, start, "#") else re.match(r"(#{1,6})[\t ]+(.*)$", _raw(state, start))
     if not found:
         return False
     content = re.sub(r"[\t ]#+$", "", found[2].rstrip()).rstrip()
@@ -721,7 +732,8 @@ FOOTNOTE_START = re.compile(rf" {{0,3}}\[\^({_ALD_ID_NAME})\]:[{_S}]*?(.*)$")
 
 def _footnote_definition(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """``[^name]: text``, continued by indented lines only (no lazy paragraph lines)."""
-    found = None if silent or _is_code(state, start) else FOOTNOTE_START.match(_raw(state, start))
+    found = (None if silent or _is_code(state, start) or not _starts_with(state, start, "[")
+             else FOOTNOTE_START.match(_raw(state, start)))
     if not found:
         return False
     stop = _indented_lines(state, start + 1, end)
@@ -745,7 +757,7 @@ DEFINITION_START = re.compile(r"( {0,3}:)([\t| ].*)$")
 
 def _definition_list(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """``term`` lines, then ``: definition``: the paragraph before a ``:`` line becomes the terms."""
-    if _is_code(state, start) or not DEFINITION_START.match(_raw(state, start)):
+    if _is_code(state, start) or not _starts_with(state, start, ":") or not DEFINITION_START.match(_raw(state, start)):
         return False
     if silent:
         return True
