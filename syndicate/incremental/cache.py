@@ -417,9 +417,7 @@ class PostsIndex:
             looked = [_Unread(path, "") for path in files]
         unread = [found for found in looked if isinstance(found, _Unread)]
         parse = _parse_to_send if worker_count(len(unread)) > 1 else _parse_or_error
-        # While workers read, this process readies the renderers that bodies
-        # need next, which workers forked then find ready (render_in_workers).
-        parsed = map_in_order(parse, unread, (site, first_seen, now), meanwhile=lambda: content.prepare(site))
+        parsed = map_in_order(parse, unread, (site, first_seen, now))
         for found in looked:
             yield self._keep(found, next(parsed)) if isinstance(found, _Unread) else found
 

@@ -60,7 +60,7 @@ def worker_count(items: int, min_items: int = MIN_ITEMS) -> int:
 
 
 def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = (),
-                 workers: int | None = None, meanwhile: Callable[[], object] | None = None) -> Iterator[Any]:
+                 workers: int | None = None) -> Iterator[Any]:
     """``function(*shared, item)`` for every item, yielded in the order of ``items``.
 
     ``function`` must be a module-level function and ``shared`` picklable:
@@ -68,8 +68,6 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
     included) defaults to ``worker_count(len(items))``. An exception from
     ``function`` is raised here, as it would be without workers; functions
     that must go on after a bad item return their error instead of raising it.
-    ``meanwhile``: what this process does once workers have started, before
-    its first chunk (readying the work that comes next); nothing without workers.
     """
     workers = worker_count(len(items)) if workers is None else workers
     if workers <= 1 or len(items) < 2:
@@ -115,8 +113,6 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
         # with them overlaps the workers' work instead of following it.
         done_here: dict[int, list] = {}
         handed_on = 0  # chunks yielded so far, from the start
-        if meanwhile is not None:
-            meanwhile()  # the workers take the first chunks
 
         def finished(number: int) -> list:
             if number in done_here:
