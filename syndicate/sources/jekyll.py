@@ -340,7 +340,7 @@ def normalized_path(path: str) -> str:
     head, _, fragment = path.partition("#")
     head, question, query = head.partition("?")
     if not PLAIN_PATH.fullmatch(head) and not (ESCAPED_PATH.fullmatch(head) and _normal_escapes(head)):
-        head = "/".join(normalize_component(segment, PATH_SAFE) for segment in head.split("/"))
+        head = "/".join(map(_normalized_segment, head.split("/")))
     if "/." in head or head.startswith("."):
         head = without_dot_segments(head)
     if question:
@@ -350,6 +350,12 @@ def normalized_path(path: str) -> str:
         fragment = normalize_component(fragment, FRAGMENT_SAFE)
         head += "#" + fragment if fragment else ""
     return head
+
+
+# A site's URLs share most of their segments (categories, years, months): each is worked out once.
+@lru_cache(maxsize=4096)
+def _normalized_segment(segment: str) -> str:
+    return normalize_component(segment, PATH_SAFE)
 
 
 def normalized_query(query: str) -> str:
