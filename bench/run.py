@@ -22,8 +22,11 @@ Then, once: ``syndicate --help`` (start-up) and the digest of a site of just
 those 50 posts (rendering and inlining without reading a large site).
 
 Wall time, CPU time and peak RSS (``os.wait4``'s rusage of that one child)
-are printed as a Markdown table with each wall time's ratio to the floor. Commands that do
-not exist in this checkout are listed as such. Run by hand, never by pytest.
+are printed as a Markdown table with each wall time's ratio to the floor.
+Each cold build runs right after a run of the floor, and its ratio is the
+median of those pairs': on a shared machine whose speed drifts from minute to
+minute, a floor measured minutes earlier moved the ratio by a tenth. Commands
+that do not exist in this checkout are listed as such. Run by hand, never by pytest.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -61,6 +64,7 @@ class Measure:
     cpu: float  # user + system seconds: steadier than wall on a busy machine
     rss_mb: float  # peak resident set size
     code: int
+    floor: float | None = None  # the wall time of the floor run just before this one, when paired
 
 
 def run_child(argv: list[str], env: dict | None = None) -> Measure:
@@ -155,13 +159,20 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
     now = ("--now", NOW)
     results: dict[str, list[Measure] | str] = {}
 
-    results["floor"] = [run_child([sys.executable, "-c", FLOOR, str(site / "_posts")]) for _ in range(repeat)]
+    floors: list[Measure] = []
+    results["floor"] = floors
 
-    cold = []
-    for _ in range(repeat):
-        reset_outputs(site)
-        cold.append(run_child(syndicate("build", "--site", str(site), *now, "-q")))
-    results["build, cold"] = cold
+    def cold_builds(folder: Path) -> list[Measure]:
+        """Cold builds, each right after a run of the floor: the host's speed drifts within minutes."""
+        measures = []
+        for _ in range(repeat):
+            floors.append(run_child([sys.executable, "-c", FLOOR, str(site / "_posts")]))
+            reset_outputs(folder)
+            measure = run_child(syndicate("build", "--site", str(folder), *now, "-q"))
+            measures.append(replace(measure, floor=floors[-1].wall))
+        return measures
+
+    results["build, cold"] = cold_builds(site)
 
     # The same posts read by Jekyll's rules (_config.yml alone): URLs, ids,
     # dates as Ruby reads them, and Liquid and kramdown in a fifth of them.
@@ -170,11 +181,7 @@ def measure_size(size: int, repeat: int, work: Path, seed: int, commands: dict[s
     for flavour, name in (("jekyll", "Jekyll"), ("hugo", "Hugo")):
         other_site = work / f"site-{size}-{flavour}"
         generate_site(other_site, size, seed, flavour)
-        cold = []
-        for _ in range(repeat):
-            reset_outputs(other_site)
-            cold.append(run_child(syndicate("build", "--site", str(other_site), *now, "-q")))
-        results[f"build, cold, {name} site"] = cold
+        results[f"build, cold, {name} site"] = cold_builds(other_site)
         if flavour == "hugo":
             run_child(syndicate("build", "--site", str(other_site), *now, "-q"))  # fills the posts index
             settle()
@@ -227,7 +234,10 @@ def table(rows: list[tuple[int, dict]]) -> str:
             cpu = statistics.median(m.cpu for m in measures)
             rss = statistics.median(m.rss_mb for m in measures)
             failed = "" if all(m.code == 0 for m in measures) else " (exit ≠ 0)"
-            lines.append(f"| {size:,} | {case}{failed} | {wall:.2f} s | {wall / floor:.2f} | "
+            # A paired case: the median of each run's ratio to the floor run just before it.
+            ratio = (statistics.median(m.wall / m.floor for m in measures) if all(m.floor for m in measures)
+                     else wall / floor)
+            lines.append(f"| {size:,} | {case}{failed} | {wall:.2f} s | {ratio:.2f} | "
                          f"{cpu:.2f} s | {rss:.0f} MB | {len(measures)} |")
     return "\n".join(lines)
 
