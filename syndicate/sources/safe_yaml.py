@@ -162,18 +162,20 @@ class _LastKeyWins(SafeLoader):  # type: ignore[misc,valid-type]
 
 def load(text: str, unique_keys: bool = True):
     """Parse one YAML document with SafeLoader; ``unique_keys=False`` lets the last of two wins."""
-    if unique_keys and "&" not in text:
-        # Every post's front matter comes through here on a cold run, and
-        # PyYAML's general constructor plus the checks cost as much as parsing.
-        loader = SafeLoader(text)
+    loader_class = SafeLoader if unique_keys else _LastKeyWins
+    if "&" not in text:
+        # Every post's front matter comes through here on a cold run (and a
+        # Jekyll post's again when its body is rendered), and PyYAML's general
+        # constructor plus the checks cost as much as parsing.
+        loader = loader_class(text)
         try:
             node = loader.get_single_node()
             return None if node is None else _plain_document(node, loader)
         except _NotPlain:
-            pass  # the checked loader below says what is wrong, as it always did
+            pass  # the checked loader below says what is wrong (or which of two keys wins), as it always did
         finally:
             loader.dispose()
-    return yaml.load(text, Loader=SafeLoader if unique_keys else _LastKeyWins)
+    return yaml.load(text, Loader=loader_class)
 
 
 class _NotPlain(Exception):
