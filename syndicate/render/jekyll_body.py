@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from syndicate.errors import Notice, PostError
 from syndicate.render.kramdown import kramdown_html
 from syndicate.sources.config import Site
-from syndicate.sources.jekyll import POSTS_FOLDER, site_variables
+from syndicate.sources.jekyll import POSTS_FOLDER, has_liquid, site_variables
 from syndicate.sources.posts import POST_SUFFIXES, Post, load_post, walk_posts_folder
 
 
@@ -28,7 +28,7 @@ def jekyll_liquid(site: Site, post: Post, meta: Mapping[str, Any], body: str, bo
 
     ``named`` finds the URL of a post or page that ``post_url`` and ``link`` name (``named_posts``).
     """
-    if meta.get("render_with_liquid") is False or ("{{" not in body and "{%" not in body):
+    if not has_liquid(body, meta):
         return body, []
     # Imported only for a body with Liquid in it: python-liquid takes a fifth of
     # a second to import, and many sites' posts have none.

@@ -94,8 +94,8 @@ from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_ILLEGAL, TOKEN_TAG, 
 from liquid.undefined import is_undefined
 
 from syndicate.errors import Notice
-from syndicate.sources.jekyll import (FRAGMENT_SAFE, PATH_SAFE, RESERVED_SAFE, leading_slash, normalize_component,
-                                      normalized_query, smartify, without_dot_segments)
+from syndicate.sources.jekyll import (FRAGMENT_SAFE, PATH_SAFE, RESERVED_SAFE, has_liquid, leading_slash,
+                                      normalize_component, normalized_query, smartify, without_dot_segments)
 from syndicate.sources.jekyll import slugify as jekyll_slugify
 
 
@@ -126,7 +126,7 @@ def render_liquid(text: str, context: JekyllContext) -> tuple[str, list[Notice]]
     Never raises for anything in the post: problems become warnings that read
     ``_posts/x.md:12: warning: ...``.
     """
-    if context.page.get("render_with_liquid") is False or ("{{" not in text and "{%" not in text):
+    if not has_liquid(text, context.page):
         return text, []
     env = _Environment(context)
     try:

@@ -633,6 +633,11 @@ DATE_PARTS: dict[str, Callable[[datetime], str]] = {
 # --- front matter ---------------------------------------------------------
 
 
+def has_liquid(text: str, front_matter: Mapping) -> bool:
+    """Whether Jekyll renders Liquid in a document: it has ``{{`` or ``{%`` and no ``render_with_liquid: false``."""
+    return front_matter.get("render_with_liquid") is not False and ("{{" in text or "{%" in text)
+
+
 def categories_from_path(relative: str, folder: str = POSTS_FOLDER) -> list[str]:
     """``Document#categories_from_path``: the folders above ``_posts`` (``es/_posts/x.md`` → ``["es"]``).
 
