@@ -221,9 +221,9 @@ def test_touched_but_unchanged_post_is_hashed_not_parsed(site_root, reads, monke
     site = load_site(site_root)
     build_and_fill(site)
     parsed: list[str] = []
-    original = syndicate.incremental.cache.load_post
-    monkeypatch.setattr(syndicate.incremental.cache, "load_post",
-                        lambda site, path, *a: parsed.append(path.name) or original(site, path, *a))
+    original = syndicate.incremental.cache.load_many
+    monkeypatch.setattr(syndicate.incremental.cache, "load_many",
+                        lambda site, paths, *a: parsed.extend(p.name for p in paths) or original(site, paths, *a))
     os.utime(site_root / "posts/2026-11-20-seoul.md")  # a git checkout, say
     reads.clear()
     assert build(site, now_for(site)).written == []

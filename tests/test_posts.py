@@ -10,7 +10,8 @@ import pytest
 from syndicate.commands.run import resolve_now
 from syndicate.sources.config import load_site
 from syndicate.render.content import absolute_srcset, absolute_urls, render_post
-from syndicate.sources.posts import Post, expand_permalink, load_posts
+from syndicate.errors import PostError
+from syndicate.sources.posts import Post, expand_permalink, load_many, load_posts
 from tests.conftest import BASIC_CONFIG, NOW, parse_feed
 
 SEOUL = timezone(timedelta(hours=9))
@@ -421,6 +422,28 @@ def test_every_bad_post_is_reported_in_one_run(make_site, run):
     assert result.exit_code == 1
     expected = sorted(message for _, message in BAD_POSTS.values())
     assert result.stderr == "\n".join(expected) + f"\nfailed: {len(expected)} problem(s)\n"
+
+
+def test_a_batch_gives_each_file_what_it_gives_alone(make_site):
+    # load_many reads a batch a stage at a time (heads, front matter, Posts):
+    # each file gets its own post, warnings or error, in the batch's order,
+    # whatever is broken beside it and at whichever stage.
+    files = {f"posts/{name}": content for name, (content, _) in BAD_POSTS.items()}
+    files.update({"posts/2026-11-01-good.md": "---\ntitle: Good\n---\nx\n", "posts/notes.txt": "not a post",
+                  "posts/2026-11-02-bell.md": '---\ntitle: "Bell\\x07"\n---\nx\n'})
+    root = make_site(files)
+    site = load_site(root)
+    now = resolve_now(NOW, site)
+    paths = sorted((root / "posts").iterdir())
+
+    def outcome(result):
+        return (result.path, result.line, result.detail) if isinstance(result, PostError) else result
+
+    alone = [outcome(load_many(site, [path], {}, now)[0]) for path in paths]
+    assert sum(isinstance(result, tuple) and isinstance(result[0], Post) for result in alone) == 2
+    assert sum(isinstance(result[1], int) for result in alone) == len(BAD_POSTS) - 1  # one bad name has no line
+    assert [outcome(result) for result in load_many(site, paths, {}, now)] == alone
+    assert [outcome(result) for result in load_many(site, paths[::-1], {}, now)] == alone[::-1]
 
 
 def test_aliases_repeated_a_million_times_are_refused_before_expanding(make_site, run):

@@ -163,6 +163,21 @@ def test_results_come_in_order_and_from_other_processes(tmp_path):
     assert os.getpid() in pids and len(pids) == 2  # this process took its share
 
 
+def where_all(folder: str, items: list[int]) -> list[tuple[int, int]]:
+    """``where`` of a batch: the function ``map_in_order(batched=True)`` takes."""
+    return [where(folder, item) for item in items]
+
+
+def test_batches_come_back_in_order_and_from_other_processes(tmp_path):
+    # A batched function gets many items at once (posts.load_many), and its
+    # results still come one per item, in order.
+    results = list(map_in_order(where_all, range(40), (str(tmp_path),), workers=2, batched=True))
+    assert [item for item, _ in results] == list(range(40))
+    assert len({pid for _, pid in results}) == 2
+    alone = list(map_in_order(where_all, range(250), (str(tmp_path),), workers=1, batched=True))
+    assert [item for item, _ in alone] == list(range(250))  # in this process, in batches of MAX_CHUNK
+
+
 def die_in_a_worker(run: int, item: int) -> int:
     if os.getpid() != run:
         os._exit(3)  # a worker killed for memory, say

@@ -49,7 +49,7 @@ from syndicate.render import content
 from syndicate.render.content import Rendered, links_hold, render_post
 from syndicate.errors import Notice, PostError
 from syndicate.sources.postfile import MAX_POST_BYTES
-from syndicate.sources.posts import POST_SUFFIXES, Post, post_of, shown_path, load_post
+from syndicate.sources.posts import POST_SUFFIXES, Post, load_many, post_of, shown_path
 from syndicate.sources.inputs import fingerprint
 from syndicate.sources.safe_yaml import json_loads
 from syndicate.incremental.workers import map_in_order, worker_count
@@ -157,7 +157,7 @@ def encode_post(post: Post, notices: list[Notice], site: Site) -> dict | None:
     global _round_trip_checked
     try:
         values = vars(post)
-        # Keys in sorted order, as the index file has them: parse_post_file
+        # Keys in sorted order, as the index file has them: parse_post_files
         # encodes entries without sorting again. Most values are text.
         data = {"notices": [n.data() for n in notices],
                 "post": {name: value if type(value) in _AS_IS else _encode(value, site)
@@ -243,30 +243,38 @@ def _read(path: Path) -> tuple[bytes | None, str | None]:
     return raw, hashlib.sha256(raw).hexdigest()
 
 
-def parse_post_file(site: Site, first_seen: Mapping[str, datetime], now: datetime,
-                    unread: _Unread) -> tuple[Post | None, list[Notice], bytes | None]:
-    """``posts.load_post`` of one file, and its index entry as UTF-8 JSON (None: not to be kept).
+def parse_post_files(site: Site, first_seen: Mapping[str, datetime], now: datetime, unread: list[_Unread]
+                     ) -> list[tuple[Post | None, list[Notice], bytes | None] | PostError]:
+    """``posts.load_many`` of the files, each post with its index entry as UTF-8 JSON (None: not to be kept).
 
-    The entry is encoded here, not when the index is saved, so that worker
-    processes (syndicate.incremental.workers) share that work too. Raises PostError.
+    A broken file's PostError stands in its place, so the rest of a chunk is
+    still read. The entries are encoded here, not when the index is saved,
+    so that worker processes (syndicate.incremental.workers) share that work too.
     """
-    if unread.stat is None:
-        return (*load_post(site, unread.path, first_seen, now), None)
-    raw, digest = (unread.raw, unread.digest) if unread.raw is not None else _read(unread.path)
     # Parsed from the bytes just hashed (read again only if that read failed,
     # to report why), so a file is opened once and what is kept is what was hashed.
-    post, notices = load_post(site, unread.path, first_seen, now, raw)
-    data = encode_post(post, notices, site) if post is not None else None
-    if data is None:
-        return post, notices, None
-    size, mtime_ns, ctime_ns = unread.stat
-    # In sorted key order all through (encode_post's too): the text is what
-    # _ENCODE, which sorts, would write.
-    entry = {"ctime_ns": ctime_ns, "mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"],
-             "sha256": digest, "size": size}
-    # Bytes, not text: one Hangul letter makes a str two bytes a character,
-    # and a large site keeps an entry for every post until the index is saved.
-    return post, notices, _checked(_ENCODE_IN_ORDER(entry).encode("utf-8"))
+    read = [_read(found.path) if found.stat is not None and found.raw is None else (found.raw, found.digest)
+            for found in unread]
+    loaded = load_many(site, [found.path for found in unread], first_seen, now, [raw for raw, _ in read])
+    results: list = []
+    for found, (_, digest), result in zip(unread, read, loaded):
+        if isinstance(result, PostError):
+            results.append(result)
+            continue
+        post, notices = result
+        data = encode_post(post, notices, site) if post is not None and found.stat is not None else None
+        if data is None:
+            results.append((post, notices, None))
+            continue
+        size, mtime_ns, ctime_ns = found.stat
+        # In sorted key order all through (encode_post's too): the text is what
+        # _ENCODE, which sorts, would write.
+        entry = {"ctime_ns": ctime_ns, "mtime_ns": mtime_ns, "notices": data["notices"], "post": data["post"],
+                 "sha256": digest, "size": size}
+        # Bytes, not text: one Hangul letter makes a str two bytes a character,
+        # and a large site keeps an entry for every post until the index is saved.
+        results.append((post, notices, _checked(_ENCODE_IN_ORDER(entry).encode("utf-8"))))
+    return results
 
 
 def _checked(entry: bytes) -> bytes:
@@ -291,30 +299,23 @@ def _changed(entry: dict, **changes: Any) -> dict:
     return {**{key: value for key, value in entry.items() if key != "check"}, **changes}
 
 
-def _parse_or_error(site: Site, first_seen: Mapping[str, datetime], now: datetime,
-                    unread: _Unread) -> tuple[Post | None, list[Notice], bytes | None] | PostError:
-    # A broken post is a result like any other, so the rest of its chunk is still read.
-    try:
-        return parse_post_file(site, first_seen, now, unread)
-    except PostError as exc:
-        return exc
-
-
-def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime,
-                   unread: _Unread) -> tuple[Post | dict | None, list[Notice], bytes | None] | PostError:
-    """``_parse_or_error`` in a worker process: a post goes back as its fields, less its path.
+def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime, unread: list[_Unread]
+                   ) -> list[tuple[Post | dict | None, list[Notice], bytes | None] | PostError]:
+    """``parse_post_files`` in a worker process: a post goes back as its fields, less its path.
 
     Unpickling a Post and its Path costs the run, which is parsing posts of
     its own meanwhile, ten microseconds a post; ``_keep`` puts the fields back
     into a Post with the path the run has already (the file it named).
     """
-    parsed = _parse_or_error(site, first_seen, now, unread)
-    if isinstance(parsed, PostError) or parsed[0] is None:
-        return parsed
-    post, notices, entry = parsed
-    fields = dict(vars(post))
-    del fields["source"]
-    return fields, notices, entry
+    results: list = []
+    for parsed in parse_post_files(site, first_seen, now, unread):
+        if not isinstance(parsed, PostError) and parsed[0] is not None:
+            post, notices, entry = parsed
+            fields = dict(vars(post))
+            del fields["source"]
+            parsed = fields, notices, entry
+        results.append(parsed)
+    return results
 
 
 # How the index file is written, sorted keys and all: an entry encoded
@@ -366,7 +367,7 @@ class PostsIndex:
         self._filling = filling  # False: no entry is made for a post the index lacks
         self.path = site.state_dir / INDEX_NAME
         self._old = entries
-        self._new: dict[str, dict | bytes] = {}  # bytes: an entry encoded by parse_post_file
+        self._new: dict[str, dict | bytes] = {}  # bytes: an entry encoded by parse_post_files
         self._trusted_before_ns = trusted_before_ns
         self._changed = False
         self._rendered: set[str] = set()  # posts whose body an output used this run
@@ -416,14 +417,14 @@ class PostsIndex:
             self.reads += sum(path.suffix.lower() in POST_SUFFIXES for path in files)
             looked = [_Unread(path, "") for path in files]
         unread = [found for found in looked if isinstance(found, _Unread)]
-        parse = _parse_to_send if worker_count(len(unread)) > 1 else _parse_or_error
-        parsed = map_in_order(parse, unread, (site, first_seen, now))
+        parse = _parse_to_send if worker_count(len(unread)) > 1 else parse_post_files
+        parsed = map_in_order(parse, unread, (site, first_seen, now), batched=True)
         for found in looked:
             yield self._keep(found, next(parsed)) if isinstance(found, _Unread) else found
 
     def _look_up(self, site: Site, path: Path, first_seen: Mapping[str, datetime],
                  now: datetime) -> tuple[Post | None, list[Notice]] | _Unread:
-        """The kept post and warnings of an unchanged file, else what ``parse_post_file`` needs."""
+        """The kept post and warnings of an unchanged file, else what ``parse_post_files`` needs."""
         name = shown_path(site, path)  # the name load_post gives the post
         if path.suffix.lower() not in POST_SUFFIXES:
             return _Unread(path, name)  # load_post reads nothing
@@ -461,13 +462,13 @@ class PostsIndex:
 
     def _keep(self, unread: _Unread, parsed: tuple[Post | None, list[Notice], bytes | None] | PostError
               ) -> tuple[Post | None, list[Notice]] | PostError:
-        """Remember what ``parse_post_file`` made of a file; its post and warnings, or its error."""
+        """Remember what ``parse_post_files`` made of a file; its post and warnings, or its error."""
         if not isinstance(parsed, PostError) and type(parsed[0]) is dict:
             parsed = (post_of({"source": unread.path, **parsed[0]}), *parsed[1:])
         if unread.stat is None:
             return parsed if isinstance(parsed, PostError) else parsed[:2]
         if unread.raw is None:
-            self.reads += 1  # read by parse_post_file, here or in a worker
+            self.reads += 1  # read by parse_post_files, here or in a worker
         self._changed = True
         if isinstance(parsed, PostError):
             return parsed  # posts with errors are read again on every run
@@ -551,7 +552,7 @@ class PostsIndex:
         batch: list[bytes] = []
         for number, name in enumerate(sorted(self._new)):
             entry = self._new[name]
-            if type(entry) is bytes:  # parse_post_file's, checked
+            if type(entry) is bytes:  # parse_post_files's, checked
                 data = entry
             elif "check" in entry:  # as it was read and verified
                 data = encode(entry).encode("utf-8")

@@ -60,7 +60,7 @@ def worker_count(items: int, min_items: int = MIN_ITEMS) -> int:
 
 
 def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = (),
-                 workers: int | None = None) -> Iterator[Any]:
+                 workers: int | None = None, batched: bool = False) -> Iterator[Any]:
     """``function(*shared, item)`` for every item, yielded in the order of ``items``.
 
     ``function`` must be a module-level function and ``shared`` picklable:
@@ -68,10 +68,12 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
     included) defaults to ``worker_count(len(items))``. An exception from
     ``function`` is raised here, as it would be without workers; functions
     that must go on after a bad item return their error instead of raising it.
+    ``batched``: ``function(*shared, some_items)`` gives the list of their
+    results, up to MAX_CHUNK items at a time (``posts.load_many``).
     """
     workers = worker_count(len(items)) if workers is None else workers
     if workers <= 1 or len(items) < 2:
-        yield from _run_chunk(function, shared, items)
+        yield from _run_here(function, shared, items, batched)
         return
     # Imported only here: a run that reads few posts never pays for them.
     import multiprocessing
@@ -87,11 +89,12 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
     # a chunk is sent as its number alone. Pickling each chunk's items and
     # ``shared`` (the site) cost this process and the worker 6 us an item.
     # Other start methods pickle what a worker gets, so they get each chunk.
-    inherited = (function, shared, chunks) if context.get_start_method() == "fork" else None
+    inherited = (function, shared, chunks, batched) if context.get_start_method() == "fork" else None
     try:
         pool = ProcessPoolExecutor(workers - 1, context, initializer=_start_worker,
                                    initargs=(os.getpid(), inherited))
-        futures = [pool.submit(_run_inherited, number) if inherited else pool.submit(_run_chunk, function, shared, chunk)
+        futures = [pool.submit(_run_inherited, number) if inherited
+                   else pool.submit(_run_chunk, function, shared, chunk, batched)
                    for number, chunk in enumerate(chunks)]
     except (OSError, NotImplementedError, ImportError, RuntimeError, BrokenProcessPool):
         # No processes here (a sandbox without fork, or without /dev/shm for
@@ -103,7 +106,7 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
         for child in set(multiprocessing.active_children()) - before:
             child.terminate()
             child.join(5)
-        yield from _run_chunk(function, shared, items)
+        yield from _run_here(function, shared, items, batched)
         return
     try:
         # This process works too, each time on the first chunk no worker has
@@ -117,12 +120,12 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
         def finished(number: int) -> list:
             if number in done_here:
                 return done_here.pop(number)
-            return _worker_results(futures[number], function, shared, chunks[number])
+            return _worker_results(futures[number], function, shared, chunks[number], batched)
 
         for number in range(len(chunks)):
             if not futures[number].cancel():
                 continue  # a worker has it
-            done_here[number] = _run_chunk(function, shared, chunks[number])
+            done_here[number] = _run_chunk(function, shared, chunks[number], batched)
             while handed_on < len(chunks) and (handed_on in done_here or futures[handed_on].done()):
                 yield from finished(handed_on)
                 handed_on += 1
@@ -132,11 +135,20 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_chunk(function: Callable[..., Any], shared: tuple, chunk: Sequence) -> list:
-    return [function(*shared, item) for item in chunk]
+def _run_chunk(function: Callable[..., Any], shared: tuple, chunk: Sequence, batched: bool) -> list:
+    return function(*shared, chunk) if batched else [function(*shared, item) for item in chunk]
 
 
-_inherited: tuple | None = None  # in a forked worker: (function, shared, chunks) of its map
+def _run_here(function: Callable[..., Any], shared: tuple, items: Sequence, batched: bool) -> Iterator[Any]:
+    """Every item's result, in this process: one at a time, or ``batched``, MAX_CHUNK at a time."""
+    if not batched:
+        yield from _run_chunk(function, shared, items, batched)
+        return
+    for start in range(0, len(items), MAX_CHUNK):
+        yield from function(*shared, items[start:start + MAX_CHUNK])
+
+
+_inherited: tuple | None = None  # in a forked worker: (function, shared, chunks, batched) of its map
 
 
 def _start_worker(run: int, inherited: tuple | None) -> None:
@@ -148,18 +160,18 @@ def _start_worker(run: int, inherited: tuple | None) -> None:
 
 def _run_inherited(number: int) -> list:
     """In a forked worker: chunk ``number`` of the work it inherited."""
-    function, shared, chunks = _inherited
-    return _run_chunk(function, shared, chunks[number])
+    function, shared, chunks, batched = _inherited
+    return _run_chunk(function, shared, chunks[number], batched)
 
 
-def _worker_results(future, function: Callable[..., Any], shared: tuple, chunk: Sequence) -> list:
+def _worker_results(future, function: Callable[..., Any], shared: tuple, chunk: Sequence, batched: bool) -> list:
     """What a worker made of ``chunk``; the chunk done here if the worker died (killed for memory, say)."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         return future.result()
     except BrokenProcessPool:
-        return _run_chunk(function, shared, chunk)
+        return _run_chunk(function, shared, chunk, batched)
 
 
 def _leave_with(run: int) -> None:
