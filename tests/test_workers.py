@@ -118,6 +118,20 @@ def test_check_renders_every_body_in_workers_alike(generated, tmp_path, monkeypa
     assert built(generated, tmp_path, "3", monkeypatch, check) == built(generated, tmp_path, "1", monkeypatch, check)
 
 
+def test_the_record_keeps_the_same_keys_of_posts_read_in_workers(tmp_path, monkeypatch):
+    # A run without errors leaves a record; a worker works out the keys of
+    # the posts it reads (lastrun.keys_of) for it: each file's id, URL and date.
+    generated = tmp_path / "generated"
+    gen_posts.generate(generated, 120, seed=7)
+    columns = []
+    for workers in ("1", "2"):
+        outcome = built(generated, tmp_path / workers, workers, monkeypatch)
+        assert outcome["errors"] == []
+        # The record's last three lines: the ids', URLs' and dates' columns.
+        columns.append(outcome["files"][".syndicate/last-run-files.txt"].split(b"\n")[-3:])
+    assert len(columns[0][0].split(b"\0")) > 120 and columns[1] == columns[0]
+
+
 @pytest.mark.slow
 def test_spawned_workers_give_the_same_build(generated, tmp_path, monkeypatch):
     # Newer Pythons start workers with forkserver or spawn: nothing is inherited,

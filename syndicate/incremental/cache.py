@@ -39,6 +39,7 @@ import json
 import os
 import tempfile
 from datetime import datetime
+from multiprocessing import parent_process
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, Iterator, Mapping, NamedTuple
@@ -301,20 +302,25 @@ def _changed(entry: dict, **changes: Any) -> dict:
 
 def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime, unread: list[_Unread]
                    ) -> list[tuple[Post | dict | None, list[Notice], bytes | None] | PostError]:
-    """``parse_post_files`` in a worker process: a post goes back as its fields, less its path.
+    """``parse_post_files`` in a worker process: a post goes back as its fields, less its path, and its keys.
 
     Unpickling a Post and its Path costs the run, which is parsing posts of
     its own meanwhile, ten microseconds a post; ``_keep`` puts the fields back
-    into a Post with the path the run has already (the file it named).
+    into a Post with the path the run has already (the file it named). The
+    keys are the record's (``lastrun.keys_of``), which the run would
+    otherwise work out for every post once the feeds are written.
     """
-    results: list = []
-    for parsed in parse_post_files(site, first_seen, now, unread):
+    from syndicate.incremental.lastrun import keys_of  # which imports this module
+
+    results = parse_post_files(site, first_seen, now, unread)
+    if parent_process() is None:
+        return results  # this chunk was done in the run's own process (workers.map_in_order)
+    for number, parsed in enumerate(results):
         if not isinstance(parsed, PostError) and parsed[0] is not None:
             post, notices, entry = parsed
             fields = dict(vars(post))
             del fields["source"]
-            parsed = fields, notices, entry
-        results.append(parsed)
+            results[number] = fields, notices, entry, keys_of(post)
     return results
 
 
@@ -373,6 +379,9 @@ class PostsIndex:
         self._rendered: set[str] = set()  # posts whose body an output used this run
         self._read_ns = 0  # when this run began reading, by fs_now; what the saved index trusts before
         self.reads = 0  # post files opened this run, for -v
+        # lastrun.keys_of of the posts read in worker processes, by name: worked
+        # out there, they are not this process's work at the end of the run.
+        self.keys: dict[str, tuple[str, str, str]] = {}
 
     @classmethod
     def load(cls, site: Site, keep: bool = True) -> "PostsIndex":
@@ -464,7 +473,9 @@ class PostsIndex:
               ) -> tuple[Post | None, list[Notice]] | PostError:
         """Remember what ``parse_post_files`` made of a file; its post and warnings, or its error."""
         if not isinstance(parsed, PostError) and type(parsed[0]) is dict:
-            parsed = (post_of({"source": unread.path, **parsed[0]}), *parsed[1:])
+            fields, notices, entry, keys = parsed
+            parsed = post_of({"source": unread.path, **fields}), notices, entry
+            self.keys[fields["name"]] = keys
         if unread.stat is None:
             return parsed if isinstance(parsed, PostError) else parsed[:2]
         if unread.raw is None:

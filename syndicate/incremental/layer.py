@@ -93,4 +93,4 @@ class Speedups:
         site, now = self.site, self.now
         return (self.index.save,
                 lambda: remember_run(site, now, self.scan, feeds.loaded, feeds.published, feeds.specs,
-                                     feeds.bodies, outcome, self.record))
+                                     feeds.bodies, outcome, self.record, self.index.keys))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import astuple, dataclass, replace
 from datetime import datetime
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from syndicate.errors import Notice, PostError
 from syndicate.incremental import lastrun
@@ -38,13 +38,15 @@ RESERVE = 10
 
 
 def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, published: list[Post],
-                 specs: list, bodies: dict[str, Rendered], outcome: Outcome, record: dict | None = None) -> None:
+                 specs: list, bodies: dict[str, Rendered], outcome: Outcome, record: dict | None = None,
+                 keys: Mapping[str, tuple] | None = None) -> None:
     """Record a full run without errors: an unchanged site then costs a stat per post file,
     and one with a few changed files a read of those (``update``).
 
     ``published`` are the run's published posts, newest first; ``specs`` and
     ``bodies`` the feeds written and their posts' bodies; ``record`` is the
-    last run's, from ``lastrun.trusted``.
+    last run's, from ``lastrun.trusted``; ``keys`` the ``lastrun.keys_of`` of
+    posts worked out already, by name.
     """
     if outcome.errors:
         lastrun.forget(site)  # errors are reported on every run until fixed
@@ -55,7 +57,9 @@ def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, 
     feeds = {spec.path: tuple(post.name for post in spec.posts) for spec in specs}
     members = {name for names in feeds.values() for name in names}
     by_name = {post.name: post for post in loaded.posts}
-    keys = tuple(lastrun.keys_of(by_name[name]) if name in by_name else lastrun.NOT_A_POST for name in scan.names)
+    known = keys or {}
+    keys = tuple((known.get(name) or lastrun.keys_of(by_name[name])) if name in by_name else lastrun.NOT_A_POST
+                 for name in scan.names)
     reach, cuts = _reach(site, published, {})
     posts = {post.name: post for post in loaded.posts if post.name in reach or post.next_change(now) is not None}
     entries = {name: body_entry(bodies[name]) for name in sorted(members)}

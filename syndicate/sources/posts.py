@@ -82,10 +82,10 @@ class Post:
         """The first moment after ``now`` at which ``is_published`` changes its answer; None: never."""
         if self.draft:
             return None
-        moments = [self.publish_date or self.date]  # a "future" post's date counts too: digests go by dates
-        if self.expiry_date is not None:
-            moments.append(self.expiry_date)
-        return min((moment for moment in moments if moment > now), default=None)
+        start = self.publish_date or self.date  # a "future" post's date counts too: digests go by dates
+        if self.expiry_date is None:  # nearly every post: asked of each one at the end of a full run
+            return start if start > now else None
+        return min((moment for moment in (start, self.expiry_date) if moment > now), default=None)
 
 
 @dataclass(frozen=True)
