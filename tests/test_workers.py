@@ -120,7 +120,7 @@ def test_check_renders_every_body_in_workers_alike(generated, tmp_path, monkeypa
 
 def test_the_record_keeps_the_same_keys_of_posts_read_in_workers(tmp_path, monkeypatch):
     # A run without errors leaves a record; a worker works out the keys of
-    # the posts it reads (lastrun.keys_of) for it: each file's id, URL and date.
+    # the posts it reads (cache.keys_of) for it: each file's id, URL and date.
     generated = tmp_path / "generated"
     gen_posts.generate(generated, 120, seed=7)
     columns = []

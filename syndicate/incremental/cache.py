@@ -38,7 +38,7 @@ import hashlib
 import json
 import os
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from multiprocessing import parent_process
 from pathlib import Path
 from stat import S_ISREG
@@ -307,11 +307,9 @@ def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime
     Unpickling a Post and its Path costs the run, which is parsing posts of
     its own meanwhile, ten microseconds a post; ``_keep`` puts the fields back
     into a Post with the path the run has already (the file it named). The
-    keys are the record's (``lastrun.keys_of``), which the run would
+    keys are the record's (``keys_of``), which the run would
     otherwise work out for every post once the feeds are written.
     """
-    from syndicate.incremental.lastrun import keys_of  # which imports this module
-
     results = parse_post_files(site, first_seen, now, unread)
     if parent_process() is None:
         return results  # this chunk was done in the run's own process (workers.map_in_order)
@@ -328,6 +326,39 @@ def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime
 # early is the same text as one encoded when the index is saved.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 _ENCODE_IN_ORDER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+# --- the last run's record's keys of a post (syndicate.incremental.lastrun) ---
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def stamp(moment: datetime) -> int:
+    """An aware datetime as microseconds since 1970: the same order, as an integer."""
+    return (moment - EPOCH) // MICROSECOND
+
+
+def keys_of(post) -> tuple[str, str, str]:
+    """What the details keep of every post: hashes of its id and URL, and its date.
+
+    Enough to tell whether a changed post collides with another, and which
+    posts a digest's period holds. The date is ``stamp``'s, in decimal, and
+    "" for a draft, which no digest takes.
+    """
+    id_hash = short_hash(post.id)
+    # Most posts' id is their URL: hashed once, for every post of a full run.
+    url_hash = id_hash if post.url == post.id else short_hash(post.url)
+    return id_hash, url_hash, "" if post.draft else str(stamp(post.date))
+
+
+NOT_A_POST = ("", "", "")  # the keys of a file that is not a post
+
+
+def short_hash(text: str) -> str:
+    """A 48-bit hash of an id or URL: enough to tell that two of 100,000 differ, in little space."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
 
 
 # A body costs a few hundred times a front matter to render, so far fewer
@@ -379,7 +410,7 @@ class PostsIndex:
         self._rendered: set[str] = set()  # posts whose body an output used this run
         self._read_ns = 0  # when this run began reading, by fs_now; what the saved index trusts before
         self.reads = 0  # post files opened this run, for -v
-        # lastrun.keys_of of the posts read in worker processes, by name: worked
+        # keys_of of the posts read in worker processes, by name: worked
         # out there, they are not this process's work at the end of the run.
         self.keys: dict[str, tuple[str, str, str]] = {}
 

@@ -33,7 +33,7 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -207,43 +207,13 @@ def unchanged(record: dict | None, now: datetime, scan: Scan) -> tuple[list[str]
 # --- what a partial run needs: the feeds, their posts and bodies, every file's stat ---
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-MICROSECOND = timedelta(microseconds=1)
-
-
-def stamp(moment: datetime) -> int:
-    """An aware datetime as microseconds since 1970: the same order, as an integer."""
-    return (moment - EPOCH) // MICROSECOND
-
-
-def keys_of(post) -> tuple[str, str, str]:
-    """What the details keep of every post: hashes of its id and URL, and its date.
-
-    Enough to tell whether a changed post collides with another, and which
-    posts a digest's period holds. The date is ``stamp``'s, in decimal, and
-    "" for a draft, which no digest takes.
-    """
-    id_hash = short_hash(post.id)
-    # Most posts' id is their URL: hashed once, for every post of a full run.
-    url_hash = id_hash if post.url == post.id else short_hash(post.url)
-    return id_hash, url_hash, "" if post.draft else str(stamp(post.date))
-
-
-NOT_A_POST = ("", "", "")  # the keys of a file that is not a post
-
-
-def short_hash(text: str) -> str:
-    """A 48-bit hash of an id or URL: enough to tell that two of 100,000 differ, in little space."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
-
-
 @dataclass(frozen=True)
 class Details:
     """What the last run read and wrote, for a run in which only a few post files changed.
 
     Not every post is kept: each feed's first posts, a few more than it
     shows (``partial.RESERVE``), and the scheduled ones are, with the feeds'
-    bodies; of the others only their file's stat and their ``keys_of``.
+    bodies; of the others only their file's stat and their ``cache.keys_of``.
     ``partial.update`` relies on that: a post that is kept for no feed and
     not scheduled is below its feeds' cuts, and can only enter one when more
     posts left it than were kept beyond its last, which sends the run back
@@ -253,7 +223,7 @@ class Details:
     """
 
     lines: tuple[str, ...]  # every file in the posts folder: its Scan line
-    keys: tuple[tuple[str, str, str], ...]  # every file's keys_of, NOT_A_POST for a file that is no post
+    keys: tuple[tuple[str, str, str], ...]  # every file's cache.keys_of, cache.NOT_A_POST for a file that is no post
     posts: dict[str, Post]  # each feed's first posts (partial.RESERVE more than it shows), scheduled ones
     notices: dict[str, list[Notice]]  # the warnings reading each file gave, by name
     feeds: dict[str, tuple[str, ...]]  # each feed (relative to the output folder) → its posts' names

@@ -20,7 +20,7 @@ from typing import Iterable, Mapping
 
 from syndicate.errors import Notice, PostError
 from syndicate.incremental import lastrun
-from syndicate.incremental.cache import rendered_data, rendered_from
+from syndicate.incremental.cache import NOT_A_POST, keys_of, rendered_data, rendered_from, stamp
 from syndicate.outcome import Outcome
 from syndicate.pipeline import feed_pages, remove_emptied_feeds, write_outputs
 from syndicate.render.content import Rendered, links_hold, render_post
@@ -45,7 +45,7 @@ def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, 
 
     ``published`` are the run's published posts, newest first; ``specs`` and
     ``bodies`` the feeds written and their posts' bodies; ``record`` is the
-    last run's, from ``lastrun.trusted``; ``keys`` the ``lastrun.keys_of`` of
+    last run's, from ``lastrun.trusted``; ``keys`` the ``keys_of`` of
     posts worked out already, by name.
     """
     if outcome.errors:
@@ -58,7 +58,7 @@ def remember_run(site: Site, now: datetime, scan: lastrun.Scan, loaded: Loaded, 
     members = {name for names in feeds.values() for name in names}
     by_name = {post.name: post for post in loaded.posts}
     known = keys or {}
-    keys = tuple((known.get(name) or lastrun.keys_of(by_name[name])) if name in by_name else lastrun.NOT_A_POST
+    keys = tuple((known.get(name) or keys_of(by_name[name])) if name in by_name else NOT_A_POST
                  for name in scan.names)
     reach, cuts = _reach(site, published, {})
     posts = {post.name: post for post in loaded.posts if post.name in reach or post.next_change(now) is not None}
@@ -105,7 +105,7 @@ def _reach(site: Site, published: list[Post], cuts: dict[str, tuple]) -> tuple[s
 
 
 def _key(post: Post) -> tuple:
-    """A post's place in the feeds, highest first: (date as ``lastrun.stamp``, id), ``posts.newest_first``'s order.
+    """A post's place in the feeds, highest first: (date as ``stamp``, id), ``posts.newest_first``'s order.
 
     A Hugo site's feeds are in Hugo's order (``hugo.page_rank``).
     """
@@ -113,7 +113,7 @@ def _key(post: Post) -> tuple:
         from syndicate.sources.hugo import page_rank
 
         return page_rank(post)
-    return lastrun.stamp(post.date), post.id
+    return stamp(post.date), post.id
 
 
 def body_entry(rendered: Rendered) -> bytes:
@@ -254,7 +254,7 @@ def _read_changes(site: Site, now: datetime, last: lastrun.Details, scan: lastru
         if dated_when_seen != (name in first_seen):
             return None  # first-seen.json gains or loses this post: state.save_first_seen's work
         if post is not None:
-            fresh[name], new_keys[name] = post, lastrun.keys_of(post)
+            fresh[name], new_keys[name] = post, keys_of(post)
     keys = _keys_now(last, scan, new_keys, set(names), bool(removed))
     if not lastrun.distinct(keys):
         return None  # distinct_ids has warnings to give
@@ -269,10 +269,10 @@ def _keys_now(last: lastrun.Details, scan: lastrun.Scan, fresh: dict[str, tuple[
         keys = list(last.keys)
         for number, name in enumerate(scan.names):
             if name in changed:
-                keys[number] = fresh.get(name, lastrun.NOT_A_POST)
+                keys[number] = fresh.get(name, NOT_A_POST)
         return tuple(keys)
     place = dict(zip(last.lines, range(len(last.lines))))
-    return tuple(fresh.get(name, lastrun.NOT_A_POST) if name in changed else last.keys[place[line]]
+    return tuple(fresh.get(name, NOT_A_POST) if name in changed else last.keys[place[line]]
                  for name, line in zip(scan.names, scan.lines))
 
 
@@ -292,7 +292,7 @@ def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> t
     last = lastrun.details(site, record, posts=False)
     if last is None or last.lines != scan.lines or not lastrun.distinct(last.keys):
         return None
-    first, until, now_stamp = lastrun.stamp(start), lastrun.stamp(end), lastrun.stamp(now)
+    first, until, now_stamp = stamp(start), stamp(end), stamp(now)
     first_seen = load_first_seen(site)
     posts = []
     for name, keys in zip(scan.names, last.keys):  # the same files as the last run's, unchanged
@@ -303,7 +303,7 @@ def window_posts(site: Site, now: datetime, start: datetime, end: datetime) -> t
             post = load_post(site, site.root / name, first_seen, now)[0]
         except PostError:
             return None
-        if post is None or lastrun.keys_of(post) != keys:
+        if post is None or keys_of(post) != keys:
             return None  # not the post the details describe
         posts.append(post)
     notices = [notice for name in scan.names for notice in last.notices.get(name, ())]
