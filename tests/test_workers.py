@@ -217,6 +217,17 @@ def test_an_exception_in_a_worker_is_raised_here():
         list(map_in_order(fail_on, range(40), (3,), workers=2))
 
 
+def test_meanwhile_is_done_here_once_while_workers_work():
+    # What comes next (the renderers a cold build needs) is readied here while workers read.
+    calls = []
+    assert list(map_in_order(fail_on, range(40), (-1,), workers=2,
+                             meanwhile=lambda: calls.append(os.getpid()))) == list(range(40))
+    assert calls == [os.getpid()]
+    # Without workers there is no wait to fill.
+    assert list(map_in_order(fail_on, range(40), (-1,), workers=1, meanwhile=lambda: calls.append(0))) == list(range(40))
+    assert calls == [os.getpid()]
+
+
 def test_workers_end_with_the_run():
     # Nothing is left running after the pool is done.
     list(map_in_order(fail_on, range(8), (-1,), workers=3))  # no item fails

@@ -361,6 +361,21 @@ def short_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
 
 
+def _get_ready(site: Site) -> None:
+    """Ready, while workers read posts, what the run does next: render bodies (``content.prepare``) and feeds.
+
+    Both are needed once every post is read, by this process and, for the
+    bodies, by the render workers forked from it then, which find them
+    ready. Done here, the work is shared with the read workers, which take
+    more chunks meanwhile; done after the read, this process would do it
+    alone, and each render worker again. 10,000-post Jekyll site of the
+    bench, ten runs each: 1.77 -> 1.71 s (median).
+    """
+    import syndicate.render.feeds  # noqa: F401 - feedgen, lxml, dateutil
+
+    content.prepare(site)
+
+
 # A body costs a few hundred times a front matter to render, so far fewer
 # of them pay for worker processes.
 MIN_PARALLEL_RENDERS = 100
@@ -458,7 +473,7 @@ class PostsIndex:
             looked = [_Unread(path, "") for path in files]
         unread = [found for found in looked if isinstance(found, _Unread)]
         parse = _parse_to_send if worker_count(len(unread)) > 1 else parse_post_files
-        parsed = map_in_order(parse, unread, (site, first_seen, now), batched=True)
+        parsed = map_in_order(parse, unread, (site, first_seen, now), batched=True, meanwhile=lambda: _get_ready(site))
         for found in looked:
             yield self._keep(found, next(parsed)) if isinstance(found, _Unread) else found
 

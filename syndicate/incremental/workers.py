@@ -60,7 +60,8 @@ def worker_count(items: int, min_items: int = MIN_ITEMS) -> int:
 
 
 def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = (),
-                 workers: int | None = None, batched: bool = False) -> Iterator[Any]:
+                 workers: int | None = None, batched: bool = False,
+                 meanwhile: Callable[[], object] | None = None) -> Iterator[Any]:
     """``function(*shared, item)`` for every item, yielded in the order of ``items``.
 
     ``function`` must be a module-level function and ``shared`` picklable:
@@ -70,6 +71,9 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
     that must go on after a bad item return their error instead of raising it.
     ``batched``: ``function(*shared, some_items)`` gives the list of their
     results, up to MAX_CHUNK items at a time (``posts.load_many``).
+    ``meanwhile``: what this process does once the workers have started,
+    before its first chunk (readying what comes after this work); nothing
+    without workers.
     """
     workers = worker_count(len(items)) if workers is None else workers
     if workers <= 1 or len(items) < 2:
@@ -116,6 +120,8 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
         # with them overlaps the workers' work instead of following it.
         done_here: dict[int, list] = {}
         handed_on = 0  # chunks yielded so far, from the start
+        if meanwhile is not None:
+            meanwhile()  # the workers take the first chunks; this process catches up after
 
         def finished(number: int) -> list:
             if number in done_here:

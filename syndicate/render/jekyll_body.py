@@ -45,7 +45,9 @@ def named_posts(site: Site) -> Callable[[str], str | None]:
 
 
 def prepare(site: Site) -> None:
-    """Build kramdown's parser and read ``site.*`` once, before worker processes are forked (content.prepare)."""
+    """Build kramdown's parser, import the Liquid renderer, read ``site.*``: once, before workers fork (content.prepare)."""
+    import syndicate.render.liquid  # noqa: F401 - python-liquid, with Babel and asyncio: 0.07 s
+
     kramdown_html("")
     _site_variables(site)
 
