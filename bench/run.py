@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
 def code_hash() -> str:
     """The package's source, to notice an edit made while the benchmark runs."""
     digest = hashlib.sha256()
-    for module in sorted((Path(__file__).resolve().parent.parent / "syndicate").glob("*.py")):
+    for module in sorted((Path(__file__).resolve().parent.parent / "syndicate").rglob("*.py")):
         digest.update(module.read_bytes())
     return digest.hexdigest()
 

@@ -139,7 +139,7 @@ def test_a_changed_input_builds_what_a_clean_build_does(site, build, name):
 # feeds' own bytes, kept by the record; one in a post's rendered body, kept by the posts index too.
 CODE_EDITS = {
     "feed generator": ("render/feeds.py", 'generator.generator("syndicate",', 'generator.generator("syndicate-edited",'),
-    "rendered body": ("render/content.py", "return Rendered(post, html,", 'return Rendered(post, html + "<p>edited</p>",'),
+    "rendered body": ("render/content.py", "Rendered(draft.post, draft.html,", 'Rendered(draft.post, draft.html + "<p>edited</p>",'),
 }
 
 

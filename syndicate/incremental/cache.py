@@ -47,7 +47,7 @@ from typing import Any, Iterator, Mapping, NamedTuple
 from syndicate.sources.config import Author, Site
 from syndicate.sources.hugo import HugoPage
 from syndicate.render import content
-from syndicate.render.content import Rendered, links_hold, render_post
+from syndicate.render.content import Rendered, links_hold, render_many
 from syndicate.errors import Notice, PostError
 from syndicate.sources.postfile import MAX_POST_BYTES
 from syndicate.sources.posts import POST_SUFFIXES, Post, load_many, post_of, shown_path
@@ -388,18 +388,15 @@ def render_in_workers(site: Site, posts: list[Post]) -> Iterator[Rendered | Post
         # Before any worker starts, so that workers forked from this process
         # find them ready; this process needs them anyway.
         content.prepare(site)
-    for post, result in zip(posts, map_in_order(_render_to_send, posts, (site,), workers)):
+    for post, result in zip(posts, map_in_order(_render_to_send, posts, (site,), workers, batched=True)):
         # The post sent back is a copy: the caller's own one goes with its body.
         yield result if isinstance(result, PostError) else Rendered(post, *result)
 
 
-def _render_to_send(site: Site, post: Post) -> tuple | PostError:
-    """``render_post`` in a worker process: the body alone goes back, not a copy of the post."""
-    try:
-        rendered = render_post(site, post)
-    except PostError as exc:
-        return exc
-    return rendered.html, rendered.excerpt, rendered.notices, rendered.links
+def _render_to_send(site: Site, posts: list[Post]) -> list[tuple | PostError]:
+    """``content.render_many`` in a worker process: each body alone goes back, not a copy of its post."""
+    return [result if isinstance(result, PostError) else (result.html, result.excerpt, result.notices, result.links)
+            for result in render_many(site, posts)]
 
 
 # --- the index ----------------------------------------------------------------
