@@ -156,13 +156,13 @@ def update(site: Site, now: datetime, scan: lastrun.Scan, record: dict | None,
     than the details keep beyond its last (``RESERVE``). ``outcome``
     collects what happened (a new one by default).
     """
-    # Imported here: the digest's reading of its period (window_posts) never needs feedgen.
-    from syndicate.render.feeds import feed_specs, render_feed
-
     last = lastrun.details(site, record)
     changes = _read_changes(site, now, last, scan) if last is not None else None
     if changes is None:
         return None
+    # Imported here, not before: a first run (no details) and the digest's
+    # reading of its period (window_posts) never need feedgen (0.02 s).
+    from syndicate.render.feeds import feed_specs, render_feed
     gone = set(changes.names).union(changes.removed)
     candidates = {name: post for name, post in last.posts.items() if name not in gone}
     candidates.update(changes.fresh)
