@@ -361,6 +361,14 @@ def short_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
 
 
+# --- bodies, rendered in worker processes when there are many ---
+
+
+# A body costs a few hundred times a front matter to render, so far fewer
+# of them pay for worker processes.
+MIN_PARALLEL_RENDERS = 100
+
+
 def _get_ready(site: Site) -> None:
     """Ready, while workers read posts, what the run does next: render bodies (``content.prepare``) and feeds.
 
@@ -374,11 +382,6 @@ def _get_ready(site: Site) -> None:
     import syndicate.render.feeds  # noqa: F401 - feedgen, lxml, dateutil
 
     content.prepare(site)
-
-
-# A body costs a few hundred times a front matter to render, so far fewer
-# of them pay for worker processes.
-MIN_PARALLEL_RENDERS = 100
 
 
 def render_in_workers(site: Site, posts: list[Post]) -> Iterator[Rendered | PostError]:

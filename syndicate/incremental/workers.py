@@ -148,7 +148,7 @@ def _run_chunk(function: Callable[..., Any], shared: tuple, chunk: Sequence, bat
 def _run_here(function: Callable[..., Any], shared: tuple, items: Sequence, batched: bool) -> Iterator[Any]:
     """Every item's result, in this process: one at a time, or ``batched``, MAX_CHUNK at a time."""
     if not batched:
-        yield from _run_chunk(function, shared, items, batched)
+        yield from _run_chunk(function, shared, items, False)
         return
     for start in range(0, len(items), MAX_CHUNK):
         yield from function(*shared, items[start:start + MAX_CHUNK])

@@ -413,8 +413,8 @@ def _paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
 def _link_definition(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """``[id]: url "title"``; unlike CommonMark the last definition of an id wins."""
-    found = None if silent or not _starts_with(state, start, "[") else re.match(r" {0,3}\[([^\n\]]+)\]:",
-                                                                                  _raw(state, start))
+    found = (None if silent or not _starts_with(state, start, "[")
+             else re.match(r" {0,3}\[([^\n\]]+)\]:", _raw(state, start)))
     if not found:
         return rules_block.reference(state, start, end, silent)
     references = state.env.setdefault("references", {})

@@ -667,6 +667,8 @@ PAGE = HugoPage()
 def in_site_lists(post) -> bool:
     """Whether a page is in the site's own lists (its home feed): ``_build.list`` is neither local nor never."""
     return post.hugo is None or post.hugo.lists == "always"
+
+
 # Hugo's date of a page without one: year 1 (Go's zero time.Time), as seconds since 1970.
 YEAR_ONE_SECONDS = -62135596800
 
