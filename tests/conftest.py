@@ -131,5 +131,6 @@ def heads(monkeypatch) -> list[str]:
     """Each post whose front matter is read, by name."""
     names: list[str] = []
     real = syndicate.sources.posts.read_post_head
-    monkeypatch.setattr(syndicate.sources.posts, "read_post_head", lambda path, name: names.append(name) or real(path, name))
+    monkeypatch.setattr(syndicate.sources.posts, "read_post_head",
+                        lambda path, name, *within: names.append(name) or real(path, name, *within))
     return names

@@ -97,7 +97,7 @@ def reads(monkeypatch):
     monkeypatch.setattr(syndicate.incremental.cache, "read_post_bytes",
                         counting(syndicate.incremental.cache.read_post_bytes, lambda path: Path(path).name))
     monkeypatch.setattr(syndicate.sources.posts, "read_post_head",
-                        counting(syndicate.sources.posts.read_post_head, lambda path, name: Path(path).name))
+                        counting(syndicate.sources.posts.read_post_head, lambda path, *rest: Path(path).name))
     monkeypatch.setattr(syndicate.render.content, "read_post_text",
                         counting(syndicate.render.content.read_post_text, lambda path, name: Path(path).name))
     return opened
@@ -343,7 +343,7 @@ def test_run_that_fills_the_index_parses_the_bytes_it_hashed(site_root, reads, m
     build(site, now_for(site))
     forget(site)
     monkeypatch.setattr(syndicate.sources.posts, "read_post_head",
-                        lambda path, name: pytest.fail(f"{name} was opened a second time"))
+                        lambda path, name, *within: pytest.fail(f"{name} was opened a second time"))
     reads.clear()
     outcome = build(site, now_for(site))
     assert not outcome.errors

@@ -85,9 +85,9 @@ def opened(monkeypatch) -> list[str]:
     names: list[str] = []
 
     def spy(real):
-        def read(path, name):
+        def read(path, name, *within):
             names.append(name)
-            return real(path, name)
+            return real(path, name, *within)
         return read
 
     monkeypatch.setattr(syndicate.sources.posts, "read_post_head", spy(syndicate.sources.posts.read_post_head))

@@ -200,11 +200,14 @@ def test_a_50_mb_post_is_refused_without_being_read(tmp_path, run, monkeypatch):
     with huge.open("wb") as file:
         file.truncate(50 * 1024 * 1024)  # sparse: costs no disk
     # Bounded memory, shown without measuring it: the file is never opened
-    # (Path.read_bytes, which the posts index hashes with, opens through this too).
+    # (Path.read_bytes, which the posts index hashes with, opens through
+    # Path.open; a post's head is read through os.open).
     opened = []
-    real_open = Path.open
+    real_open, real_os_open = Path.open, os.open
     monkeypatch.setattr(Path, "open", lambda self, *args, **kwargs: opened.append(self.name)
                         or real_open(self, *args, **kwargs))
+    monkeypatch.setattr(os, "open", lambda path, *args, **kwargs: opened.append(os.path.basename(path))
+                        or real_os_open(path, *args, **kwargs))
     for command in ("check", "build"):
         result = run(command, "--site", root, "--now", NOW)
         assert result.exit_code == 1
@@ -687,6 +690,14 @@ def test_an_unreadable_post_is_named_and_the_others_publish(tmp_path, run, monke
             return real_open(self, *args, **kwargs)
 
         monkeypatch.setattr(Path, "open", deny)
+        real_os_open = os.open
+
+        def deny_os(path, *args, **kwargs):  # a post's head is read through os.open
+            if os.path.basename(path) == locked.name:
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real_os_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", deny_os)
         import syndicate.incremental.cache
 
         def read_bytes(path):

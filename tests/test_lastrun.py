@@ -42,9 +42,9 @@ def reads(monkeypatch) -> list[str]:
     seen: list[str] = []
     real_head, real_load = syndicate.sources.posts.read_post_head, syndicate.incremental.cache.PostsIndex.load
 
-    def head(path, name):
+    def head(path, name, *within):
         seen.append(name)
-        return real_head(path, name)
+        return real_head(path, name, *within)
 
     def load(site, **options):
         seen.append("index")

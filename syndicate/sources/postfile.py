@@ -10,11 +10,13 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import os
 import re
 import sys
+from functools import partial
 from pathlib import Path
-from stat import S_ISREG
-from typing import Any, BinaryIO, Callable
+from stat import S_ISLNK, S_ISREG
+from typing import Any, Callable
 
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
@@ -181,22 +183,62 @@ def _in_ks_x_1001(letter: str) -> bool:
     return True
 
 
-def _read_post(path: Path, name: str, read: Callable[[BinaryIO, int, str], str]) -> str:
-    """``read(file, size, name)`` on a post file; PostError for one that is too large or not a file.
+def _read_post(path: Path, name: str, read: Callable[[Callable[[int], bytes], int, str], str],
+               within: Path | None = None) -> str:
+    """``read(read_bytes, size, name)`` on a post file; PostError for one that is too large or not a file.
 
     A pipe would block the read forever and a link to /dev/zero would never
     end, so only regular files are read, and never more than MAX_POST_BYTES.
-    Reading a head and reading a whole post both come through here.
+    ``within``: a folder that a link must lead into to be read (a cloned site
+    must not publish ~/.ssh/id_rsa through posts/key.md). Reading a head and
+    reading a whole post both come through here. ``read_bytes(n)`` gives n
+    bytes, fewer only at the end of the file.
     """
     try:
-        status = path.stat()
+        # One lstat answers for the file, unless it is a link: every post
+        # file is read on a cold run, and each system call counts.
+        status = os.lstat(path)
+        if S_ISLNK(status.st_mode):
+            if within is not None:
+                refuse_a_link_outside(path, name, within)
+            status = os.stat(path)
         if not S_ISREG(status.st_mode):
             raise PostError("not a regular file (a device, pipe or socket); not read", name)
         _refuse_if_too_large(status.st_size, name)
-        with path.open("rb") as file:
-            return read(file, status.st_size, name)
+        # The descriptor, not a file object: its buffer and checks cost more than the read.
+        fd = os.open(path, _READ_FLAGS)
+        try:
+            return read(partial(_read_fully, fd), status.st_size, name)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise PostError(f"cannot read: {exc.strerror or exc}", name) from None
+
+
+def refuse_a_link_outside(path: Path, name: str, within: Path) -> None:
+    """PostError when ``path`` is a link to a file outside the folder ``within``."""
+    # realpath, not Path.resolve: that raises RuntimeError on a link to itself.
+    if os.path.islink(path) and not Path(os.path.realpath(path)).is_relative_to(within):
+        raise PostError("a link to a file outside the site folder; not read", name)
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_fully(fd: int, size: int) -> bytes:
+    """``size`` bytes from ``fd``, fewer only at the end of the file (``os.read`` may stop short before it)."""
+    data = os.read(fd, size)
+    if not data or len(data) == size:
+        return data
+    parts = [data]
+    size -= len(data)
+    while size > 0:
+        data = os.read(fd, size)
+        if not data:
+            break
+        parts.append(data)
+        size -= len(data)
+    return b"".join(parts)
 
 
 def _refuse_if_too_large(size: int, name: str) -> None:
@@ -210,11 +252,11 @@ def read_post_text(path: Path, name: str) -> str:
     return _read_post(path, name, _read_whole)
 
 
-def _read_whole(file: BinaryIO, size: int, name: str) -> str:
+def _read_whole(read: Callable[[int], bytes], size: int, name: str) -> str:
     # read(n) sets n bytes aside first: ask for the size, not the limit.
-    raw = file.read(size + 1)
+    raw = read(size + 1)
     if len(raw) > size:  # the file grew since
-        raw += file.read(MAX_POST_BYTES + 1 - len(raw))
+        raw += read(MAX_POST_BYTES + 1 - len(raw))
     if len(raw) > MAX_POST_BYTES:
         raise PostError(f"file is over {MAX_POST_BYTES // (1024 * 1024)} MB; posts that large are refused", name)
     return decode_post(raw, name)
@@ -224,7 +266,7 @@ HEAD_BYTES = 2048
 NOT_SPACE = re.compile(r"\S")
 
 
-def read_post_head(path: Path, name: str) -> str:
+def read_post_head(path: Path, name: str, within: Path | None = None) -> str:
     """The start of a post file, decoded: all of its front matter, little of its body.
 
     Every post's front matter is read on every run, but only the posts that
@@ -234,8 +276,9 @@ def read_post_head(path: Path, name: str) -> str:
     matter's closing line is followed by something other than white space,
     so splitting it gives the same front matter and body line as the whole
     file. A body that is not text is reported when the body is rendered.
+    ``within``: see ``_read_post``.
     """
-    return _read_post(path, name, _read_head)
+    return _read_post(path, name, _read_head, within)
 
 
 def post_head_of(raw: bytes, name: str) -> str:
@@ -245,20 +288,20 @@ def post_head_of(raw: bytes, name: str) -> str:
     again from disk would open every file twice on a first run.
     """
     _refuse_if_too_large(len(raw), name)
-    return _read_head(io.BytesIO(raw), len(raw), name)
+    return _read_head(io.BytesIO(raw).read, len(raw), name)
 
 
-def _read_head(file: BinaryIO, size: int, name: str) -> str:
-    raw = file.read(HEAD_BYTES)
+def _read_head(read: Callable[[int], bytes], size: int, name: str) -> str:
+    raw = read(HEAD_BYTES)
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return decode_post(raw + file.read(max(size - len(raw), 0) + 1), name)
+        return decode_post(raw + read(max(size - len(raw), 0) + 1), name)
     while len(raw) < size:
         cut = raw.rfind(b"\n") + 1
         if cut:
             text = decode_post(raw[:cut], name)
             if _head_is_enough(text):
                 return text
-        more = file.read(len(raw))
+        more = read(len(raw))
         if not more:
             break
         raw += more

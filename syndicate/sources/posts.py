@@ -21,7 +21,8 @@ from urllib.parse import quote, urlsplit
 
 from syndicate.sources.config import EMAIL_ADDRESS, Author, Site, language_tag
 from syndicate.errors import ConfigError, Notice, PostError
-from syndicate.sources.postfile import post_head_of, read_post_head, split_front_matter, value_kind
+from syndicate.sources.postfile import (post_head_of, read_post_head, refuse_a_link_outside, split_front_matter,
+                                        value_kind)
 from syndicate.sources.safe_yaml import DUPLICATE_KEY
 from syndicate.text import XML_FORBIDDEN, clean_text, join_url, plain_text, slugify
 
@@ -1026,11 +1027,11 @@ def _head(site: Site, path: Path, raw: bytes | None) -> _Head | tuple[None, list
     if UNDECODED_BYTE.search(name):
         # Python keeps such bytes as lone surrogates, which no output can hold.
         raise PostError("the file name is not UTF-8 text; rename the file", name)
-    # realpath, not Path.resolve: that raises RuntimeError on a link to itself.
-    if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(site.root):
-        # A cloned site must not publish ~/.ssh/id_rsa through posts/key.md.
-        raise PostError("a link to a file outside the site folder; not read", name)
-    text = read_post_head(path, name) if raw is None else post_head_of(raw, name)
+    if raw is None:
+        text = read_post_head(path, name, site.root)  # a link is read only if it leads into the site
+    else:
+        refuse_a_link_outside(path, name, site.root)
+        text = post_head_of(raw, name)
     if collection is not None and not YAML_HEADER.match(text):
         return None, []  # Jekyll copies a collection's files without front matter as they are
     if not text.strip() and site.jekyll is None:
