@@ -301,24 +301,26 @@ def _changed(entry: dict, **changes: Any) -> dict:
 
 
 def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime, unread: list[_Unread]
-                   ) -> list[tuple[Post | dict | None, list[Notice], bytes | None] | PostError]:
-    """``parse_post_files`` in a worker process: a post goes back as its fields, less its path, and its keys.
+                   ) -> list[tuple[Post | dict | None, list[Notice], bytes | None, tuple] | PostError]:
+    """``parse_post_files`` for ``workers.map_in_order``: each post with its keys; from a worker, as its fields.
 
-    Unpickling a Post and its Path costs the run, which is parsing posts of
-    its own meanwhile, ten microseconds a post; ``_keep`` puts the fields back
-    into a Post with the path the run has already (the file it named). The
-    keys are the record's (``keys_of``), which the run would
-    otherwise work out for every post once the feeds are written.
+    The keys are the record's (``keys_of``), which the run's own process
+    would otherwise work out for every post, alone, once the feeds are
+    written. Unpickling a Post and its Path costs the run, which is parsing
+    posts of its own meanwhile, ten microseconds a post: a worker sends the
+    fields less the path, and ``_keep`` puts them back into a Post with the
+    path the run has already (the file it named).
     """
     results = parse_post_files(site, first_seen, now, unread)
-    if parent_process() is None:
-        return results  # this chunk was done in the run's own process (workers.map_in_order)
+    in_worker = parent_process() is not None
     for number, parsed in enumerate(results):
         if not isinstance(parsed, PostError) and parsed[0] is not None:
             post, notices, entry = parsed
-            fields = dict(vars(post))
-            del fields["source"]
-            results[number] = fields, notices, entry, keys_of(post)
+            sent = post
+            if in_worker:
+                sent = dict(vars(post))
+                del sent["source"]
+            results[number] = sent, notices, entry, keys_of(post)
     return results
 
 
@@ -518,10 +520,12 @@ class PostsIndex:
     def _keep(self, unread: _Unread, parsed: tuple[Post | None, list[Notice], bytes | None] | PostError
               ) -> tuple[Post | None, list[Notice]] | PostError:
         """Remember what ``parse_post_files`` made of a file; its post and warnings, or its error."""
-        if not isinstance(parsed, PostError) and type(parsed[0]) is dict:
-            fields, notices, entry, keys = parsed
-            parsed = post_of({"source": unread.path, **fields}), notices, entry
-            self.keys[fields["name"]] = keys
+        if not isinstance(parsed, PostError) and len(parsed) == 4:
+            post, notices, entry, keys = parsed
+            if type(post) is dict:  # its fields, from a worker
+                post = post_of({"source": unread.path, **post})
+            parsed = post, notices, entry
+            self.keys[post.name] = keys
         if unread.stat is None:
             return parsed if isinstance(parsed, PostError) else parsed[:2]
         if unread.raw is None:

@@ -790,11 +790,11 @@ def _generator_config(root: Path) -> tuple[dict, dict | None, dict | None, list[
     Returns syndicate's options from it, the JekyllConfig or HugoConfig
     fields, the problems found, and the file to name in messages.
     """
-    from syndicate.sources.hugo import config_files, environment
-
     if (root / JEKYLL_CONFIG_NAME).is_file():
         data, jekyll, problems = _read_jekyll(root / JEKYLL_CONFIG_NAME)
         return data, jekyll, None, problems, JEKYLL_CONFIG_NAME
+    from syndicate.sources.hugo import config_files, environment  # not imported for a Jekyll site
+
     # The environment `hugo` builds in (production, unless HUGO_ENVIRONMENT says otherwise): its config/<env>/.
     hugo_environment = environment(os.environ)
     hugo_files = config_files(root, hugo_environment)

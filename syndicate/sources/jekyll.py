@@ -491,10 +491,20 @@ PRETTY_KEPT = frozenset("._~!$&'()+,;=@")
 ASCII_DEFAULT = re.compile(r"[^A-Za-z0-9]+")
 ASCII_PRETTY = re.compile(r"[^A-Za-z0-9._~!$&'()+,;=@]+")
 NOT_KEPT_RUN = re.compile("\0+")
-# Korean and Chinese titles: every character a Hangul syllable, a CJK ideograph (all letters) or ASCII.
-HANGUL_OR_HAN_AND_ASCII = re.compile("[\x00-\x7f\uac00-\ud7a3\u4e00-\u9fff]*")
-HANGUL_DEFAULT = re.compile("[^A-Za-z0-9\uac00-\ud7a3\u4e00-\u9fff]+")
-HANGUL_PRETTY = re.compile("[^A-Za-z0-9._~!$&'()+,;=@\uac00-\ud7a3\u4e00-\u9fff]+")
+
+
+@lru_cache(maxsize=None)
+def _hangul_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """Korean and Chinese titles: every character a Hangul syllable, a CJK ideograph (all letters) or ASCII;
+    and the runs of other characters that slugify's default and pretty modes replace.
+
+    Compiled when first needed: Python's compiler walks their 32,000
+    characters one at a time (4 ms), which a site of ASCII file names
+    would pay at the start of every run.
+    """
+    return (re.compile("[\x00-\x7f\uac00-\ud7a3\u4e00-\u9fff]*"),
+            re.compile("[^A-Za-z0-9\uac00-\ud7a3\u4e00-\u9fff]+"),
+            re.compile("[^A-Za-z0-9._~!$&'()+,;=@\uac00-\ud7a3\u4e00-\u9fff]+"))
 
 
 @lru_cache(maxsize=8192)
@@ -534,9 +544,9 @@ def slugify(text: str, mode: str = "default", cased: bool = False) -> str:
         slug = ASCII_DEFAULT.sub("-", text)
     elif text.isascii():
         slug = (ASCII_PRETTY if pretty else ASCII_DEFAULT).sub("-", text)
-    elif HANGUL_OR_HAN_AND_ASCII.fullmatch(text):
+    elif (hangul := _hangul_patterns())[0].fullmatch(text):
         # Hangul syllables and CJK ideographs are letters: the ASCII rule, with them kept.
-        slug = (HANGUL_PRETTY if pretty else HANGUL_DEFAULT).sub("-", text)
+        slug = hangul[2 if pretty else 1].sub("-", text)
     else:
         marked = "".join(c if _kept(c) or (pretty and c in PRETTY_KEPT) else "\0" for c in text)
         slug = NOT_KEPT_RUN.sub("-", marked)
