@@ -590,4 +590,14 @@ def test_absolute_url_normalises_a_path_as_addressable_does(parts, escaped):
     path = path.split("?")[0].split("#")[0]
     if "/." in path or path.startswith("."):
         return  # dot segments: test_jekyll's fixture posts cover them
-    assert jekyll.normalized_path.__wrapped__(path) == _addressable_normalized(path)
+    assert jekyll.normalized_path(path) == _addressable_normalized(path)
+
+
+@PATIENT
+@given(st.lists(TITLE_TEXT | st.sampled_from(["%ED%95%9C", "%2F", "%2e", "．", "／", ".", "..", "", "?", "#"]),
+                min_size=1, max_size=5))
+def test_a_plain_last_segment_after_a_normalised_folder_is_the_whole_path_normalised(parts):
+    # normalized_path's short way (a site's folders normalised once) gives what the rules give the
+    # whole path, dot segments and escaped slashes or dots ("%2F.", "．．") in the folder too.
+    path = "/".join(parts)
+    assert jekyll.normalized_path(path) == jekyll._normalized.__wrapped__(path)

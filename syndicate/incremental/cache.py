@@ -38,14 +38,14 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from multiprocessing import parent_process
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, Iterator, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from syndicate.sources.config import Author, Site
-from syndicate.sources.hugo import HugoPage
 from syndicate.render import content
 from syndicate.render.content import Rendered, links_hold, render_many
 from syndicate.errors import Notice, PostError
@@ -121,6 +121,9 @@ def _encode(value: Any, site: Site) -> Any:
         return {"author": [value.name, value.email]}
     if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
         return list(value)
+    # Imported here: only a Hugo site's posts have one, and other sites' runs never import its rules.
+    from syndicate.sources.hugo import HugoPage
+
     if isinstance(value, HugoPage):
         return {"hugo": [value.weight, value.link_title, [[plural, list(terms)] for plural, terms in value.terms],
                          value.lists, value.rendered]}
@@ -143,6 +146,8 @@ def _decode(value: Any, site: Site, source: Path | None) -> Any:
             name, email = data
             return Author(name, email)
         if kind == "hugo":
+            from syndicate.sources.hugo import HugoPage
+
             weight, link_title, terms, lists, rendered = data
             return HugoPage(weight, link_title, tuple((plural, tuple(found)) for plural, found in terms), lists,
                             rendered)

@@ -31,13 +31,14 @@ import os
 import posixpath
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from html import escape as html_escape
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 # jekyll-feed's defaults: where the posts' feed goes, how many entries it has.
@@ -327,9 +328,29 @@ RESERVED_SAFE = ":/?#[]@!$&'()*+,;=-._~"  # encode_component's default class
 ESCAPE_RUN = re.compile(r"((?:%[0-9A-Fa-f]{2})+)")
 
 
-@lru_cache(maxsize=4096)
 def normalized_path(path: str) -> str:
     """A site path as Addressable's ``normalize`` writes it (what Jekyll's ``absolute_url`` gives).
+
+    A last segment that needs nothing (and no query or fragment before it)
+    comes out as it is, after its folder's normalised path: a site's posts
+    share a few hundred folders (categories and dates), each normalised
+    once, where their URLs are all different.
+    """
+    folder, slash, last = path.rpartition("/")
+    if slash and PLAIN_SEGMENT.fullmatch(last) and "?" not in folder and "#" not in folder:
+        # Any other such segment ("_") goes through every rule as this one
+        # does, dot segments too, and comes out as it went in.
+        return _normalized(folder + "/_")[:-1] + last
+    return _normalized(path)
+
+
+# A last segment that normalising leaves as it is, and that is no dot segment.
+PLAIN_SEGMENT = re.compile(r"(?!\.\.?$)[A-Za-z0-9!$&'()*+,;=:@._~-]+")
+
+
+@lru_cache(maxsize=4096)
+def _normalized(path: str) -> str:
+    """``normalized_path``, by the rules.
 
     Each segment decoded, NFKC, encoded again: what is not a path character
     is percent-encoded (upper-case hex), escapes of characters that need none
@@ -427,10 +448,14 @@ def without_dot_segments(path: str) -> str:
     return "/".join(output)
 
 
+UNESCAPED_VALUE = re.compile(r"[a-zA-Z0-9./-]+")
+SLASHES = re.compile("/{2,}")
+
+
 @lru_cache(maxsize=4096)
 def escape_path(value: str) -> str:
     """A placeholder's value as ``URL.escape_path`` puts it into a URL."""
-    if not value or re.fullmatch(r"[a-zA-Z0-9./-]+", value):
+    if not value or UNESCAPED_VALUE.fullmatch(value):
         return value
     # Addressable::URI.encode leaves "?" (it starts the query), Jekyll then encodes the first "#".
     return quote(value, safe="/:@!$&'()*+,;=-._~?")
@@ -439,7 +464,7 @@ def escape_path(value: str) -> str:
 def sanitized_url(url: str) -> str:
     """``URL#sanitize_url``: a leading "/", ".." made "/", "./" removed, runs of "/" made one."""
     url = ("/" + url).replace("..", "/").replace("./", "")
-    return re.sub("/{2,}", "/", url) if "//" in url else url
+    return SLASHES.sub("/", url) if "//" in url else url
 
 
 PLACEHOLDER = re.compile(r":([a-z_]+)")
