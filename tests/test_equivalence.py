@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 import syndicate.incremental.cache
 import syndicate.render.content
@@ -244,11 +244,16 @@ def test_a_body_that_fails_late_gives_its_place_to_the_next_post(make_site, run)
 
 # --- join_url's shortcut gives what urljoin and quote give -------------------
 
-URL_PIECES = st.sampled_from(list("ab/.:%?#~-_ 서@") + ["..", "./", "//", "http://", "https://h.com/", "%2F", "\t"])
+URL_PIECES = st.sampled_from(list("ab/.:%?#~-_ 서@") + ["..", "./", "//", "http://", "https://h.com/", "%2F", "\t",
+                                                      "/x.png", "https://e.com/a/b.png", "http://h.com:80/", "%EA%B5"])
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(URL_PIECES, max_size=10).map("".join), st.lists(URL_PIECES, max_size=10).map("".join))
+@example("%EA%B5%AD/2026/a.html", "/assets/img/x.png")  # the shortcuts' cases: from the site's root,
+@example("a.html", "/about/")
+@example("a/", "https://e.com/a/b.png")  # absolute already,
+@example("a/", "b/c.png")  # and relative
 def test_join_url_is_urljoin_then_quote(tail, url):
     for base in (tail, "https://h.com/" + tail, "http://news.example.com:8080/x/" + tail):
         assert join_url(base, url) == quote(urljoin(base, url.strip()), safe="!#$%&'()*+,/:;=?@[]~")
