@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -226,6 +227,19 @@ def test_meanwhile_is_done_here_once_while_workers_work():
     # Without workers there is no wait to fill.
     assert list(map_in_order(fail_on, range(40), (-1,), workers=1, meanwhile=lambda: calls.append(0))) == list(range(40))
     assert calls == [os.getpid()]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux's pipe sizes")
+def test_the_pipe_of_results_holds_many_chunks():
+    import fcntl
+
+    # A worker's results wait in the pipe, not the worker in its write, while
+    # this process parses posts of its own. The pipe is the pool's own: this
+    # fails, rather than the speed-up quietly going, if Python's pool changes.
+    with concurrent.futures.ProcessPoolExecutor(1, multiprocessing.get_context()) as pool:
+        syndicate.incremental.workers._widen_results_pipe(pool)
+        size = fcntl.fcntl(pool._result_queue._reader.fileno(), fcntl.F_GETPIPE_SZ)
+    assert size == syndicate.incremental.workers.RESULTS_PIPE_BYTES
 
 
 def test_workers_end_with_the_run():
