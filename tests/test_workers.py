@@ -193,6 +193,14 @@ def test_batches_come_back_in_order_and_from_other_processes(tmp_path):
     assert [item for item, _ in alone] == list(range(250))  # in this process, in batches of MAX_CHUNK
 
 
+@pytest.mark.parametrize("count", [3, 65, 250, 1001])
+def test_every_item_once_in_order_however_the_chunks_fall(count):
+    # Chunks of up to MAX_CHUNK: no item is left out or done twice, whether
+    # the chunk size divides the count or not.
+    assert list(map_in_order(abs, range(count), workers=2)) == list(range(count))
+    assert list(map_in_order(sorted, range(count), workers=3, batched=True)) == list(range(count))
+
+
 def die_in_a_worker(run: int, item: int) -> int:
     if os.getpid() != run:
         os._exit(3)  # a worker killed for memory, say
