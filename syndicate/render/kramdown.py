@@ -405,7 +405,7 @@ def _paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if previous is not None and previous.type == "paragraph_open" and previous.map and previous.map[1] == start:
         opener, inline, _ = state.tokens[-3:]
         del state.tokens[-3:]
-        joiner = "  \n" if state.src[: state.eMarks[start - 1]].endswith("  ") else "\n"
+        joiner = "  \n" if state.src.endswith("  ", 0, state.eMarks[start - 1]) else "\n"  # no copy of the text so far
         state.tokens[index + 1].content += joiner + inline.content
         previous.map[1] = state.tokens[index + 1].map[1] = opener.map[1]
     return True
@@ -498,7 +498,7 @@ def _list(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         found = marker.match(text)
         if last_is_blank and HR_LINE.match(text):
             break
-        if re.match(r"\^[ \t]*$", text):
+        if EOB_LINE.match(text):
             eob, line = True, line + 1
             break
         if found:
@@ -537,10 +537,14 @@ def _list(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
 def _indented(text: str, indentation: int) -> bool:
     """kramdown's content_re: the line is indented by at least the item's indentation."""
+    return bool(_content_re(indentation).match(text))
+
+
+@lru_cache(maxsize=64)
+def _content_re(indentation: int) -> re.Pattern[str]:
+    """``_indented``'s pattern, built once for each indentation: it is asked of every line of every list."""
     quotient, remainder = divmod(indentation, 4)
-    return bool(
-        re.match(rf"(?:(?:\t| {{4}}){{{quotient}}} {{{remainder}}}|(?:\t| {{4}}){{{quotient + 1}}})", text)
-    )
+    return re.compile(rf"(?:(?:\t| {{4}}){{{quotient}}} {{{remainder}}}|(?:\t| {{4}}){{{quotient + 1}}})")
 
 
 def _push_list(state: StateBlock, items: list[dict], ordered: bool, start: int, stop: int, eob: bool) -> None:
@@ -642,7 +646,7 @@ def _blockquote(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     lines, line = [], start
     while line < end:
         text = _raw(state, line)
-        if line > start and (_blank(text) or _ends_lazily(text, 3) or re.match(r"\^[ \t]*$", text)):
+        if line > start and (_blank(text) or _ends_lazily(text, 3) or EOB_LINE.match(text)):
             break
         quoted = _QUOTE_MARK.match(text)
         lines.append(text[quoted.end() :] if quoted else text)
@@ -722,7 +726,7 @@ def _indented_lines(state: StateBlock, start: int, end: int) -> int:
 def _lazy_stop(text: str) -> bool:
     stripped = text.lstrip(" ")
     return bool(
-        re.match(r"\^[ \t]*$", text)
+        EOB_LINE.match(text)
         or (len(text) - len(stripped) <= 3 and (IAL_LINE.match(stripped) or _block_html_tag(stripped)))
     )
 
@@ -783,7 +787,7 @@ def _definition_list(state: StateBlock, start: int, end: int, silent: bool) -> b
             items.append({"line": line, "text": (content[ial.end() :] if ial else content) + "\n",
                           "ial": ial, "as_paragraph": first_as_para})
             first_as_para = last_is_blank = False
-        elif re.match(r"\^[ \t]*$", text):
+        elif EOB_LINE.match(text):
             break
         elif not _blank(text) and (
             _indented(text, indentation) or (not last_is_blank and not _ends_lazily(text, indentation))
@@ -849,7 +853,10 @@ TABLE_ALIGN = re.compile(r"[ \t]?(:?)-+(:?)[ \t]?")
 
 
 def _table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if silent or _is_code(state, start) or not TABLE_LINE.match(_line(state, start)):
+    # Tried at the start of every line: most have no "|", which a search in C
+    # tells at once, where TABLE_LINE tries to end at every character.
+    if (silent or _is_code(state, start) or state.src.find("|", state.bMarks[start], state.eMarks[start]) < 0
+            or not TABLE_LINE.match(_line(state, start))):
         return False
     if not _after_block_boundary(state, start):
         return False
@@ -1567,16 +1574,19 @@ def _link_destination(state: StateInline, start: int) -> tuple[str, str | None, 
 _GREATER = re.compile(">")
 
 
+_PARENS = re.compile(r"[()]")
+
+
 def _paren_stops(state: StateInline) -> tuple[dict[int, int], list[int]]:
     """Each ``(``'s matching ``)`` and where a space comes before a quote, found once per inline text."""
     cached = state.__dict__.get("kd_paren_stops")
     if cached is None:
         matching, stack = {}, []
-        for position, char in enumerate(state.src):
-            if char == "(":
-                stack.append(position)
-            elif char == ")" and stack:
-                matching[stack.pop()] = position
+        for found in _PARENS.finditer(state.src):  # the parentheses alone, not every character
+            if found[0] == "(":
+                stack.append(found.start())
+            elif stack:
+                matching[stack.pop()] = found.start()
         spaces = [found.start() for found in _PAREN_STOP.finditer(state.src) if not found[1] and not found[2]]
         cached = state.kd_paren_stops = (matching, spaces)
     return cached
