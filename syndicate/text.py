@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from html import escape
 from functools import lru_cache
 from urllib.parse import quote, urljoin
 
@@ -148,13 +147,16 @@ def serialise_children(root) -> str:
 
     Every stage that edits a parsed body writes it back through here (inline's
     sanitise_body too): serialising the text before the first tag by hand is
-    where "&lt;script&gt;" once came back as a live script.
+    where "&lt;script&gt;" once came back as a live script. ``root`` is the
+    bare <div> ``parse_fragment`` made, with no tail.
     """
     import lxml.html
 
-    # root.text is decoded text: written back as it is, "&lt;b&gt;" would become markup.
-    return escape(root.text or "", quote=False) + "".join(
-        lxml.html.tostring(child, encoding="unicode", method="html") for child in root)
+    # The whole <div> in one call, its tags cut off: lxml escapes the text
+    # before the first child as it does every other text, and writes each
+    # child with its tail, as serialising them one at a time did, in a
+    # fraction of the calls (every body that lands in a feed comes through here).
+    return lxml.html.tostring(root, encoding="unicode", method="html")[len("<div>"):-len("</div>")]
 
 
 def html_to_text(html: str) -> str:

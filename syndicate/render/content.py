@@ -139,14 +139,12 @@ def absolute_urls(html: str, base: str) -> str:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue  # comments and processing instructions
-        for attribute in URL_ATTRIBUTES:
-            value = element.get(attribute)
-            if value is not None:
-                element.set(attribute, join_url(base, value))
-        for attribute in SRCSET_ATTRIBUTES:
-            value = element.get(attribute)
-            if value is not None:
-                element.set(attribute, absolute_srcset(value, base))
+        # The attributes an element has (most have none), not each one it may have.
+        for attribute in element.keys():
+            if attribute in URL_ATTRIBUTES:
+                element.set(attribute, join_url(base, element.get(attribute)))
+            elif attribute in SRCSET_ATTRIBUTES:
+                element.set(attribute, absolute_srcset(element.get(attribute), base))
     return serialise_children(root)
 
 
