@@ -492,6 +492,19 @@ def test_error_in_an_include_names_the_include(site: Path) -> None:
     assert notices[1].startswith("_includes/broken.html:2: warning: unknown Liquid filter 'nope'")
 
 
+def test_each_post_has_its_own_warnings_and_includes(site: Path) -> None:
+    # Posts are rendered in turn in one environment, set up once: each says
+    # its own warnings, those of the includes it reads too, and sees the
+    # include as it is when the post is rendered.
+    (site / "_includes" / "broken.html").write_text("{% if %}x{% endif %}", encoding="utf-8")
+    first = render(site, "{{ 'a' | nope }} {% include broken.html %}")
+    _, second = render_liquid("{% include broken.html %}", context_for(site, "2026-10-02-case-y"))
+    assert len(first[1]) == 2 and [str(notice) for notice in second] == [first[1][1]]
+    assert first[1][1].startswith("_includes/broken.html:1: warning: Liquid syntax error")
+    (site / "_includes" / "broken.html").write_text("fixed", encoding="utf-8")
+    assert render(site, "{% include broken.html %}") == ("fixed", [])
+
+
 def test_an_include_that_includes_itself_stops(site: Path) -> None:
     (site / "_includes" / "loop.html").write_text("x{% include loop.html %}", encoding="utf-8")
     rendered, notices = render(site, "{% include loop.html %}")
