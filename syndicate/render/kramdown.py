@@ -1572,8 +1572,6 @@ def _link_destination(state: StateInline, start: int) -> tuple[str, str | None, 
 
 
 _GREATER = re.compile(">")
-
-
 _PARENS = re.compile(r"[()]")
 
 
