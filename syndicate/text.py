@@ -26,11 +26,14 @@ _FORBIDDEN_REFERENCE = (
 XML_FORBIDDEN = re.compile(f"[{_FORBIDDEN_CHARACTERS}&](?:(?<=&){_FORBIDDEN_REFERENCE}|(?<!&))")
 # A relative path of plain segments (no dot segments, no empty ones, nothing
 # to escape) and an http(s) base of the same kind: joining them is concatenation.
-PLAIN_PATH = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
-PLAIN_BASE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?/(?:(?!\.\.?/)[A-Za-z0-9._~-]+/)*[A-Za-z0-9._~-]*")
-# A path from the root of plain segments (a trailing "/" too), and a base's scheme and host, when plain.
-ROOTED_PATH = re.compile(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?")
-PLAIN_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?=/)")
+# Also a path from the root of plain segments (a trailing "/" too), and a
+# plain base's scheme and host: join_url's shortcuts.
+_SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*"
+_ORIGIN = r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?"
+PLAIN_PATH = re.compile(rf"(?:{_SEGMENT}/)*{_SEGMENT}")
+PLAIN_BASE = re.compile(rf"{_ORIGIN}/(?:(?!\.\.?/)[A-Za-z0-9._~-]+/)*[A-Za-z0-9._~-]*")
+ROOTED_PATH = re.compile(rf"/(?:{_SEGMENT}/)*(?:{_SEGMENT})?")
+PLAIN_ORIGIN = re.compile(rf"{_ORIGIN}(?=/)")
 # What a slug turns into a hyphen: anything but letters, digits and "_".
 NOT_WORD = re.compile(r"[^\w]+")
 # Elements that end a line of text when HTML is read as plain text.

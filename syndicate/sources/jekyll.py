@@ -315,9 +315,12 @@ def leading_slash(path: str) -> str:
 
 # Addressable's PCHAR, and "/": what a normalised path keeps as it is.
 PATH_SAFE = "/!$&'()*+,;=:@-._~"
-PLAIN_PATH = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*")
+_PCHAR = r"A-Za-z0-9!$&'()*+,;=:@._~-"  # the same, less "/", as a regex class's contents (its "-" last)
+PLAIN_PATH = re.compile(rf"[/{_PCHAR}]*")
 # A plain path with the escapes of bytes above 0x7F, as normalising writes them.
-ESCAPED_PATH = re.compile(r"(?:[A-Za-z0-9/!$&'()*+,;=:@._~-]|%[89A-F][0-9A-F])*")
+ESCAPED_PATH = re.compile(rf"(?:[/{_PCHAR}]|%[89A-F][0-9A-F])*")
+# A last segment that normalising leaves as it is, and that is no dot segment.
+PLAIN_SEGMENT = re.compile(rf"(?!\.\.?$)[{_PCHAR}]+")
 
 
 # What Addressable 2.8's normalize keeps as it is in a query (the rest is
@@ -343,9 +346,6 @@ def normalized_path(path: str) -> str:
         return _normalized(folder + "/_")[:-1] + last
     return _normalized(path)
 
-
-# A last segment that normalising leaves as it is, and that is no dot segment.
-PLAIN_SEGMENT = re.compile(r"(?!\.\.?$)[A-Za-z0-9!$&'()*+,;=:@._~-]+")
 
 
 @lru_cache(maxsize=4096)
