@@ -291,6 +291,19 @@ def test_python_dash_m_syndicate(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert result.stdout.startswith("Usage: syndicate check [OPTIONS]")
+    # The script ends the process itself (cli.main): click's usage error keeps its status and its message.
+    result = subprocess.run([sys.executable, "-m", "syndicate", "build", "--no-such-option"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.endswith("Error: No such option '--no-such-option'.\n")
+
+
+def test_exit_status_as_sys_exit_gives_it(capsys):
+    from syndicate.cli import _exit_status
+
+    assert [_exit_status(code) for code in (None, 0, 1, 2)] == [0, 0, 1, 2]
+    assert _exit_status("stopped") == 1
+    assert capsys.readouterr().err == "stopped\n"
 
 
 @pytest.mark.skipif(os.name == "nt", reason="needs a POSIX pseudo-terminal")

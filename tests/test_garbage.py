@@ -86,6 +86,24 @@ def test_reading_posts_leaves_no_cyclic_garbage(site_of):
     assert garbage_of(lambda: load_posts(site, now)) == 0
 
 
+def test_a_command_keeps_its_posts_for_the_exit_until_the_next_command(site_of):
+    """The console script ends without freeing a run's posts (commands.run.leave_to_exit); a process of many runs
+    keeps one run's, not every run's."""
+    import weakref
+
+    from syndicate.commands import run
+
+    site = site_of(5, every_kind=False)
+    now = resolve_now(NOW, site)
+    build(site, now)
+    feeds = weakref.ref(run._left[0])
+    assert len(feeds().loaded.posts) == 5
+    (site.state_dir / "last-run.json").unlink()  # a full run again
+    build(site, now)
+    assert feeds() is None
+    assert len(run._left[0].loaded.posts) == 5
+
+
 @pytest.mark.slow
 def test_a_run_leaves_as_much_garbage_for_many_posts_as_for_few(site_of):
     def runs(site) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from syndicate.commands.run import Sleep, locked
+from syndicate.commands.run import Sleep, leave_to_exit, locked
 from syndicate.commands.websub import announce
 from syndicate.incremental.layer import Speedups
 from syndicate.outcome import Outcome
@@ -45,6 +45,7 @@ def _write_feeds(site: Site, now: datetime, outcome: Outcome, progress=None) -> 
     pipeline.write_outputs(site, feeds.files, outcome)
     pipeline.remove_emptied_feeds(site, feeds.specs, outcome)
     pipeline.save_state(outcome, lambda: save_first_seen(site, feeds.loaded), *fast.saves(feeds, outcome))
+    leave_to_exit(feeds, fast)
 
 
 def check(site: Site, now: datetime, progress=None) -> Outcome:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time as clock_time, timedelta
 from typing import Callable, Iterable
 
-from syndicate.commands.run import Sleep, locked
+from syndicate.commands.run import Sleep, leave_to_exit, locked
 from syndicate.commands.websub import announce
 from syndicate.errors import ConfigError, Notice, PublishError, SyndicateError
 from syndicate.incremental.layer import Speedups
@@ -200,6 +200,7 @@ def _publish_feeds_and_digest(site: Site, now: datetime, outcome: Outcome, send:
     if not dry_run:
         # Errors from the digest too: a run with errors leaves no record.
         pipeline.save_state(outcome, *fast.saves(feeds, replace(feeds_done, errors=outcome.errors)))
+    leave_to_exit(feeds, fast)
     return feeds_done.written
 
 
