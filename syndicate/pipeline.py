@@ -76,19 +76,22 @@ def distinct_ids(posts: Iterable[Post]) -> tuple[list[Post], list[Notice]]:
     return result, notices
 
 
-def read_site(site: Site, now: datetime, progress: Progress | None = None,
-              source: PostSource = read_posts) -> tuple[Loaded, list[Post], list[Notice]]:
-    """Read every post; return what was loaded and the published posts, newest first."""
-    loaded = load_posts(site, now, load_first_seen(site), progress, source)
+def read_site(site: Site, now: datetime, progress: Progress | None = None, source: PostSource = read_posts,
+              files: list[Path] | None = None) -> tuple[Loaded, list[Post], list[Notice]]:
+    """Read every post; return what was loaded and the published posts, newest first.
+
+    ``files``: the site's post files (``posts.post_files``), when the caller listed them already.
+    """
+    loaded = load_posts(site, now, load_first_seen(site), progress, source, files)
     posts, notices = distinct_ids(loaded.posts)
     published = newest_first(p for p in posts if p.is_published(now))
     return loaded, published, list(loaded.notices) + notices
 
 
 def read_into(site: Site, now: datetime, outcome: Outcome, progress: Progress | None = None,
-              source: PostSource = read_posts) -> tuple[Loaded, list[Post]]:
+              source: PostSource = read_posts, files: list[Path] | None = None) -> tuple[Loaded, list[Post]]:
     """``read_site``, with the errors and warnings of reading added to ``outcome``."""
-    loaded, published, notices = read_site(site, now, progress, source)
+    loaded, published, notices = read_site(site, now, progress, source, files)
     outcome.errors += loaded.errors
     outcome.notices += notices
     return loaded, published
@@ -128,9 +131,13 @@ class Feeds:
 
 
 def read_and_render(site: Site, now: datetime, outcome: Outcome, progress: Progress | None = None,
-                    source: PostSource = read_posts, renderer: BodyRenderer = render_posts) -> Feeds:
-    """Read every post, then render every feed; errors and warnings go into ``outcome``. Nothing is written."""
-    loaded, published = read_into(site, now, outcome, progress, source)
+                    source: PostSource = read_posts, renderer: BodyRenderer = render_posts,
+                    files: list[Path] | None = None) -> Feeds:
+    """Read every post, then render every feed; errors and warnings go into ``outcome``. Nothing is written.
+
+    ``files`` as ``read_site`` takes them.
+    """
+    loaded, published = read_into(site, now, outcome, progress, source, files)
     specs, bodies, files = feeds_and_bodies(site, published, outcome, renderer)
     return Feeds(loaded, published, specs, bodies, files)
 

@@ -306,3 +306,21 @@ def test_edited_details_are_not_trusted_by_a_partial_run(site_root, run, reads):
     for name in ("feed.xml", "atom.xml"):
         text = (site_root / "public" / name).read_text(encoding="utf-8")
         assert "Edited in the details" not in text and "Second" in text and "본문을 고쳤습니다." in text
+
+
+@pytest.mark.skipif(os.name == "nt", reason="links as POSIX has them")
+def test_a_full_run_reads_the_files_the_scan_listed(make_site):
+    """The scan's walk stands in for the pipeline's (posts.post_files): the same files, in the same order,
+    whatever the folder holds besides posts."""
+    root = make_site({**POSTS, "posts/.hidden.md": "x", "posts/#draft.md#": "x", "posts/old.md~": "x",
+                      "posts/notes.txt": "x", "posts/b/2026-11-22-deep.md": "---\ntitle: Deep\n---\nx\n",
+                      "posts/a/_private/2026-11-23-skip.md": "x", "elsewhere/2026-11-25-y.md": "x"}, config=CONFIG)
+    (root / "posts" / "to-elsewhere").symlink_to(root / "elsewhere", target_is_directory=True)
+    (root / "posts" / "2026-11-26-link.md").symlink_to(root / "posts" / "2026-11-21-second.md")
+    site = load_site(root)
+    listed = list(syndicate.sources.posts.post_files(site, syndicate.incremental.lastrun.scan_posts(site).listing))
+    walked = list(syndicate.sources.posts.post_files(site))
+    assert listed == walked
+    assert [path.relative_to(root / "posts").as_posix() for path in walked] == [
+        "2026-11-20-seoul.md", "2026-11-21-second.md", "2026-11-26-link.md", "2026-12-01-later.md", "notes.txt",
+        "undated.md", "b/2026-11-22-deep.md"]

@@ -41,7 +41,7 @@ def _write_feeds(site: Site, now: datetime, outcome: Outcome, progress=None) -> 
     from syndicate import pipeline
     from syndicate.write.state import save_first_seen
 
-    feeds = pipeline.read_and_render(site, now, outcome, progress, fast.source, fast.renderer)
+    feeds = pipeline.read_and_render(site, now, outcome, progress, fast.source, fast.renderer, fast.post_files())
     pipeline.write_outputs(site, feeds.files, outcome)
     pipeline.remove_emptied_feeds(site, feeds.specs, outcome)
     pipeline.save_state(outcome, lambda: save_first_seen(site, feeds.loaded), *fast.saves(feeds, outcome))

@@ -181,7 +181,7 @@ def _publish_feeds_and_digest(site: Site, now: datetime, outcome: Outcome, send:
             return list(outcome.written)  # no digest was due: every file written is a feed
     from syndicate import pipeline
 
-    feeds = pipeline.read_and_render(site, now, outcome, progress, fast.source, fast.renderer)
+    feeds = pipeline.read_and_render(site, now, outcome, progress, fast.source, fast.renderer, fast.post_files())
     _explain_posts(feeds.loaded, feeds.published, now, fast.index.reads, outcome)
     if dry_run:
         _dry_write(site, feeds.files, outcome)

@@ -40,7 +40,7 @@ from typing import Any, Iterable
 from syndicate.sources.config import FEEDS_PAGE_TEMPLATES, Site
 from syndicate.errors import Notice
 from syndicate.incremental.cache import check_of, decode_post, encode_post
-from syndicate.sources.posts import Post, walk_posts_folder
+from syndicate.sources.posts import Post, files_of, walk_posts_folder
 from syndicate.sources.inputs import fingerprint, first_seen_path
 from syndicate.sources.safe_yaml import json_loads
 from syndicate.write.state import compact_json, read_json, write_json
@@ -67,6 +67,9 @@ class Scan:
     lines: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # the name in each line
     racy: tuple[int, ...] = ()  # the lines of files changed less than RACY_NS before the scan
+    # Each folder and the names of its files (posts.files_of): a full run
+    # reads the files of this walk (posts.post_files) instead of walking again.
+    listing: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def trusted_lines(self) -> tuple[tuple[str, ...], str]:
         """The lines a record keeps, a racy file's stat replaced by ``RACY``, and their digest.
@@ -115,14 +118,16 @@ def scan_posts(site: Site) -> Scan:
         add(shown(first_seen), os.stat(first_seen))
     except OSError:
         add(shown(first_seen), None)
+    listing = []
     for folder, entries in walk_posts_folder(site, stats=True):
+        listing.append((folder, files_of(entries)))
         if entries is None:
             add(shown(folder), None)
             continue
         prefix = shown(os.path.join(folder, ""))
         for entry in entries:
             add(prefix + entry.name, entry.stat)
-    return Scan(_digest_of(lines), taken, tuple(lines), tuple(file_names), tuple(racy))
+    return Scan(_digest_of(lines), taken, tuple(lines), tuple(file_names), tuple(racy), tuple(listing))
 
 
 def _digest_of(lines: list[str] | tuple[str, ...]) -> str:

@@ -244,7 +244,7 @@ def _read_changes(site: Site, now: datetime, last: lastrun.Details, scan: lastru
         path = site.root / name
         if path.is_dir():
             return None  # a link to a folder
-        if ignored_file(path):
+        if ignored_file(path.name):
             continue
         try:
             post, notices[name] = load_post(site, path, first_seen, now)

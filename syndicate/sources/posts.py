@@ -11,7 +11,7 @@ import json
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -715,9 +715,8 @@ def skipped_folder(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
-def ignored_file(path: Path) -> bool:
-    """Editor leftovers and hidden files, skipped without a word."""
-    name = path.name
+def ignored_file(name: str) -> bool:
+    """Whether a file of this name is an editor leftover or hidden, skipped without a word."""
     return name.startswith((".", "#", "_")) or name.endswith(("~", ".swp", ".swo", ".tmp", ".bak"))
 
 
@@ -908,11 +907,13 @@ def jekyll_posts_folders(site: Site) -> Iterator[tuple[str, str]]:
         pending.extend(reversed(folders))
 
 
-def post_files(site: Site) -> Iterator[Path]:
+def post_files(site: Site, listing: Iterable[tuple[str, Sequence[str]]] | None = None) -> Iterator[Path]:
     """Every file in the posts folder that may be a post, in ``walk_posts_folder``'s order.
 
     Hidden files and editor leftovers are left out, and so are links to
-    folders and folders that cannot be listed, without a word.
+    folders and folders that cannot be listed, without a word. ``listing``:
+    each folder of a walk taken already, with ``files_of`` of its entries;
+    by default the folder is walked now.
     """
     if site.jekyll is None and not any(folder.is_dir() for folder in posts_folders(site)):
         # A Hugo language's folder that does not exist holds no page, as in Hugo; but not one does: a mistake.
@@ -920,12 +921,18 @@ def post_files(site: Site) -> Iterator[Path]:
     if site.jekyll is not None and next(jekyll_posts_folders(site), None) is None:
         # Not one _posts folder anywhere in the site: a mistake, not an empty blog.
         raise ConfigError(f"posts folder {shown_path(site, site.posts_dir)} does not exist")
-    for folder, entries in walk_posts_folder(site):
+    if listing is None:
+        listing = ((folder, files_of(entries)) for folder, entries in walk_posts_folder(site))
+    for folder, names in listing:
         parent = Path(folder)
-        for entry in entries or ():
-            path = parent.joinpath(entry.name)  # the same Path as "/" gives, at half its cost
-            if not entry.links_to_folder and not ignored_file(path):
-                yield path
+        for name in names:
+            if not ignored_file(name):
+                yield parent.joinpath(name)  # the same Path as "/" gives, at half its cost
+
+
+def files_of(entries: list[Entry] | None) -> tuple[str, ...]:
+    """The names of a batch of ``walk_posts_folder``'s entries that may be posts: links to folders are not."""
+    return tuple(entry.name for entry in entries or () if not entry.links_to_folder)
 
 
 def shown_path(site: Site, path: Path) -> str:
@@ -1103,14 +1110,15 @@ def _line_of(text: str, body_line: int, message: str, any_case: bool = False) ->
 
 
 def load_posts(site: Site, now: datetime, first_seen: Mapping[str, datetime] | None = None,
-               progress: Any = None, source: Any = None) -> Loaded:
+               progress: Any = None, source: Any = None, files: list[Path] | None = None) -> Loaded:
     """Read every post in the site; a broken one is reported, never fatal.
 
     ``first_seen`` holds the dates given earlier to posts with no date of their
     own. ``progress`` optionally wraps the list of files (for a progress bar).
     ``source`` stands in for ``read_posts`` (the incremental layer's posts index).
+    ``files``: ``post_files``, when the caller has them already.
     """
-    files = list(post_files(site))
+    files = list(post_files(site)) if files is None else files
     results = (source or read_posts)(site, files, first_seen or {}, now)
     posts: list[Post] = []
     errors: list[PostError] = []
