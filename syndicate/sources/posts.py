@@ -316,12 +316,18 @@ def _author(value: Any) -> Author | None:
     if isinstance(value, list):
         value = value[0] if value else None
         return _author(value)
-    # A name is plain text like a title: "<b>Bob</b> &amp; co" is "Bob & co".
     if isinstance(value, str):
-        return Author(name) if (name := plain_text(value)) else None
+        return _named_author(value)
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         return Author(plain_text(value["name"]), str(value.get("email") or "").strip())
     raise ValueError("author must be a name or a mapping with a name")
+
+
+# Posts share their authors: each name's Author (frozen) is made once, and shared.
+@lru_cache(maxsize=4096)
+def _named_author(value: str) -> Author | None:
+    """An author given by name alone; a name is plain text like a title: "<b>Bob</b> &amp; co" is "Bob & co"."""
+    return Author(name) if (name := plain_text(value)) else None
 
 
 def _clean_values(value: Any, seen: dict[int, Any] | None = None) -> tuple[Any, int]:
