@@ -431,10 +431,16 @@ class PostsIndex:
         self._changed = False
         self._rendered: set[str] = set()  # posts whose body an output used this run
         self._read_ns = 0  # when this run began reading, by fs_now; what the saved index trusts before
-        self.reads = 0  # post files opened this run, for -v
+        self._reads = 0  # post files opened this run, for -v (``reads``)
+        self._read_all: list[Path] = []  # files read without looking them up; counted only when asked
         # keys_of of the posts read in worker processes, by name: worked
         # out there, they are not this process's work at the end of the run.
         self.keys: dict[str, tuple[str, str, str]] = {}
+
+    @property
+    def reads(self) -> int:
+        """Post files opened this run, for -v."""
+        return self._reads + sum(path.suffix.lower() in POST_SUFFIXES for path in self._read_all)
 
     @classmethod
     def load(cls, site: Site, keep: bool = True) -> "PostsIndex":
@@ -476,7 +482,7 @@ class PostsIndex:
         else:
             # Nothing to look up or keep: every file is read as on a first
             # run, and a large site's look-ups would only delay the workers.
-            self.reads += sum(path.suffix.lower() in POST_SUFFIXES for path in files)
+            self._read_all += files
             looked = [_Unread(path, "") for path in files]
         unread = [found for found in looked if isinstance(found, _Unread)]
         parse = _parse_to_send if worker_count(len(unread)) > 1 else parse_post_files
@@ -491,7 +497,7 @@ class PostsIndex:
         if path.suffix.lower() not in POST_SUFFIXES:
             return _Unread(path, name)  # load_post reads nothing
         if not self._filling and name not in self._old:
-            self.reads += 1
+            self._reads += 1
             return _Unread(path, name)  # read, and not kept
         try:
             stat = path.stat()
@@ -507,7 +513,7 @@ class PostsIndex:
                                       and stat.st_mtime_ns < self._trusted_before_ns):
             # The stat changed, or the post may have changed after the run
             # that kept the entry read it: the entry holds only if the bytes are the same.
-            self.reads += 1
+            self._reads += 1
             raw, digest = _read(path)
             if digest != entry.get("sha256"):
                 entry = None
@@ -534,7 +540,7 @@ class PostsIndex:
         if unread.stat is None:
             return parsed if isinstance(parsed, PostError) else parsed[:2]
         if unread.raw is None:
-            self.reads += 1  # read by parse_post_files, here or in a worker
+            self._reads += 1  # read by parse_post_files, here or in a worker
         self._changed = True
         if isinstance(parsed, PostError):
             return parsed  # posts with errors are read again on every run
