@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 from email import policy
 from pathlib import Path
 
@@ -191,6 +192,19 @@ def test_the_bounded_loader_still_reads_ordinary_front_matter():
             "merged": {"x": 1, "y": 2}, "n": 31}
     # _config.yml keeps Jekyll's rule: the last of two keys wins.
     assert safe_yaml.load("a: 1\na: 2", unique_keys=False) == {"a": 2}
+
+
+def test_a_scalars_tag_is_remembered_only_for_the_same_plain_text(monkeypatch):
+    """Plain scalars' tags are kept by text (safe_yaml._RESOLVED): never for a quoted one, never past the bound."""
+    monkeypatch.setattr(safe_yaml, "_RESOLVED", {})
+    document = "1: 1\ny: yes\nq: '1'\nd: 2026-11-24\nn: ~\ns: '~'\nf: 1.5\nt: \"yes\"\n"
+    expected = {1: 1, "y": True, "q": "1", "d": date(2026, 11, 24), "n": None, "s": "~", "f": 1.5, "t": "yes"}
+    for loader in (safe_yaml.SafeLoader, safe_yaml.PythonSafeLoader):
+        assert yaml.load(document, Loader=loader) == expected  # the second loader from what the first left
+    assert safe_yaml._RESOLVED["1"] == "tag:yaml.org,2002:int" and "'1'" not in safe_yaml._RESOLVED
+    monkeypatch.setattr(safe_yaml, "MAX_RESOLVED", len(safe_yaml._RESOLVED))
+    assert safe_yaml.load("new: 2") == {"new": 2}
+    assert "new" not in safe_yaml._RESOLVED and "2" not in safe_yaml._RESOLVED
 
 
 def test_a_50_mb_post_is_refused_without_being_read(tmp_path, run, monkeypatch):

@@ -39,6 +39,13 @@ MAX_VALUES = 10_000
 MAX_DEPTH = 50
 
 
+# The tags of short plain scalars resolved so far, by text, with SafeLoader's
+# resolvers (the table every loader here shares); the first MAX_RESOLVED only,
+# so that a process reading many sites holds no more.
+_RESOLVERS = yaml.SafeLoader.yaml_implicit_resolvers
+_RESOLVED: dict[str, str] = {}
+MAX_RESOLVED = 20_000
+
 DUPLICATE_KEY = "duplicate key"  # how a refused document's problem starts when a key is said twice
 
 
@@ -68,12 +75,23 @@ class _Bounded:
     def resolve(self, kind, value, implicit):  # noqa: D102 - PyYAML's hook, called for every node
         # BaseResolver.resolve, less what no safe loader here has (path and
         # wildcard resolvers): it runs for every scalar of every post.
-        if kind is ScalarNode and not self.yaml_path_resolvers and None not in self.yaml_implicit_resolvers:
-            if implicit[0]:
-                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag
-            return self.DEFAULT_SCALAR_TAG
+        resolvers = self.yaml_implicit_resolvers
+        if kind is ScalarNode and not self.yaml_path_resolvers and None not in resolvers:
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG
+            # Posts repeat their keys and most of their values (categories,
+            # tags, authors): each plain scalar's tag is worked out once.
+            known = _RESOLVED.get(value) if resolvers is _RESOLVERS else None
+            if known is not None:
+                return known
+            tag = self.DEFAULT_SCALAR_TAG
+            for candidate, regexp in resolvers.get(value[:1], ()):
+                if regexp.match(value):
+                    tag = candidate
+                    break
+            if resolvers is _RESOLVERS and len(value) <= 128 and len(_RESOLVED) < MAX_RESOLVED:
+                _RESOLVED[value] = tag
+            return tag
         return super().resolve(kind, value, implicit)
 
     def construct_yaml_int(self, node):  # noqa: D102 - PyYAML's hook
