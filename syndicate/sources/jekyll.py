@@ -453,8 +453,6 @@ SLASHES = re.compile("/{2,}")
 
 
 @lru_cache(maxsize=4096)
-# Posts share their categories and dates, whose escaped forms are each worked out once.
-@lru_cache(maxsize=4096)
 def escape_path(value: str) -> str:
     """A placeholder's value as ``URL.escape_path`` puts it into a URL."""
     if not value or UNESCAPED_VALUE.fullmatch(value):
