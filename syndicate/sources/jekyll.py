@@ -620,6 +620,9 @@ def url_placeholders(moment: datetime, *, slug: str, stem: str, categories: list
     ``collection``: its collection's label; ``folder``: that collection's folder.
     """
     def value(name: str) -> str | None:
+        part = DATE_PARTS.get(name)  # most of a template's placeholders: tried first
+        if part is not None:
+            return part(moment)
         if name == "title":
             return slugify(slug, "pretty", cased=True)
         if name == "slug":
@@ -638,8 +641,7 @@ def url_placeholders(moment: datetime, *, slug: str, stem: str, categories: list
             # Document#cleaned_relative_path: the collection's folder and the extension taken out.
             cleaned = relative[:len(relative) - len(posixpath.splitext(relative)[1])]
             return cleaned.replace(folder, "", 1).rstrip(".")
-        part = DATE_PARTS.get(name)
-        return part(moment) if part else None
+        return None
 
     return value
 

@@ -160,7 +160,7 @@ def _words(value: Any, key: str) -> tuple[str, ...]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return (str(value),)
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-        return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+        return tuple(filter(None, (" ".join(str(v).split()) for v in value)))  # white space alone is no word
     raise ValueError(f"{key} must be a list of words")
 
 
