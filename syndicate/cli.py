@@ -213,10 +213,14 @@ def _exit_status(code: object) -> int:
 
 
 def _flushed(status: int) -> int:
-    """``status``, once what the command printed is out; 120 when it cannot be, as Python's own exit says."""
+    """``status``, once what the command printed is out; 120 when it cannot be, as Python's own exit says.
+
+    A stream is None when the process started with it closed (``>&-``).
+    """
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
     except (OSError, ValueError):
         return status or 120
     return status

@@ -298,6 +298,14 @@ def test_python_dash_m_syndicate(tmp_path):
     assert result.stderr.endswith("Error: No such option '--no-such-option'.\n")
 
 
+@pytest.mark.skipif(os.name == "nt", reason="closes a descriptor before exec")
+def test_the_console_script_runs_with_its_output_closed(tmp_path):
+    """cron with ``>&-``: Python starts with no sys.stdout, and the script's own exit must not trip on it."""
+    result = subprocess.run([sys.executable, "-m", "syndicate", "--version"], cwd=tmp_path,
+                            preexec_fn=lambda: os.close(1), stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
 def test_exit_status_as_sys_exit_gives_it(capsys):
     from syndicate.cli import _exit_status
 
