@@ -138,8 +138,8 @@ def read_and_render(site: Site, now: datetime, outcome: Outcome, progress: Progr
     ``files`` as ``read_site`` takes them.
     """
     loaded, published = read_into(site, now, outcome, progress, source, files)
-    specs, bodies, files = feeds_and_bodies(site, published, outcome, renderer)
-    return Feeds(loaded, published, specs, bodies, files)
+    specs, bodies, outputs = feeds_and_bodies(site, published, outcome, renderer)
+    return Feeds(loaded, published, specs, bodies, outputs)
 
 
 def feeds_and_bodies(site: Site, published: list[Post], outcome: Outcome, renderer: BodyRenderer = render_posts

@@ -347,7 +347,6 @@ def normalized_path(path: str) -> str:
     return _normalized(path)
 
 
-
 @lru_cache(maxsize=4096)
 def _normalized(path: str) -> str:
     """``normalized_path``, by the rules.
