@@ -2,21 +2,23 @@
 
 A cold build of a large site parses front matter and renders bodies in worker
 processes (syndicate.incremental.workers). Every output byte, every error and warning and
-the posts index must be the same as when one process does it all, with any
-start method, and when processes cannot be had at all. SYNDICATE_WORKERS
-forces the pool here, whatever the machine's CPU count and the site's size.
+the posts index must be the same as when one process does it all, and when
+processes cannot be had at all. SYNDICATE_WORKERS forces workers here,
+whatever the machine's CPU count and the site's size.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import errno
 import importlib.util
 import json
-import multiprocessing
 import os
 import pickle
+import signal
 import shutil
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -133,26 +135,33 @@ def test_the_record_keeps_the_same_keys_of_posts_read_in_workers(tmp_path, monke
     assert len(columns[0][0].split(b"\0")) > 120 and columns[1] == columns[0]
 
 
+def no_fork():
+    raise OSError(errno.EAGAIN, "Resource temporarily unavailable")  # the process limit, or a sandbox
+
+
 @pytest.mark.slow
-def test_spawned_workers_give_the_same_build(generated, tmp_path, monkeypatch):
-    # Newer Pythons start workers with forkserver or spawn: nothing is inherited,
-    # everything a worker needs must pickle.
+def test_workers_that_cannot_start_leave_the_work_to_this_process(generated, tmp_path, monkeypatch):
     alone = built(generated, tmp_path, "1", monkeypatch)
-    real = multiprocessing.get_context
-    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: real(method or "spawn"))
+    monkeypatch.setattr(os, "fork", no_fork)
     assert built(generated, tmp_path, "2", monkeypatch) == alone
 
 
 @pytest.mark.slow
-def test_a_pool_that_cannot_start_leaves_the_work_to_this_process(generated, tmp_path, monkeypatch):
+def test_a_run_with_threads_of_its_own_forks_no_worker(generated, tmp_path, monkeypatch):
+    # A thread may hold a lock (the import lock, a logging handler's) at the
+    # moment of a fork: the child would wait for it for ever.
     alone = built(generated, tmp_path, "1", monkeypatch)
-
-    class NoProcesses:
-        def __init__(self, *args, **kwargs):
-            raise OSError(38, "Function not implemented")  # a sandbox without sem_open, say
-
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcesses)
-    assert built(generated, tmp_path, "2", monkeypatch) == alone
+    forks = []
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or no_fork())
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert built(generated, tmp_path, "2", monkeypatch) == alone
+    finally:
+        stop.set()
+        thread.join()
+    assert forks == []
 
 
 # --- map_in_order ---------------------------------------------------------------
@@ -194,25 +203,32 @@ def test_batches_come_back_in_order_and_from_other_processes(tmp_path):
 
 
 @pytest.mark.parametrize("count", [3, 65, 250, 1001])
-def test_every_item_once_in_order_however_the_chunks_fall(count):
+def test_every_item_once_in_order_however_the_chunks_fall(count, monkeypatch):
     # Chunks of up to MAX_CHUNK: no item is left out or done twice, whether
     # the chunk size divides the count or not.
     assert list(map_in_order(abs, range(count), workers=2)) == list(range(count))
     assert list(map_in_order(sorted, range(count), workers=3, batched=True)) == list(range(count))
+    # A pipe that holds only three chunk numbers: the chunks grow to fit.
+    monkeypatch.setattr(syndicate.incremental.workers, "_pipe_size", lambda fd: 3 * syndicate.incremental.workers.NUMBER_BYTES)
+    results = list(map_in_order(with_its_chunk, range(count), workers=2, batched=True))
+    assert [item for item, _ in results] == list(range(count))
+    assert len({first for _, first in results}) == min(count, 3)
 
 
-def die_in_a_worker(run: int, item: int) -> int:
+def with_its_chunk(items: list[int]) -> list[tuple[int, int]]:
+    """Each item with the first item of its chunk."""
+    return [(item, items[0]) for item in items]
+
+
+def die_in_a_worker(folder: str, run: int, item: int) -> int:
+    where(folder, item)  # the worker has taken an item
     if os.getpid() != run:
-        os._exit(3)  # a worker killed for memory, say
+        os._exit(3)  # a worker killed for memory, say, with its chunk
     return item * 2
 
 
-# Python 3.11's pool thread may fail on a chunk this process cancelled (took
-# itself) when a worker dies (InvalidStateError, fixed in 3.12): a message in
-# a background thread, not a wrong result, which is what is tested here.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-def test_work_of_a_dead_worker_is_done_here():
-    assert list(map_in_order(die_in_a_worker, range(30), (os.getpid(),), workers=2)) == [n * 2 for n in range(30)]
+def test_work_of_a_dead_worker_is_done_here(tmp_path):
+    assert list(map_in_order(die_in_a_worker, range(30), (str(tmp_path), os.getpid()), workers=2)) == [n * 2 for n in range(30)]
 
 
 def fail_on(bad: int, item: int) -> int:
@@ -226,6 +242,22 @@ def test_an_exception_in_a_worker_is_raised_here():
         list(map_in_order(fail_on, range(40), (3,), workers=2))
 
 
+
+def fail_in_a_worker(folder: str, run: int, item: int) -> int:
+    where(folder, item)
+    if os.getpid() != run:
+        raise ValueError(f"bug in a worker on {item}")
+    return item
+
+
+def test_an_exception_in_a_worker_comes_with_its_traceback(tmp_path):
+    # Raised here at its item's turn, with where the worker met it as its cause.
+    with pytest.raises(ValueError, match="bug in a worker") as raised:
+        list(map_in_order(fail_in_a_worker, range(40), (str(tmp_path), os.getpid()), workers=2))
+    assert isinstance(raised.value.__cause__, syndicate.incremental.workers.WorkerTraceback)
+    assert "in fail_in_a_worker" in str(raised.value.__cause__)
+
+
 def test_meanwhile_is_done_here_once_while_workers_work():
     # What comes next (the renderers a cold build needs) is readied here while workers read.
     calls = []
@@ -237,24 +269,32 @@ def test_meanwhile_is_done_here_once_while_workers_work():
     assert calls == [os.getpid()]
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="Linux's pipe sizes")
-def test_the_pipe_of_results_holds_many_chunks():
+def test_a_workers_pipe_holds_many_chunks_of_results():
     import fcntl
 
-    # A worker's results wait in the pipe, not the worker in its write, while
-    # this process parses posts of its own. The pipe is the pool's own: this
-    # fails, rather than the speed-up quietly going, if Python's pool changes.
-    with concurrent.futures.ProcessPoolExecutor(1, multiprocessing.get_context()) as pool:
-        syndicate.incremental.workers._widen_results_pipe(pool)
-        size = fcntl.fcntl(pool._result_queue._reader.fileno(), fcntl.F_GETPIPE_SZ)
-    assert size == syndicate.incremental.workers.RESULTS_PIPE_BYTES
+    # A worker's results wait in its pipe, not the worker in its write, while
+    # this process parses posts of its own.
+    results, give = os.pipe()
+    try:
+        syndicate.incremental.workers._widen(results)
+        assert fcntl.fcntl(give, fcntl.F_GETPIPE_SZ) == syndicate.incremental.workers.RESULTS_PIPE_BYTES
+    finally:
+        os.close(results)
+        os.close(give)
 
 
-def test_workers_end_with_the_run():
-    # Nothing is left running after the pool is done.
-    list(map_in_order(fail_on, range(8), (-1,), workers=3))  # no item fails
-    children = multiprocessing.active_children()
-    assert children == []
+@pytest.mark.parametrize("taken", [40, 1])
+def test_workers_end_with_the_run(taken, tmp_path):
+    # Callers take as many items as they gave, without asking for more, or
+    # stop early (an exception): no worker is left running, nor a zombie.
+    items = map_in_order(where, range(40), (str(tmp_path),), workers=2)
+    assert [item for item, _ in (next(items) for _ in range(taken))] == list(range(taken))
+    if taken < 40:
+        items.close()
+    workers = {int(name) for name in os.listdir(tmp_path)} - {os.getpid()}
+    assert len(workers) == 1  # it began an item
+    with pytest.raises(ChildProcessError):
+        os.waitpid(workers.pop(), os.WNOHANG)  # waited for: no longer a child of this process
 
 
 def test_worker_count(monkeypatch):
@@ -362,10 +402,56 @@ def test_a_pool_that_starts_only_some_workers_leaves_no_run_waiting(tmp_path):
 
 
 def test_a_worker_without_a_watcher_thread_still_works(monkeypatch):
-    import threading
-
     def no_thread(self):
         raise RuntimeError("can't start new thread")
 
     monkeypatch.setattr(threading.Thread, "start", no_thread)
-    syndicate.incremental.workers._leave_with(os.getpid())  # says nothing, raises nothing
+    syndicate.incremental.workers._leave_with(os.getppid())  # says nothing, raises nothing
+
+
+KILLED_RUN = r"""
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from syndicate.incremental.workers import map_in_order
+
+def endless(folder, item):
+    open(os.path.join(folder, str(os.getpid())), "w").close()
+    time.sleep(3600)  # a post that takes for ever
+
+if __name__ == "__main__":
+    list(map_in_order(endless, list(range(4)), (sys.argv[2],), workers=2))
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether a process runs (a zombie, dead but not yet waited for by its new parent, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.slow
+def test_a_worker_ends_with_a_killed_run(tmp_path):
+    # kill -9 (cron's timeout, the OOM killer) cannot stop the run's workers:
+    # one in the middle of a long chunk would go on holding the site's lock.
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_RUN, encoding="utf-8")
+    folder = tmp_path / "began"
+    folder.mkdir()
+    run = subprocess.Popen([sys.executable, str(script), str(REPO), str(folder)])
+    try:
+        for _ in range(1200):
+            if len(os.listdir(folder)) == 2:
+                break
+            time.sleep(0.05)
+        worker, = {int(name) for name in os.listdir(folder)} - {run.pid}
+        assert running(worker)
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    for _ in range(1200):
+        if not running(worker):
+            break
+        time.sleep(0.05)
+    assert not running(worker)

@@ -40,7 +40,6 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
-from multiprocessing import parent_process
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, NamedTuple
@@ -53,7 +52,7 @@ from syndicate.sources.postfile import MAX_POST_BYTES
 from syndicate.sources.posts import POST_SUFFIXES, Post, load_many, post_of, shown_path
 from syndicate.sources.inputs import fingerprint
 from syndicate.sources.safe_yaml import json_loads
-from syndicate.incremental.workers import map_in_order, worker_count
+from syndicate.incremental.workers import in_worker, map_in_order, worker_count
 from syndicate.write.files import write_chunks_if_changed
 
 INDEX_NAME = "posts-index.json"
@@ -317,12 +316,11 @@ def _parse_to_send(site: Site, first_seen: Mapping[str, datetime], now: datetime
     path the run has already (the file it named).
     """
     results = parse_post_files(site, first_seen, now, unread)
-    in_worker = parent_process() is not None
     for number, parsed in enumerate(results):
         if not isinstance(parsed, PostError) and parsed[0] is not None:
             post, notices, entry = parsed
             sent = post
-            if in_worker:
+            if in_worker():
                 sent = dict(vars(post))
                 del sent["source"]
             results[number] = sent, notices, entry, keys_of(post)

@@ -7,36 +7,57 @@ the list, so every output, error and warning is the same as when one process
 does it all, and a worker's ``PostError`` comes back with its file and line
 (errors.py pickles them).
 
+Workers are forked from the run (``os.fork``, on Linux): each starts with the
+run's memory, the work included, so a chunk is named by its number alone, and
+only results cross back, pickled, each worker through a pipe of its own. The
+run and its workers take chunk numbers from one pipe, filled before the
+first fork: whoever is free takes the next, and nothing but the kernel hands
+them out. No thread runs in the run meanwhile: ``concurrent.futures``' pool
+kept two, which took the run's GIL to feed the workers and unpickle their
+results while it parsed posts itself (on the bench's 10,000-post Jekyll site,
+ten cold builds alternated with each: 1.55 s with that pool, 1.41 s with
+this one, medians; CPU 2.67 against 2.48 s).
+
 Worker processes pay only for many items (a threshold per kind of work) and
-more than one usable CPU; otherwise everything runs in this process. When
-processes cannot be started (no ``fork``, no semaphores, a sandbox) or a
-worker dies, the unfinished work is done here instead, so a pool is a
+more than one usable CPU; otherwise everything runs in this process, as it
+does where there is no ``fork`` to be had safely (Windows; macOS, whose
+system libraries may start threads; a process that has started threads of
+its own). When processes cannot be started (the process limit, a sandbox) or
+a worker dies, the unfinished work is done here instead, so workers are a
 speed-up and never a new way to fail. ``SYNDICATE_WORKERS`` sets the number
 of processes (1 turns them off), for machines shared with other jobs, and for
-tests that must use the pool on few posts.
+tests that must use workers on few posts.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import sys
+from functools import partial
 from typing import Any, Callable, Iterator, Sequence
 
 ENV = "SYNDICATE_WORKERS"
-# Starting a worker (with spawn, a new interpreter importing syndicate)
-# costs what parsing several hundred front matters does; below this many,
-# one process is as fast.
-MIN_ITEMS = 2000
+# A worker costs its fork, and a copy of every page of memory the run or
+# it writes afterwards; what it gains, beyond its share of the work, is the
+# run's ``meanwhile`` (importing the renderers) done alongside. Cold builds of
+# the bench's sites, ten alternated, one process against two: 500 posts,
+# Jekyll site 0.71 -> 0.65 s; 250 posts, Jekyll site 0.67 -> 0.62 s,
+# syndicate.toml site 0.48 -> 0.47 s.
+MIN_ITEMS = 500
 # Many small chunks, so that the processes finish together; each is still
 # worth a round trip to a worker. 100 posts' results on a first run (about
-# 50 KB of Posts) fit in a pipe's buffer, so a worker seldom waits for this
-# process, busy parsing too, to read them. Measured on a cold build of
-# 10,000 posts: chunks of 40 were 3% slower (round trips), chunks of 300 2%
-# (idle time at the end).
+# 60 KB of Posts) fit in a worker's pipe many times over, so a worker seldom
+# waits for this process, busy parsing too, to read them. Measured on a cold
+# build of 10,000 posts: chunks of 40 were 3% slower (round trips), chunks of
+# 300 2% (idle time at the end).
 CHUNKS_PER_WORKER = 16
 MAX_CHUNK = 100
 MAX_WORKERS = 8  # processes, this one included, unless SYNDICATE_WORKERS says otherwise
 POLL_SECONDS = 0.1  # how soon a worker of a killed run ends
 RESULTS_PIPE_BYTES = 1 << 20  # Linux's largest for a user (/proc/sys/fs/pipe-max-size)
+NUMBER_BYTES = 4  # a chunk number in the pipe of chunks
+LENGTH_BYTES = 8  # the length before each pickled result in a worker's pipe
 
 
 def worker_count(items: int, min_items: int = MIN_ITEMS) -> int:
@@ -60,107 +81,287 @@ def worker_count(items: int, min_items: int = MIN_ITEMS) -> int:
     return min(max(cpus, 1), MAX_WORKERS)
 
 
+_forked = False  # whether this process is a worker
+
+
+def in_worker() -> bool:
+    """Whether this process is a worker forked by ``map_in_order``, whose results are pickled back."""
+    return _forked
+
+
 def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = (),
                  workers: int | None = None, batched: bool = False,
                  meanwhile: Callable[[], object] | None = None) -> Iterator[Any]:
     """``function(*shared, item)`` for every item, yielded in the order of ``items``.
 
-    ``function`` must be a module-level function and ``shared`` picklable:
-    worker processes may be started with ``spawn``. ``workers`` (this process
-    included) defaults to ``worker_count(len(items))``. An exception from
-    ``function`` is raised here, as it would be without workers; functions
-    that must go on after a bad item return their error instead of raising it.
-    ``batched``: ``function(*shared, some_items)`` gives the list of their
-    results, up to MAX_CHUNK items at a time (``posts.load_many``).
-    ``meanwhile``: what this process does once the workers have started,
-    before its first chunk (readying what comes after this work); nothing
-    without workers.
+    ``function`` and ``shared`` are the worker's own, inherited; what
+    ``function`` returns must pickle. ``workers`` (this process included)
+    defaults to ``worker_count(len(items))``. An exception from ``function``
+    is raised here, as it would be without workers; functions that must go on
+    after a bad item return their error instead of raising it. ``batched``:
+    ``function(*shared, some_items)`` gives the list of their results, up to
+    MAX_CHUNK items at a time (``posts.load_many``). ``meanwhile``: what this
+    process does once the workers have started, before its first chunk
+    (readying what comes after this work); nothing without workers.
     """
     workers = worker_count(len(items)) if workers is None else workers
-    if workers <= 1 or len(items) < 2:
+    started = _start(function, shared, items, workers, batched) if workers > 1 and len(items) > 1 else None
+    if started is None:
         yield from _run_here(function, shared, items, batched)
         return
-    # Imported only here: a run that reads few posts never pays for them.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    size = min(max(len(items) // (workers * CHUNKS_PER_WORKER), 1), MAX_CHUNK)
-    chunks = [items[start:start + size] for start in range(0, len(items), size)]
-    before = set(multiprocessing.active_children())
-    pool = None
-    context = multiprocessing.get_context()
-    # A forked worker starts with this process's memory, the work included:
-    # a chunk is sent as its number alone. Pickling each chunk's items and
-    # ``shared`` (the site) cost this process and the worker 6 us an item.
-    # Other start methods pickle what a worker gets, so they get each chunk.
-    inherited = (function, shared, chunks, batched) if context.get_start_method() == "fork" else None
+    team, chunks = started
     try:
-        pool = ProcessPoolExecutor(workers - 1, context, initializer=_start_worker,
-                                   initargs=(os.getpid(), inherited))
-        _widen_results_pipe(pool)
-        futures = [pool.submit(_run_inherited, number) if inherited
-                   else pool.submit(_run_chunk, function, shared, chunk, batched)
-                   for number, chunk in enumerate(chunks)]
-    except (OSError, NotImplementedError, ImportError, RuntimeError, BrokenProcessPool):
-        # No processes here (a sandbox without fork, or without /dev/shm for
-        # the pool's semaphores), or only some (the process limit reached
-        # halfway): the same work, in this process. Workers already started
-        # are stopped, or the run would wait for them at exit, forever.
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        for child in set(multiprocessing.active_children()) - before:
-            child.terminate()
-            child.join(5)
-        yield from _run_here(function, shared, items, batched)
-        return
-    try:
-        # This process works too, each time on the first chunk no worker has
-        # taken yet: nobody waits for a slow start (spawn) or for a share cut
-        # too large. Between its chunks, the chunks done so far from the start
-        # of the list, here or in a worker, are yielded: what the caller does
-        # with them overlaps the workers' work instead of following it.
-        done_here: dict[int, list] = {}
-        handed_on = 0  # chunks yielded so far, from the start
         if meanwhile is not None:
             meanwhile()  # the workers take the first chunks; this process catches up after
-
-        def finished(number: int) -> list:
-            if number in done_here:
-                return done_here.pop(number)
-            return _worker_results(futures[number], function, shared, chunks[number], batched)
-
+        # This process works too, each time on the next chunk nobody has
+        # taken: nobody waits for a share cut too large. Between its chunks,
+        # the chunks done so far from the start of the list, here or in a
+        # worker, are yielded: what the caller does with them overlaps the
+        # workers' work instead of following it.
+        done: dict[int, tuple[bool, Any]] = {}
         for number in range(len(chunks)):
-            if not futures[number].cancel():
-                continue  # a worker has it
-            done_here[number] = _run_chunk(function, shared, chunks[number], batched)
-            while handed_on < len(chunks) and (handed_on in done_here or futures[handed_on].done()):
-                yield from finished(handed_on)
-                handed_on += 1
-        for number in range(handed_on, len(chunks)):
-            yield from finished(number)
+            while number not in done:
+                taken = team.take()
+                if taken is not None:
+                    done[taken] = True, _run_chunk(function, shared, chunks[taken], batched)
+                    team.receive(done, wait=False)
+                elif team.workers:
+                    team.receive(done, wait=True)
+                else:
+                    # Taken by a worker that died (killed for memory, say) before sending it back.
+                    done[number] = True, _run_chunk(function, shared, chunks[number], batched)
+            ok, results = done.pop(number)
+            if not ok:
+                error, trace = results
+                raise error from WorkerTraceback(trace)
+            if number == len(chunks) - 1:
+                team.end()  # every result is in; callers take the last item without asking for more
+            yield from results
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        team.end(kill=True)
 
 
-def _widen_results_pipe(pool) -> None:
-    """Give the pipe that brings workers' results a megabyte of buffer (Linux), where it had 64 KB.
+def _start(function: Callable[..., Any], shared: tuple, items: Sequence, workers: int, batched: bool
+           ) -> tuple[_Team, list[Sequence]] | None:
+    """Up to ``workers - 1`` workers forked, with the chunks they and this process share.
+
+    None when no worker could be started (no ``fork`` to be had safely, no
+    pipe, no process): one process does it all.
+    """
+    if not _can_fork():
+        return None
+    try:
+        take, give = os.pipe()
+    except OSError:
+        return None  # out of file descriptors
+    size = min(max(len(items) // (workers * CHUNKS_PER_WORKER), 1), MAX_CHUNK)
+    # Every chunk number is in the pipe before the first fork, so that no
+    # process waits for another to hand them out: past what the pipe holds
+    # (1,024 numbers in a pipe of one page, the least Linux gives), the chunks grow.
+    size = max(size, -(-len(items) // (_pipe_size(give) // NUMBER_BYTES)))
+    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    numbers = b"".join(number.to_bytes(NUMBER_BYTES, "little") for number in range(len(chunks)))
+    os.set_blocking(give, False)
+    try:
+        written = os.write(give, numbers)
+    finally:
+        os.close(give)  # once the last number is taken, the pipe reads as ended
+    team = _Team(take)
+    if written == len(numbers):
+        work = partial(_run_numbered, function, shared, chunks, batched)
+        for _ in range(workers - 1):
+            try:
+                team.fork(work)
+            except OSError:
+                break  # the process limit, say: fewer workers, the rest done here
+    if not team.workers:
+        team.end()
+        return None
+    return team, chunks
+
+
+class WorkerTraceback(Exception):
+    """Where in a worker an exception raised here came from: its traceback, as text."""
+
+    def __str__(self) -> str:
+        return "\n" + self.args[0]
+
+
+class _Worker:
+    """A forked worker: its process, and its results read so far, not yet whole."""
+
+    def __init__(self, pid: int):
+        self.pid, self.unread = pid, bytearray()
+
+
+class _Team:
+    """The workers of one ``map_in_order``, and the pipe of chunk numbers they and this process take from."""
+
+    def __init__(self, take: int):
+        self.chunks = take  # the pipe's reading end
+        self.workers: dict[int, _Worker] = {}  # by the pipe their results come through
+
+    def fork(self, work: Callable[[int], list]) -> None:
+        """One more worker, doing ``work`` on the chunk numbers it takes. OSError when none can be started."""
+        run = os.getpid()
+        results, give = os.pipe()
+        try:
+            _widen(results)
+            pid = os.fork()
+        except OSError:
+            os.close(results)
+            os.close(give)
+            raise
+        if pid == 0:
+            # Other workers' pipes, and its own reading end, closed: a killed run's workers see EPIPE.
+            _work(run, self.chunks, give, [results, *self.workers], work)  # never returns
+        os.close(give)
+        self.workers[results] = _Worker(pid)
+
+    def take(self) -> int | None:
+        """The next chunk nobody has taken; None when none is left."""
+        return _take(self.chunks)
+
+    def receive(self, done: dict[int, tuple[bool, Any]], wait: bool) -> None:
+        """Results the workers have sent, into ``done`` by chunk number; ``wait``: until some come, or a worker ends.
+
+        A worker that ended (its pipe closed) leaves the team, and is waited for.
+        """
+        import select
+
+        ready, _, _ = select.select(list(self.workers), [], [], None if wait else 0)
+        for fd in ready:
+            worker = self.workers[fd]
+            data = os.read(fd, RESULTS_PIPE_BYTES)
+            if not data:
+                del self.workers[fd]
+                os.close(fd)
+                os.waitpid(worker.pid, 0)
+                continue
+            unread = worker.unread
+            unread += data
+            while len(unread) >= LENGTH_BYTES:
+                end = LENGTH_BYTES + int.from_bytes(unread[:LENGTH_BYTES], "little")
+                if len(unread) < end:
+                    break
+                number, ok, results = pickle.loads(unread[LENGTH_BYTES:end])
+                del unread[:end]
+                done[number] = ok, results
+
+    def end(self, kill: bool = False) -> None:
+        """Close the pipes, and wait for the workers: they end once no chunk is left, or at once when ``kill``.
+
+        Killed when the run stops early (an exception, or its caller
+        stopped); either way none is left a zombie.
+        """
+        import signal
+
+        if self.chunks >= 0:
+            os.close(self.chunks)
+            self.chunks = -1
+        for fd, worker in list(self.workers.items()):
+            if kill:
+                try:
+                    os.kill(worker.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            os.close(fd)
+            os.waitpid(worker.pid, 0)
+            del self.workers[fd]
+
+
+def _can_fork() -> bool:
+    """Whether workers may be forked from this process: on Linux, with no thread but this one.
+
+    A thread's locks (the import lock, a logging handler's) would stay taken
+    in a forked child for ever; macOS's system libraries may start threads of
+    their own (Python's default there is ``spawn``).
+    """
+    import threading
+
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+def _pipe_size(fd: int) -> int:
+    import fcntl
+
+    return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+
+
+def _widen(fd: int) -> None:
+    """Give a worker's pipe of results a megabyte of buffer, where it had 64 KB.
 
     A chunk's results (a hundred posts, seven bodies) are about 64 KB: a
     worker that finished one waited, in the middle of its write, until this
-    process's thread that reads results got its turn, which it gets only
-    every few milliseconds while this process parses posts of its own.
-    Measured on the bench's 10,000-post Jekyll site: the read worker waited
-    60 ms of its 0.85 s, 30 ms with the wider pipe; the cold build took
-    1.541 -> 1.510 s (medians of twelve). The pipe is the pool's own
-    (``_result_queue``): where it is not there, it keeps its size.
+    process, parsing posts of its own, read them. Measured on the bench's
+    10,000-post Jekyll site with ``concurrent.futures``' pool: the read worker
+    waited 60 ms of its 0.85 s, 30 ms with the wider pipe.
     """
-    try:
-        import fcntl
+    import fcntl
 
-        fcntl.fcntl(pool._result_queue._writer.fileno(), fcntl.F_SETPIPE_SZ, RESULTS_PIPE_BYTES)
-    except (ImportError, AttributeError, OSError, ValueError):
-        pass  # not Linux, another Python's pool, or past this user's share of pipe memory
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, RESULTS_PIPE_BYTES)
+    except OSError:
+        pass  # past this user's share of pipe memory: the pipe keeps its size
+
+
+def _take(take: int) -> int | None:
+    """The next chunk nobody has taken, from the pipe of chunk numbers; None when none is left.
+
+    A read of a few bytes from a pipe is never split between two readers.
+    """
+    data = os.read(take, NUMBER_BYTES)
+    return int.from_bytes(data, "little") if data else None
+
+
+def _work(run: int, take: int, give: int, others: list[int], work: Callable[[int], list]) -> None:
+    """A forked worker's life: chunks taken from ``take`` until none is left, results sent through ``give``.
+
+    ``others``: the descriptors it closes first.
+
+    It never returns into the run's code: whatever happens, it ends with
+    ``os._exit``, flushing none of the run's buffers and running none of its
+    exit handlers. An exception from the work goes back as that chunk's result.
+    """
+    global _forked
+    _forked = True
+    status = 1
+    try:
+        for fd in others:
+            os.close(fd)
+        _leave_with(run)
+        while (number := _take(take)) is not None:
+            try:
+                message = number, True, work(number)
+            except Exception as error:
+                message = number, False, (error, _format_exception(error))
+            _send(give, message)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _format_exception(error: BaseException) -> str:
+    import traceback
+
+    return "".join(traceback.format_exception(error))
+
+
+def _send(give: int, message: tuple) -> None:
+    """One chunk's result through a worker's pipe: its length, then its pickle."""
+    try:
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    except Exception as error:  # a result or an exception that does not pickle: a bug, raised in the run
+        trace = _format_exception(error)
+        data = pickle.dumps((message[0], False, (RuntimeError(f"a worker's result did not pickle: {error!r}"), trace)))
+    view = memoryview(len(data).to_bytes(LENGTH_BYTES, "little") + data)
+    while view:
+        view = view[os.write(give, view):]
+
+
+def _run_numbered(function: Callable[..., Any], shared: tuple, chunks: list[Sequence], batched: bool,
+                  number: int) -> list:
+    return _run_chunk(function, shared, chunks[number], batched)
 
 
 def _run_chunk(function: Callable[..., Any], shared: tuple, chunk: Sequence, batched: bool) -> list:
@@ -176,54 +377,19 @@ def _run_here(function: Callable[..., Any], shared: tuple, items: Sequence, batc
         yield from function(*shared, items[start:start + MAX_CHUNK])
 
 
-_inherited: tuple | None = None  # in a forked worker: (function, shared, chunks, batched) of its map
-
-
-def _start_worker(run: int, inherited: tuple | None) -> None:
-    """In a worker: keep the work it inherited, and exit when the run that started it is gone."""
-    global _inherited
-    _inherited = inherited
-    _leave_with(run)
-
-
-def _run_inherited(number: int) -> list:
-    """In a forked worker: chunk ``number`` of the work it inherited."""
-    function, shared, chunks, batched = _inherited
-    return _run_chunk(function, shared, chunks[number], batched)
-
-
-def _worker_results(future, function: Callable[..., Any], shared: tuple, chunk: Sequence, batched: bool) -> list:
-    """What a worker made of ``chunk``; the chunk done here if the worker died (killed for memory, say)."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        return _run_chunk(function, shared, chunk, batched)
-
-
 def _leave_with(run: int) -> None:
-    """In a worker: exit when the run that started it is gone.
+    """In a worker: exit as soon as the run that forked it is gone.
 
-    A run killed with ``kill -9`` cannot stop its workers, and they would wait
-    forever for work on a pipe they keep open for one another, holding
-    whatever the run had open (with ``fork``, its lock on .syndicate/lock).
+    A run killed with ``kill -9`` cannot stop its workers. One in the middle of
+    a long chunk would work on, holding what the run had open (its lock on
+    .syndicate/lock); the next run would find the lock taken. An orphan gets a
+    new parent.
     """
-    if os.name != "posix":
-        return  # there, os.kill(pid, 0) would end the run itself
-
     import threading
     import time
 
     def watch() -> None:
-        parent = os.getppid()  # the run, or with forkserver the server, which ends with the run
-        while os.getppid() == parent:
-            try:
-                os.kill(run, 0)
-            except ProcessLookupError:
-                break
-            except PermissionError:
-                pass  # alive, or its number is another user's process now; the parent check still holds
+        while os.getppid() == run:
             time.sleep(POLL_SECONDS)
         os._exit(1)
 
