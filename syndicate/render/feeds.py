@@ -413,7 +413,10 @@ def _jekyll_feed_specs(site: Site, published: list[Post]) -> list[FeedSpec]:
             continue
         posts = tuple(islice((post for post in published if category in post.categories), limit))
         specs.append(FeedSpec(path, ATOM, smartify(f"{site.title} | {ruby_capitalize(category)}"), posts))
-    tags = list(dict.fromkeys(tag for post in reversed(published) for tag in post.tags))
+    # Every tag of every post, oldest first, for feed.tags alone: a site
+    # without it skips the walk (twice a run, over every published post).
+    tags = [] if site.jekyll.feed_tags is None else list(
+        dict.fromkeys(tag for post in reversed(published) for tag in post.tags))
     for path, tag in tag_feeds(site.jekyll, tags):
         if _sites_own(site, path):
             continue
