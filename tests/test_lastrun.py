@@ -324,3 +324,39 @@ def test_a_full_run_reads_the_files_the_scan_listed(make_site):
     assert [path.relative_to(root / "posts").as_posix() for path in walked] == [
         "2026-11-20-seoul.md", "2026-11-21-second.md", "2026-11-26-link.md", "2026-12-01-later.md", "notes.txt",
         "undated.md", "b/2026-11-22-deep.md"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="links as POSIX has them")
+def test_files_stated_after_the_listing_give_the_scan_of_both_at_once(make_site):
+    # A run with no record lists the files, and states them while its
+    # workers read posts (layer.Speedups.scan): its record must be what a
+    # scan of both at once gives, or the next run would not find the site unchanged.
+    root = make_site({**POSTS, "posts/old.md~": "x", "posts/notes.txt": "x", "elsewhere/a.md": "x",
+                      "posts/b/2026-11-22-deep.md": "---\ntitle: Deep\n---\nx\n"}, config=CONFIG)
+    (root / "posts" / "to-elsewhere").symlink_to(root / "elsewhere", target_is_directory=True)
+    (root / "posts" / "2026-11-26-link.md").symlink_to(root / "posts" / "2026-11-21-second.md")
+    age(root, HOUR_AGO)
+    site = load_site(root)
+    scan_posts = syndicate.incremental.lastrun.scan_posts
+    listed = scan_posts(site, stat=False)
+    assert listed.lines == () and listed.listing == scan_posts(site).listing
+    at_once, later = scan_posts(site), listed.stated(site)
+    assert (later.lines, later.names, later.racy, later.digest) == (at_once.lines, at_once.names, (), at_once.digest)
+    assert "posts/to-elsewhere" in later.names and "posts/old.md~" in later.names
+    # A file changed after the listing is racy (read again next time), one removed says so.
+    (root / "posts/2026-11-21-second.md").write_text("---\ntitle: Changed\n---\n", encoding="utf-8")
+    (root / "posts/notes.txt").unlink()
+    later = listed.stated(site)
+    assert [later.names[number] for number in later.racy] == ["posts/2026-11-21-second.md", "posts/2026-11-26-link.md"]
+    assert "posts/notes.txt\0-" in later.lines
+
+
+def test_a_record_made_while_workers_read_answers_the_next_run(make_site, run, reads, monkeypatch):
+    # Every post dated: the first run writes no first-seen.json, so the second finds nothing changed.
+    root = make_site({name: text for name, text in POSTS.items() if name != "posts/undated.md"}, config=CONFIG)
+    age(root, HOUR_AGO)
+    monkeypatch.setenv("SYNDICATE_WORKERS", "2")
+    build(run, root)
+    reads.clear()
+    result = build(run, root, NOW, "-v")
+    assert "nothing changed since the last run" in result.output and reads == []

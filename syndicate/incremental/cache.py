@@ -38,8 +38,9 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, NamedTuple
@@ -374,8 +375,10 @@ def short_hash(text: str) -> str:
 MIN_PARALLEL_RENDERS = 100
 
 
-def _get_ready(site: Site) -> None:
+def _get_ready(site: Site, alongside: Callable[[], object] | None = None) -> None:
     """Ready, while workers read posts, what the run does next: render bodies (``content.prepare``) and feeds.
+
+    ``alongside`` first: the read's own (``PostsIndex.read_posts``).
 
     Both are needed once every post is read, by this process and, for the
     bodies, by the render workers forked from it then, which find them
@@ -384,6 +387,8 @@ def _get_ready(site: Site) -> None:
     alone, and each render worker again. 10,000-post Jekyll site of the
     bench, ten runs each: 1.77 -> 1.71 s (median).
     """
+    if alongside is not None:
+        alongside()
     import syndicate.render.feeds  # noqa: F401 - feedgen, lxml, dateutil
 
     content.prepare(site)
@@ -465,12 +470,15 @@ class PostsIndex:
             return cls(site, {}, 0, filling=keep)
         return cls(site, data["posts"], data["read_ns"], filling=keep)
 
-    def read_posts(self, site: Site, files: list[Path], first_seen: Mapping[str, datetime],
-                   now: datetime) -> Iterator[tuple[Post | None, list[Notice]] | PostError]:
+    def read_posts(self, site: Site, files: list[Path], first_seen: Mapping[str, datetime], now: datetime,
+                   alongside: Callable[[], object] | None = None
+                   ) -> Iterator[tuple[Post | None, list[Notice]] | PostError]:
         """``posts.read_posts``, answered from the index for unchanged files: the pipeline's ``PostSource``.
 
         The others are parsed in worker processes when there are many
-        (syndicate.incremental.workers), as on a first run.
+        (syndicate.incremental.workers), as on a first run. ``alongside``:
+        what this process does while the workers read, or before it reads
+        without them.
         """
         if self._filling:
             # Before any post is stated: what the index saved at the end of this run trusts.
@@ -483,8 +491,13 @@ class PostsIndex:
             self._read_all += files
             looked = [_Unread(path, "") for path in files]
         unread = [found for found in looked if isinstance(found, _Unread)]
-        parse = _parse_to_send if worker_count(len(unread)) > 1 else parse_post_files
-        parsed = map_in_order(parse, unread, (site, first_seen, now), batched=True, meanwhile=lambda: _get_ready(site))
+        if worker_count(len(unread)) > 1:
+            parse, meanwhile = _parse_to_send, partial(_get_ready, site, alongside)
+        else:
+            parse, meanwhile = parse_post_files, None
+            if alongside is not None:
+                alongside()
+        parsed = map_in_order(parse, unread, (site, first_seen, now), batched=True, meanwhile=meanwhile)
         for found in looked:
             yield self._keep(found, next(parsed)) if isinstance(found, _Unread) else found
 

@@ -40,7 +40,7 @@ from typing import Any, Iterable
 from syndicate.sources.config import FEEDS_PAGE_TEMPLATES, Site
 from syndicate.errors import Notice
 from syndicate.incremental.cache import check_of, decode_post, encode_post
-from syndicate.sources.posts import Post, files_of, walk_posts_folder
+from syndicate.sources.posts import Entry, Post, files_of, stated_entries, walk_posts_folder
 from syndicate.sources.inputs import fingerprint, first_seen_path
 from syndicate.sources.safe_yaml import json_loads
 from syndicate.write.state import compact_json, read_json, write_json
@@ -58,10 +58,10 @@ RACY = "racy"  # in place of a file's stat, in the record: changed less than RAC
 
 @dataclass(frozen=True)
 class Scan:
-    """The posts folder as one run saw it before reading any post."""
+    """The posts folder as one run saw it: every file listed and stated, before any post was read."""
 
     digest: str  # of every file's name, size, mtime and ctime
-    taken_ns: int
+    taken_ns: int  # when the scan began
     # One per file, "name\0size\0mtime\0ctime", in post_files' order; the
     # name is the path relative to the site, as posts.shown_path gives it.
     lines: tuple[str, ...] = ()
@@ -70,6 +70,9 @@ class Scan:
     # Each folder and the names of its files (posts.files_of): a full run
     # reads the files of this walk (posts.post_files) instead of walking again.
     listing: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Not stated yet (``scan_posts(stat=False)``): each folder and the names
+    # of all its entries, None for a folder that could not be listed.
+    unstated: tuple[tuple[str, tuple[str, ...] | None], ...] | None = None
 
     def trusted_lines(self) -> tuple[tuple[str, ...], str]:
         """The lines a record keeps, a racy file's stat replaced by ``RACY``, and their digest.
@@ -86,15 +89,43 @@ class Scan:
             lines[number] = f"{self.names[number]}\0{RACY}"
         return tuple(lines), _digest_of(lines)
 
+    def stated(self, site: Site) -> "Scan":
+        """The scan with every file's stat, taken now when ``scan_posts`` left them out.
 
-def scan_posts(site: Site) -> Scan:
+        Stats taken while posts are being read hold as well as those taken
+        before: a file changed after the scan began has an mtime no older
+        than ``taken_ns`` less RACY_NS, so it is racy, and the next run reads it again.
+        """
+        if self.unstated is None:
+            return self
+        walked = ((folder, None if names is None else stated_entries(folder, names)) for folder, names in self.unstated)
+        return _scan(site, self.taken_ns, walked, self.listing)
+
+
+def scan_posts(site: Site, stat: bool = True) -> Scan:
     """Stat every file in the posts folder (and first-seen.json); read none.
 
     Files come in the order ``posts.walk_posts_folder`` gives them, the order
     of ``posts.post_files``, so a partial run can keep warnings in the same
     order. Every file counts, editor leftovers and links to folders too.
+    ``stat=False``: the files listed, and stated later (``Scan.stated``), by a
+    full run while its workers read posts.
     """
     taken = time.time_ns()
+    if stat:
+        return _scan(site, taken, walk_posts_folder(site, stats=True))
+    walked = list(walk_posts_folder(site))
+    return Scan("", taken, listing=tuple((folder, files_of(entries)) for folder, entries in walked),
+                unstated=tuple((folder, None if entries is None else tuple(entry.name for entry in entries))
+                               for folder, entries in walked))
+
+
+def _scan(site: Site, taken: int, walked: Iterable[tuple[str, Iterable[Entry] | None]],
+          listing: tuple[tuple[str, tuple[str, ...]], ...] | None = None) -> Scan:
+    """The Scan of every stated entry of ``walked`` (``walk_posts_folder(stats=True)``'s), begun at ``taken``.
+
+    ``listing``: each folder's files, when known already.
+    """
     lines: list[str] = []
     file_names: list[str] = []  # the name in each line
     racy: list[int] = []
@@ -118,16 +149,20 @@ def scan_posts(site: Site) -> Scan:
         add(shown(first_seen), os.stat(first_seen))
     except OSError:
         add(shown(first_seen), None)
-    listing = []
-    for folder, entries in walk_posts_folder(site, stats=True):
-        listing.append((folder, files_of(entries)))
+    folders = []
+    for folder, entries in walked:
         if entries is None:
+            folders.append((folder, ()))
             add(shown(folder), None)
             continue
+        entries = list(entries)
+        folders.append((folder, files_of(entries)))
         prefix = shown(os.path.join(folder, ""))
         for entry in entries:
-            add(prefix + entry.name, entry.stat)
-    return Scan(_digest_of(lines), taken, tuple(lines), tuple(file_names), tuple(racy), tuple(listing))
+            if not entry.enter:  # a file that became a folder since it was listed is no file
+                add(prefix + entry.name, entry.stat)
+    return Scan(_digest_of(lines), taken, tuple(lines), tuple(file_names), tuple(racy),
+                tuple(folders) if listing is None else listing)
 
 
 def _digest_of(lines: list[str] | tuple[str, ...]) -> str:

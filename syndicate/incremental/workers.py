@@ -102,11 +102,15 @@ def map_in_order(function: Callable[..., Any], items: Sequence, shared: tuple = 
     ``function(*shared, some_items)`` gives the list of their results, up to
     MAX_CHUNK items at a time (``posts.load_many``). ``meanwhile``: what this
     process does once the workers have started, before its first chunk
-    (readying what comes after this work); nothing without workers.
+    (readying what comes after this work); first, when none would start;
+    never when this process was to do it all.
     """
     workers = worker_count(len(items)) if workers is None else workers
-    started = _start(function, shared, items, workers, batched) if workers > 1 and len(items) > 1 else None
+    wanted = workers > 1 and len(items) > 1
+    started = _start(function, shared, items, workers, batched) if wanted else None
     if started is None:
+        if wanted and meanwhile is not None:
+            meanwhile()
         yield from _run_here(function, shared, items, batched)
         return
     team, chunks = started

@@ -854,13 +854,20 @@ def _stated_listing(folder: str) -> Listing | None:
         names = sorted(os.listdir(folder))
     except OSError:
         return None
-    return _stated(folder, names)
+    return stated_entries(folder, names)
 
 
-def _stated(folder: str, names: list[str]) -> Listing:
-    # Stats relative to the open folder where the system allows: no path to
-    # resolve for each file, which a run in which nothing changed pays once per post.
-    fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+def stated_entries(folder: str, names: Iterable[str]) -> Listing:
+    """The entries of ``folder`` of these names, each with its stat (following links).
+
+    Stats are taken relative to the open folder where the system allows: no
+    path to resolve for each file, which a run in which nothing changed pays
+    once per post.
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+    except OSError:
+        fd = None  # gone since it was listed: each stat fails, and says so
     try:
         for name in names:
             try:
