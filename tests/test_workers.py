@@ -269,6 +269,14 @@ def test_meanwhile_is_done_here_once_while_workers_work():
     assert calls == [os.getpid()]
 
 
+def test_meanwhile_is_done_first_when_no_worker_starts(monkeypatch):
+    # What the run does alongside the read (stating the files it listed) is never skipped.
+    monkeypatch.setattr(os, "fork", no_fork)
+    calls = []
+    assert list(map_in_order(fail_on, range(40), (-1,), workers=2, meanwhile=lambda: calls.append(1))) == list(range(40))
+    assert calls == [1]
+
+
 def test_a_workers_pipe_holds_many_chunks_of_results():
     import fcntl
 
