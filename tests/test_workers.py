@@ -209,7 +209,8 @@ def test_every_item_once_in_order_however_the_chunks_fall(count, monkeypatch):
     assert list(map_in_order(abs, range(count), workers=2)) == list(range(count))
     assert list(map_in_order(sorted, range(count), workers=3, batched=True)) == list(range(count))
     # A pipe that holds only three chunk numbers: the chunks grow to fit.
-    monkeypatch.setattr(syndicate.incremental.workers, "_pipe_size", lambda fd: 3 * syndicate.incremental.workers.NUMBER_BYTES)
+    three = 3 * syndicate.incremental.workers.NUMBER_BYTES
+    monkeypatch.setattr(syndicate.incremental.workers, "_pipe_size", lambda fd: three)
     results = list(map_in_order(with_its_chunk, range(count), workers=2, batched=True))
     assert [item for item, _ in results] == list(range(count))
     assert len({first for _, first in results}) == min(count, 3)
@@ -228,7 +229,8 @@ def die_in_a_worker(folder: str, run: int, item: int) -> int:
 
 
 def test_work_of_a_dead_worker_is_done_here(tmp_path):
-    assert list(map_in_order(die_in_a_worker, range(30), (str(tmp_path), os.getpid()), workers=2)) == [n * 2 for n in range(30)]
+    results = map_in_order(die_in_a_worker, range(30), (str(tmp_path), os.getpid()), workers=2)
+    assert list(results) == [n * 2 for n in range(30)]
 
 
 def fail_on(bad: int, item: int) -> int:
@@ -273,7 +275,8 @@ def test_meanwhile_is_done_first_when_no_worker_starts(monkeypatch):
     # What the run does alongside the read (stating the files it listed) is never skipped.
     monkeypatch.setattr(os, "fork", no_fork)
     calls = []
-    assert list(map_in_order(fail_on, range(40), (-1,), workers=2, meanwhile=lambda: calls.append(1))) == list(range(40))
+    results = map_in_order(fail_on, range(40), (-1,), workers=2, meanwhile=lambda: calls.append(1))
+    assert list(results) == list(range(40))
     assert calls == [1]
 
 

@@ -58,7 +58,10 @@ RACY = "racy"  # in place of a file's stat, in the record: changed less than RAC
 
 @dataclass(frozen=True)
 class Scan:
-    """The posts folder as one run saw it: every file listed and stated, before any post was read."""
+    """The posts folder as one run saw it: every file, and its stat.
+
+    Each file is stated before the run reads any post, or while its workers read them (``stated``).
+    """
 
     digest: str  # of every file's name, size, mtime and ctime
     taken_ns: int  # when the scan began
@@ -98,7 +101,8 @@ class Scan:
         """
         if self.unstated is None:
             return self
-        walked = ((folder, None if names is None else stated_entries(folder, names)) for folder, names in self.unstated)
+        walked = ((folder, None if names is None else stated_entries(folder, names))
+                  for folder, names in self.unstated)
         return _scan(site, self.taken_ns, walked, self.listing)
 
 

@@ -56,6 +56,7 @@ class Speedups:
         return lastrun.scan_posts(self.site, stat=False)
 
     def _state_files(self) -> None:
+        """``source``'s work alongside the read: the scan, stated."""
         self.scan = self.scan.stated(self.site)
 
     @cached_property
