@@ -42,7 +42,7 @@ class Speedups:
 
     @cached_property
     def scan(self) -> lastrun.Scan:
-        """Every post file's stat, taken before any post is read.
+        """Every post file's stat, taken before any post is read when a record may answer for this run.
 
         With no record to compare them with, a full run follows: the files
         are only listed here, and stated while its workers read posts, or
